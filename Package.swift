@@ -1,0 +1,96 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every target gets the same upcoming features and strict checking (house style rule 7).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Mixdown",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mixdown", targets: ["mixdown"]),
+        .library(name: "MixdownRecipe", targets: ["MixdownRecipe"]),
+        .library(name: "MixdownPlanner", targets: ["MixdownPlanner"]),
+        .library(name: "MixdownExecution", targets: ["MixdownExecution"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // The recipe language: YAML with source marks -> typed, validated step graph. No I/O beyond reading text.
+        .target(
+            name: "MixdownRecipe",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // Step graph + probed media facts -> ffmpeg stages. Pure: no processes.
+        .target(
+            name: "MixdownPlanner",
+            dependencies: ["MixdownRecipe"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs plans: child processes, progress, downloads, probing, measuring outputs.
+        .target(
+            name: "MixdownExecution",
+            dependencies: [
+                "MixdownPlanner",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line's commands, kept in a library so tests can reach its pieces.
+        .target(
+            name: "MixdownCLI",
+            dependencies: [
+                "MixdownExecution",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "mixdown",
+            dependencies: ["MixdownCLI"],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers shared by tests: lavfi media generation, running the built binary.
+        .target(
+            name: "MixdownTestSupport",
+            dependencies: ["MixdownExecution"],
+            path: "Tests/MixdownTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MixdownRecipeTests",
+            dependencies: [
+                "MixdownRecipe",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MixdownPlannerTests",
+            dependencies: ["MixdownPlanner", "MixdownTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MixdownExecutionTests",
+            dependencies: ["MixdownExecution", "MixdownTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MixdownCLITests",
+            dependencies: ["MixdownCLI", "MixdownTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

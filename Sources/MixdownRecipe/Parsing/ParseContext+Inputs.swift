@@ -1,0 +1,126 @@
+internal import Yams
+
+extension ParseContext {
+    static let sourceKeys = ["upload", "file", "url", "youtube", "asset"]
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
+
+    func parseInputs(_ node: Node) -> [RecipeInput] {
+        guard case .mapping(let mapping) = node else {
+            error("bad-value", "'inputs' must be a mapping of names to sources", at: node)
+            return []
+        }
+        var inputs: [RecipeInput] = []
+        for (key, value) in mapping {
+            guard spend(key), spend(value) else { break }
+            guard let name = key.scalar?.string, ParseContext.isIdentifier(name) else {
+                error("bad-name", "an input name must start with a letter and use letters, digits, '-' or '_'", at: key)
+                continue
+            }
+            if let input = parseInput(name: name, key: key, value: value) { inputs.append(input) }
+        }
+        if let provided = options.providedUploads {
+            for input in inputs where input.source == .upload && !provided.contains(input.name) {
+                error("missing-input", "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH", at: input.location)
+            }
+            let names = Set(inputs.map(\.name))
+            for name in provided.sorted() where !names.contains(name) {
+                error(
+                    "unknown-input",
+                    "--input \(name): the recipe has no input '\(name)'",
+                    at: nil as SourceLocation?,
+                    suggestion: Suggestion.closest(to: name, in: names)
+                )
+            }
+        }
+        return inputs
+    }
+
+    private func parseInput(name: String, key: Node, value: Node) -> RecipeInput? {
+        guard case .mapping(let fields) = value else {
+            error("bad-input", "input '\(name)' must be a mapping with one of: \(ParseContext.sourceKeys.joined(separator: ", "))", at: value)
+            return nil
+        }
+        var source: (InputSource, Node)?
+        var declaredType: StreamType?
+        for (fieldKey, fieldValue) in fields {
+            guard spend(fieldKey), spend(fieldValue), let field = fieldKey.scalar?.string else { continue }
+            if field == "type" {
+                if let text = scalarText(fieldValue, what: "'type'"), let type = StreamType(rawValue: text), type == .audio || type == .image {
+                    declaredType = type
+                } else {
+                    error("bad-value", "an input's 'type' is audio or image", at: fieldValue)
+                }
+                continue
+            }
+            guard ParseContext.sourceKeys.contains(field) else {
+                error(
+                    "unknown-key",
+                    "unknown key '\(field)' in input '\(name)'",
+                    at: fieldKey,
+                    suggestion: Suggestion.closest(to: field, in: ParseContext.sourceKeys + ["type"])
+                )
+                continue
+            }
+            if source != nil {
+                error("bad-input", "input '\(name)' has more than one source; give exactly one of \(ParseContext.sourceKeys.joined(separator: ", "))", at: fieldKey)
+                continue
+            }
+            guard let parsed = parseSource(field, fieldValue, input: name) else { continue }
+            source = (parsed, fieldValue)
+        }
+        guard let (source, sourceNode) = source else {
+            if !fields.isEmpty || true {
+                error("bad-input", "input '\(name)' needs one of: \(ParseContext.sourceKeys.joined(separator: ", "))", at: key)
+            }
+            return nil
+        }
+        var type = declaredType ?? .audio
+        if declaredType == nil, case .file(let path) = source,
+            let ext = path.split(separator: ".").last.map({ $0.lowercased() }), ParseContext.imageExtensions.contains(ext)
+        {
+            type = .image
+        }
+        _ = sourceNode
+        return RecipeInput(name: name, source: source, type: type, location: location(key)!)
+    }
+
+    private func parseSource(_ keyword: String, _ node: Node, input: String) -> InputSource? {
+        switch keyword {
+        case "upload":
+            guard let text = scalarText(node, what: "'upload'"), text == "true" else {
+                error("bad-value", "'upload' takes the value true", at: node)
+                return nil
+            }
+            return .upload
+        case "file":
+            guard let path = scalarText(node, what: "'file'"), !path.isEmpty, path.utf8.count <= 1024, !path.contains("\0") else {
+                error("bad-value", "'file' must be a path relative to the recipe", at: node)
+                return nil
+            }
+            if let exists = options.fileExists, !exists(path) {
+                error("missing-file", "input '\(input)': no file at '\(path)' (paths are relative to the recipe)", at: node)
+            }
+            return .file(path)
+        case "url", "youtube":
+            guard let url = scalarText(node, what: "'\(keyword)'") else { return nil }
+            guard Self.isHTTPURL(url) else {
+                error("bad-url", "'\(keyword)' must be an http or https URL", at: node)
+                return nil
+            }
+            return keyword == "url" ? .url(url) : .youtube(url)
+        default:
+            guard let id = scalarText(node, what: "'asset'"), id.hasPrefix("ast_"), id.count <= 64, ParseContext.isSlug(id) else {
+                error("bad-value", "'asset' must be an asset id such as ast_01J...", at: node)
+                return nil
+            }
+            return .asset(id)
+        }
+    }
+
+    static func isHTTPURL(_ text: String) -> Bool {
+        let lowered = text.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else { return false }
+        let rest = lowered.drop { $0 != "/" }.dropFirst(2)
+        return !rest.isEmpty && text.count <= 2048 && !text.contains(where: { $0.isWhitespace || $0 == "\0" })
+    }
+}

@@ -1,0 +1,146 @@
+internal import Yams
+
+extension ParseContext {
+    static let outputKeys = ["from", "format", "bitrate", "sample_rate", "channels", "expect"]
+
+    func parseOutputs(_ node: Node?, root: Node, inputs: [RecipeInput], steps: [RecipeStep], listOrder: [WrittenStep]) -> [RecipeOutput] {
+        guard let node else {
+            error("missing-key", "missing required key 'outputs' (e.g. outputs: { episode: { format: mp3 } })", at: root)
+            return []
+        }
+        guard case .mapping(let mapping) = node, !mapping.isEmpty else {
+            error("bad-value", "'outputs' must be a mapping of output names to settings", at: node)
+            return []
+        }
+        let types = Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, $0.type) } + steps.map { ($0.id, $0.output) })
+        let defaultSource = listOrder.last?.id ?? (inputs.count == 1 ? inputs[0].name : nil)
+        var outputs: [RecipeOutput] = []
+        for (key, value) in mapping {
+            guard spend(key), spend(value) else { break }
+            guard let name = key.scalar?.string, ParseContext.isSlug(name) else {
+                error("bad-name", "an output name uses letters, digits, '-' and '_' (it becomes the file name)", at: key)
+                continue
+            }
+            var fields: [String: Node] = [:]
+            if case .mapping(let settings) = value {
+                for (fieldKey, fieldValue) in settings {
+                    guard spend(fieldKey), spend(fieldValue), let field = fieldKey.scalar?.string else { continue }
+                    guard ParseContext.outputKeys.contains(field) else {
+                        error(
+                            "unknown-key",
+                            "unknown key '\(field)' in output '\(name)'",
+                            at: fieldKey,
+                            suggestion: Suggestion.closest(to: field, in: ParseContext.outputKeys)
+                        )
+                        continue
+                    }
+                    fields[field] = fieldValue
+                }
+            } else if !value.isNull {
+                error("bad-value", "output '\(name)' must be a mapping such as { from: episode, format: mp3 }", at: value)
+                continue
+            }
+            let here = location(key)!
+            var source = defaultSource
+            if let fromNode = fields["from"], let text = scalarText(fromNode, what: "'from'") {
+                source = text
+                if types[text] == nil {
+                    error("unknown-reference", "output '\(name)': '\(text)' is not an input or a step id", at: fromNode, suggestion: Suggestion.closest(to: text, in: types.keys))
+                    continue
+                }
+            }
+            guard let source, let type = types[source] else {
+                error("missing-from", "output '\(name)' needs 'from' (the recipe has no steps and several inputs)", at: key)
+                continue
+            }
+            var format = OutputFormat.defaultFormat(for: type)
+            if let formatNode = fields["format"], let text = scalarText(formatNode, what: "'format'") {
+                if let parsed = OutputFormat(rawValue: text.lowercased()) {
+                    format = parsed
+                    if !parsed.accepts.contains(type) {
+                        let fits = OutputFormat.allCases.filter { $0.accepts.contains(type) }.map(\.rawValue).joined(separator: ", ")
+                        error("type-mismatch", "output '\(name)': \(text) cannot hold \(type) from '\(source)'; use one of \(fits)", at: formatNode)
+                    }
+                } else {
+                    error(
+                        "bad-value",
+                        "output '\(name)': unknown format '\(text)'; known: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))",
+                        at: formatNode,
+                        suggestion: Suggestion.closest(to: text, in: OutputFormat.allCases.map(\.rawValue))
+                    )
+                }
+            }
+            var output = RecipeOutput(name: name, from: source, format: format, location: here)
+            if let bitrateNode = fields["bitrate"], let text = scalarText(bitrateNode, what: "'bitrate'") {
+                if !format.isLossy {
+                    error("bad-value", "output '\(name)': 'bitrate' applies only to lossy formats (mp3, m4a, opus, ogg, mp4, webm)", at: bitrateNode)
+                } else if let bits = UnitParser.bitrate(text) {
+                    output.bitrate = bits
+                } else {
+                    error("bad-value", "output '\(name)': '\(text)' is not a bitrate such as 192k", at: bitrateNode)
+                }
+            }
+            if let rateNode = fields["sample_rate"], let text = scalarText(rateNode, what: "'sample_rate'") {
+                if let rate = Int(text), (8000...192_000).contains(rate) { output.sampleRate = rate } else {
+                    error("bad-value", "output '\(name)': 'sample_rate' must be 8000..192000 Hz", at: rateNode)
+                }
+            }
+            if let channelsNode = fields["channels"], let text = scalarText(channelsNode, what: "'channels'") {
+                if let channels = Int(text), (1...8).contains(channels) { output.channels = channels } else {
+                    error("bad-value", "output '\(name)': 'channels' must be 1..8", at: channelsNode)
+                }
+            }
+            if let expectNode = fields["expect"] {
+                if type == .audio || type == .video {
+                    output.expect = parseExpectation(expectNode, output: name)
+                } else {
+                    error("bad-value", "output '\(name)': 'expect' applies to audio and video outputs", at: expectNode)
+                }
+            }
+            outputs.append(output)
+        }
+        return outputs
+    }
+
+    private func parseExpectation(_ node: Node, output: String) -> Expectation? {
+        guard case .mapping(let mapping) = node else {
+            error("bad-value", "'expect' must be a mapping such as { lufs: [-17, -15], true_peak_max: -1 }", at: node)
+            return nil
+        }
+        var expectation = Expectation()
+        for (key, value) in mapping {
+            guard spend(key), spend(value), let name = key.scalar?.string else { continue }
+            let here = location(key)!
+            func range(_ parse: (String) -> Double?, _ what: String) -> ClosedRange<Double>? {
+                guard case .sequence(let items) = value, items.count == 2,
+                    let low = scalarText(items[0], what: what).flatMap(parse),
+                    let high = scalarText(items[1], what: what).flatMap(parse), low <= high
+                else {
+                    error("bad-value", "'expect.\(name)' must be [LOW, HIGH] \(what)", at: value)
+                    return nil
+                }
+                return low...high
+            }
+            func single(_ parse: (String) -> Double?, _ what: String) -> Double? {
+                guard let number = scalarText(value, what: "'expect.\(name)'").flatMap(parse) else {
+                    error("bad-value", "'expect.\(name)' must be \(what)", at: value)
+                    return nil
+                }
+                return number
+            }
+            switch name {
+            case "lufs": expectation.lufs = range(UnitParser.level, "in LUFS")
+            case "true_peak_max": expectation.truePeakMax = single(UnitParser.level, "a level in dBTP")
+            case "peak_max": expectation.peakMax = single(UnitParser.level, "a level in dBFS")
+            case "duration": expectation.duration = range(UnitParser.duration, "durations")
+            case "sample_rate": expectation.sampleRate = single(UnitParser.number, "a rate in Hz").map { Int($0) }
+            case "channels": expectation.channels = single(UnitParser.number, "a channel count").map { Int($0) }
+            default:
+                error("unknown-key", "unknown expectation '\(name)'", at: key, suggestion: Suggestion.closest(to: name, in: Expectation.keys))
+                continue
+            }
+            expectation.locations[name] = here
+        }
+        return expectation
+    }
+}

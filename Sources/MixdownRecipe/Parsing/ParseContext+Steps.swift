@@ -1,0 +1,209 @@
+internal import Yams
+
+/// A step as written, before references are resolved and types checked.
+struct WrittenStep {
+    var id: String
+    var isNamed: Bool
+    var from: (name: String, location: SourceLocation)?
+    var spec: OperationSpec
+    var arguments: [String: ArgumentValue]
+    var argumentLocations: [String: SourceLocation]
+    /// References found in arguments, in parameter order, with where each was written.
+    var references: [(parameter: String, name: String, location: SourceLocation)]
+    var location: SourceLocation
+}
+
+extension ParseContext {
+    static let stepKeys = ["id", "from"]
+
+    func parseSteps(_ node: Node, inputs: [RecipeInput]) -> [WrittenStep] {
+        guard case .sequence(let sequence) = node else {
+            error("bad-value", "'steps' must be a list; start each step with '- '", at: node)
+            return []
+        }
+        var steps: [WrittenStep] = []
+        var usedIds: Set<String> = Set(inputs.map(\.name))
+        for (index, item) in sequence.enumerated() {
+            guard spend(item) else { break }
+            guard var step = parseStep(item, index: index) else { continue }
+            if step.isNamed {
+                if usedIds.contains(step.id) {
+                    let clash = inputs.contains { $0.name == step.id } ? "an input" : "another step"
+                    error("duplicate-id", "step id '\(step.id)' is already used by \(clash)", at: step.location)
+                }
+            } else {
+                while usedIds.contains(step.id) { step.id += "_" }
+            }
+            usedIds.insert(step.id)
+            steps.append(step)
+        }
+        return steps
+    }
+
+    private func parseStep(_ node: Node, index: Int) -> WrittenStep? {
+        guard case .mapping(let mapping) = node else {
+            error("bad-step", "a step is a mapping with one operation, e.g. '- highpass: { freq: 80 }'", at: node)
+            return nil
+        }
+        var id: String?
+        var from: (String, SourceLocation)?
+        var operation: (spec: OperationSpec, key: Node, value: Node)?
+        for (key, value) in mapping {
+            guard spend(key), spend(value) else { return nil }
+            guard let name = key.scalar?.string else {
+                error("bad-key", "keys must be plain words", at: key)
+                continue
+            }
+            switch name {
+            case "id":
+                if let text = scalarText(value, what: "'id'"), ParseContext.isIdentifier(text) {
+                    id = text
+                } else {
+                    error("bad-value", "a step id must start with a letter and use letters, digits, '-' or '_'", at: value)
+                }
+            case "from":
+                if let text = scalarText(value, what: "'from'") { from = (text, location(value)!) }
+            default:
+                guard let spec = OperationCatalogue.operation(named: name) else {
+                    error(
+                        "unknown-operation",
+                        "unknown operation '\(name)'",
+                        at: key,
+                        suggestion: Suggestion.closest(to: name, in: OperationCatalogue.names + ParseContext.stepKeys)
+                    )
+                    // Still count it as the step's operation so no second "no operation" error follows.
+                    operation = operation ?? (OperationSpec(name: "", summary: "", parameters: [], example: ""), key, value)
+                    continue
+                }
+                if let existing = operation, !existing.spec.name.isEmpty {
+                    error("two-operations", "a step holds exactly one operation; '\(existing.spec.name)' and '\(name)' are both here: split them into two steps", at: key)
+                    continue
+                }
+                operation = (spec, key, value)
+            }
+        }
+        guard let operation else {
+            error("no-operation", "step \(index + 1) has no operation; known operations: \(OperationCatalogue.names.joined(separator: ", "))", at: node)
+            return nil
+        }
+        guard !operation.spec.name.isEmpty else { return nil }
+        let parsed = parseArguments(operation.spec, operation.value)
+        return WrittenStep(
+            id: id ?? "step\(index + 1)",
+            isNamed: id != nil,
+            from: from.map { (name: $0.0, location: $0.1) },
+            spec: operation.spec,
+            arguments: parsed.arguments,
+            argumentLocations: parsed.locations,
+            references: parsed.references,
+            location: location(operation.key)!
+        )
+    }
+
+    struct ParsedArguments {
+        var arguments: [String: ArgumentValue] = [:]
+        var locations: [String: SourceLocation] = [:]
+        var references: [(parameter: String, name: String, location: SourceLocation)] = []
+    }
+
+    private func parseArguments(_ spec: OperationSpec, _ node: Node) -> ParsedArguments {
+        var result = ParsedArguments()
+        var written: [(ParameterSpec, Node)] = []
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                guard spend(key), spend(value) else { return result }
+                guard let name = key.scalar?.string, let parameter = spec.parameter(named: name) else {
+                    let name = key.scalar?.string ?? "?"
+                    let known = spec.parameters.map(\.name)
+                    error(
+                        "unknown-parameter",
+                        "'\(spec.name)' has no parameter '\(name)'" + (known.isEmpty ? " (it takes none)" : "; it takes \(known.joined(separator: ", "))"),
+                        at: key,
+                        suggestion: Suggestion.closest(to: name, in: known)
+                    )
+                    continue
+                }
+                written.append((parameter, value))
+            }
+        case _ where node.isNull:
+            break
+        default:
+            guard let shorthand = spec.shorthand, let parameter = spec.parameter(named: shorthand) else {
+                error("bad-arguments", "'\(spec.name)' takes a mapping of parameters, e.g. \(spec.example)", at: node)
+                return result
+            }
+            written.append((parameter, node))
+        }
+        for (parameter, value) in written {
+            guard let parsed = parseValue(value, as: parameter.type, name: "'\(spec.name).\(parameter.name)'") else { continue }
+            result.arguments[parameter.name] = parsed
+            let where_ = location(value)!
+            result.locations[parameter.name] = where_
+            switch parsed {
+            case .reference(let name): result.references.append((parameter.name, name, where_))
+            case .references(let names): result.references += names.map { (parameter.name, $0, where_) }
+            default: break
+            }
+        }
+        for parameter in spec.parameters where parameter.isRequired && result.arguments[parameter.name] == nil {
+            if !written.contains(where: { $0.0.name == parameter.name }) {
+                error("missing-parameter", "'\(spec.name)' needs '\(parameter.name)', e.g. \(spec.example)", at: node)
+            }
+        }
+        if !spec.requiresOneOf.isEmpty, !spec.requiresOneOf.contains(where: { name in written.contains { $0.0.name == name } }) {
+            error("missing-parameter", "'\(spec.name)' needs at least one of \(spec.requiresOneOf.joined(separator: ", ")), e.g. \(spec.example)", at: node)
+        }
+        checkOperationRules(spec, result, node)
+        return result
+    }
+
+    /// Rules that span parameters or bound values more tightly than their type.
+    private func checkOperationRules(_ spec: OperationSpec, _ parsed: ParsedArguments, _ node: Node) {
+        let arguments = parsed.arguments
+        func check(_ name: String, _ range: ClosedRange<Double>, _ unit: String) {
+            if let value = arguments[name]?.number, !range.contains(value) {
+                error("out-of-range", "'\(spec.name).\(name)' must be between \(format(range.lowerBound)) and \(format(range.upperBound)) \(unit)", at: parsed.locations[name])
+            }
+        }
+        switch spec.name {
+        case "trim":
+            if arguments["end"] != nil && arguments["duration"] != nil {
+                error("conflicting-parameters", "'trim' takes 'end' or 'duration', not both", at: parsed.locations["duration"])
+            }
+            if let start = arguments["start"]?.number, let end = arguments["end"]?.number, end >= 0, end <= start {
+                error("bad-value", "'trim.end' (\(format(end))s) must be after 'start' (\(format(start))s)", at: parsed.locations["end"])
+            }
+        case "loudnorm":
+            check("target", -70 ... -5, "LUFS")
+            check("true_peak", -9...0, "dBTP")
+        case "normalize": check("peak", -60...0, "dBFS")
+        case "limit": check("ceiling", -24...0, "dBFS")
+        case "denoise": check("amount", 1...97, "dB")
+        case "compress":
+            check("threshold", -60...0, "dB")
+            check("makeup", 0...36, "dB")
+            check("attack", 0.00001...2, "seconds")
+            check("release", 0.01...9, "seconds")
+        case "gain": check("db", -60...60, "dB")
+        case "duck":
+            check("amount", -60...0, "dB")
+            check("threshold", -60...0, "dB")
+        case "highpass", "lowpass": check("freq", 1...40_000, "Hz")
+        case "trim_silence": check("threshold", -100...0, "dB")
+        case "mix":
+            if case .numbers(let weights)? = arguments["weights"], case .references(let tracks)? = arguments["tracks"], weights.count != tracks.count {
+                error("bad-value", "'mix.weights' has \(weights.count) weights for \(tracks.count) tracks", at: parsed.locations["weights"])
+            }
+        case "eq":
+            if case .records(let bands)? = arguments["bands"] {
+                for band in bands {
+                    if let freq = band["freq"]?.number, freq > 40_000 { error("out-of-range", "an eq band's 'freq' must be at most 40kHz", at: parsed.locations["bands"]) }
+                    if let gain = band["gain"]?.number, abs(gain) > 30 { error("out-of-range", "an eq band's 'gain' must be within ±30 dB", at: parsed.locations["bands"]) }
+                }
+            }
+        default: break
+        }
+        _ = node
+    }
+}

@@ -1,0 +1,235 @@
+internal import Yams
+
+/// Turns recipe YAML into a validated ``Recipe``, reporting every problem with its file, line and column.
+///
+/// The parser never traps and never runs away: documents are capped in size and in the number of nodes
+/// visited (which also bounds alias expansion).
+public struct RecipeParser: Sendable {
+    public struct Options: Sendable {
+        /// `--set NAME=VALUE` overrides, checked against the recipe's declared params.
+        public var parameterOverrides: [String: String]
+        /// The upload inputs the caller will supply; nil skips the check (validation of a bare recipe).
+        public var providedUploads: Set<String>?
+        /// Checks `file:` inputs and caption files, given the path as written; nil skips the check.
+        public var fileExists: (@Sendable (String) -> Bool)?
+        public var maximumBytes: Int
+        public var maximumNodes: Int
+
+        public init(
+            parameterOverrides: [String: String] = [:],
+            providedUploads: Set<String>? = nil,
+            fileExists: (@Sendable (String) -> Bool)? = nil,
+            maximumBytes: Int = 1 << 20,
+            maximumNodes: Int = 100_000
+        ) {
+            self.parameterOverrides = parameterOverrides
+            self.providedUploads = providedUploads
+            self.fileExists = fileExists
+            self.maximumBytes = maximumBytes
+            self.maximumNodes = maximumNodes
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    static let topLevelKeys = ["version", "kind", "name", "description", "params", "inputs", "steps", "outputs"]
+
+    /// Parses and validates; throws a ``RecipeError`` listing every problem.
+    public func parse(_ text: String, file: String) throws(RecipeError) -> Recipe {
+        let context = ParseContext(file: file, options: options)
+        let recipe = context.parseDocument(text)
+        if let recipe, context.diagnostics.isEmpty { return recipe }
+        throw RecipeError(context.diagnostics.isEmpty ? [context.error("invalid-recipe", "the recipe is invalid", at: nil)] : context.diagnostics)
+    }
+}
+
+/// Mutable state of one parse: the diagnostics found so far and the node budget.
+final class ParseContext {
+    let file: String
+    let options: RecipeParser.Options
+    var diagnostics: [RecipeDiagnostic] = []
+    var remainingNodes: Int
+    var params: [String: String] = [:]
+    var declaredParams: [String: ParamKind] = [:]
+
+    enum ParamKind { case number, boolean, text }
+
+    init(file: String, options: RecipeParser.Options) {
+        self.file = file
+        self.options = options
+        self.remainingNodes = options.maximumNodes
+    }
+
+    // MARK: Diagnostics
+
+    func location(_ node: Node?) -> SourceLocation? {
+        guard let mark = node?.mark else { return nil }
+        return SourceLocation(file: file, line: mark.line, column: mark.column)
+    }
+
+    @discardableResult
+    func error(_ code: String, _ message: String, at node: Node?, suggestion: String? = nil) -> RecipeDiagnostic {
+        let diagnostic = RecipeDiagnostic(code: code, message: message, location: location(node), suggestion: suggestion)
+        diagnostics.append(diagnostic)
+        return diagnostic
+    }
+
+    func error(_ code: String, _ message: String, at location: SourceLocation?, suggestion: String? = nil) {
+        diagnostics.append(RecipeDiagnostic(code: code, message: message, location: location, suggestion: suggestion))
+    }
+
+    /// Counts a visited node; false once the budget is spent (reported once).
+    func spend(_ node: Node) -> Bool {
+        remainingNodes -= 1
+        if remainingNodes == -1 {
+            error("too-complex", "the recipe has more than \(options.maximumNodes) YAML nodes (aliases count each time they are used)", at: node)
+        }
+        return remainingNodes >= 0
+    }
+
+    // MARK: Document
+
+    func parseDocument(_ text: String) -> Recipe? {
+        guard text.utf8.count <= options.maximumBytes else {
+            error("too-large", "the recipe is \(text.utf8.count) bytes; the limit is \(options.maximumBytes)", at: SourceLocation(file: file, line: 1, column: 1))
+            return nil
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let yamlError as YamlError {
+            reportYAMLError(yamlError)
+            return nil
+        } catch {
+            self.error("yaml", "\(error)", at: SourceLocation(file: file, line: 1, column: 1))
+            return nil
+        }
+        guard let root, case .mapping(let mapping) = root else {
+            self.error("not-a-mapping", "a recipe is a YAML mapping with 'version', 'kind', 'inputs', 'steps' and 'outputs'", at: root ?? nil)
+            if root == nil { diagnostics[diagnostics.count - 1].location = SourceLocation(file: file, line: 1, column: 1) }
+            return nil
+        }
+        return parseRoot(root, mapping)
+    }
+
+    func reportYAMLError(_ yamlError: YamlError) {
+        let start = SourceLocation(file: file, line: 1, column: 1)
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            error("yaml-syntax", "YAML syntax: \(prefix)\(problem)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+        case .reader(let problem, _, _, _):
+            error("yaml-encoding", "YAML: \(problem)", at: start)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            error(
+                "duplicate-key",
+                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping",
+                at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
+            )
+        default:
+            error("yaml", "YAML: \(yamlError)", at: start)
+        }
+    }
+
+    func parseRoot(_ root: Node, _ mapping: Node.Mapping) -> Recipe? {
+        var fields: [String: Node] = [:]
+        for (key, value) in mapping {
+            guard spend(key) else { return nil }
+            guard let name = key.scalar?.string else {
+                error("bad-key", "keys must be plain words", at: key)
+                continue
+            }
+            guard RecipeParser.topLevelKeys.contains(name) else {
+                error("unknown-key", "unknown top-level key '\(name)'", at: key, suggestion: Suggestion.closest(to: name, in: RecipeParser.topLevelKeys))
+                continue
+            }
+            fields[name] = value
+        }
+        let rootLocation = location(root)
+
+        var version = 1
+        if let node = fields["version"] {
+            if let text = node.scalar?.string, let value = Int(text) {
+                if value != 1 { error("unsupported-version", "recipe version \(value) is not supported; this mixdown reads version 1", at: node) }
+                version = value
+            } else {
+                error("bad-value", "'version' must be the number 1", at: node)
+            }
+        } else {
+            error("missing-key", "missing required key 'version' (use 'version: 1')", at: rootLocation)
+        }
+
+        var kind = JobKind.edit
+        if let node = fields["kind"] {
+            if let text = node.scalar?.string, let value = JobKind(rawValue: text) {
+                kind = value
+            } else {
+                let text = node.scalar?.string ?? ""
+                error(
+                    "bad-value",
+                    "'kind' must be one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))",
+                    at: node,
+                    suggestion: Suggestion.closest(to: text, in: JobKind.allCases.map(\.rawValue))
+                )
+            }
+        } else {
+            error("missing-key", "missing required key 'kind' (ingest, edit or render)", at: rootLocation)
+        }
+
+        var name: String?
+        if let node = fields["name"] {
+            if let text = node.scalar?.string, Self.isSlug(text) {
+                name = text
+            } else {
+                error("bad-value", "'name' must be a slug: letters, digits, '-' and '_', at most 64", at: node)
+            }
+        }
+
+        if let node = fields["params"] { parseParams(node) }
+        applyOverrides()
+
+        let inputs = fields["inputs"].map(parseInputs) ?? []
+        let steps = fields["steps"].map { parseSteps($0, inputs: inputs) } ?? []
+        if fields["steps"] == nil && kind != .ingest {
+            // An edit or render with no steps is legal (format conversion) only when it still names outputs.
+        }
+        let ordered = orderAndType(steps, inputs: inputs)
+        let outputs = parseOutputs(fields["outputs"], root: root, inputs: inputs, steps: ordered, listOrder: steps)
+        if inputs.isEmpty {
+            error("no-inputs", "a recipe needs at least one input under 'inputs'", at: fields["inputs"] ?? root)
+        }
+        return Recipe(
+            version: version,
+            kind: kind,
+            name: name,
+            params: params,
+            inputs: inputs,
+            steps: ordered,
+            outputs: outputs,
+            file: file
+        )
+    }
+
+    static func isSlug(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 64
+            && text.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first.isASCII, CharacterSet.letters.contains(first) || first == "_" else { return false }
+        return isSlug(text)
+    }
+}
+
+/// ASCII character classes without Foundation, so the language module stays light.
+struct CharacterSet {
+    let test: @Sendable (Unicode.Scalar) -> Bool
+    func contains(_ scalar: Unicode.Scalar) -> Bool { test(scalar) }
+    static let letters = CharacterSet { ("a"..."z").contains($0) || ("A"..."Z").contains($0) }
+    static let alphanumerics = CharacterSet { letters.contains($0) || ("0"..."9").contains($0) }
+}
