@@ -1,0 +1,113 @@
+internal import Foundation
+#if canImport(FoundationNetworking)
+internal import FoundationNetworking
+#endif
+
+/// Streams an http(s) URL to a file, stopping as soon as the byte cap is passed so an oversized
+/// download never lands on disk whole.
+struct HTTPDownloader {
+    var maximumBytes: Int
+
+    func download(_ url: URL, to destination: String) async throws {
+        let delegate = DownloadDelegate(destination: destination, maximumBytes: maximumBytes)
+        let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                delegate.start(session: session, url: url, continuation: continuation)
+            }
+        } onCancel: {
+            delegate.cancel()
+        }
+    }
+}
+
+/// Receives the body chunk by chunk; every field is guarded by `lock` because URLSession calls back on its own queue.
+private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let destination: String
+    private let maximumBytes: Int
+    private let lock = NSLock()
+    private var handle: FileHandle?
+    private var received = 0
+    private var failure: ExecutionError?
+    private var continuation: CheckedContinuation<Void, any Error>?
+    private var task: URLSessionDataTask?
+
+    init(destination: String, maximumBytes: Int) {
+        self.destination = destination
+        self.maximumBytes = maximumBytes
+    }
+
+    func start(session: URLSession, url: URL, continuation: CheckedContinuation<Void, any Error>) {
+        lock.lock()
+        self.continuation = continuation
+        _ = FileManager.default.createFile(atPath: destination, contents: nil)
+        handle = FileHandle(forWritingAtPath: destination)
+        let task = session.dataTask(with: url)
+        self.task = task
+        lock.unlock()
+        task.resume()
+    }
+
+    func cancel() {
+        lock.lock()
+        failure = failure ?? ExecutionError(code: "cancelled", message: "download cancelled")
+        let task = self.task
+        lock.unlock()
+        task?.cancel()
+    }
+
+    func urlSession(
+        _ session: URLSession,
+        dataTask: URLSessionDataTask,
+        didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
+            failure = ExecutionError(code: "download-failed", message: "\(response.url?.absoluteString ?? "URL") answered HTTP \(http.statusCode)")
+            completionHandler(.cancel)
+            return
+        }
+        if response.expectedContentLength > Int64(maximumBytes) {
+            failure = tooLarge()
+            completionHandler(.cancel)
+            return
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard failure == nil else { return }
+        received += data.count
+        if received > maximumBytes {
+            failure = tooLarge()
+            dataTask.cancel()
+            return
+        }
+        handle?.write(data)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        lock.lock()
+        try? handle?.close()
+        handle = nil
+        let continuation = self.continuation
+        self.continuation = nil
+        let failure = self.failure ?? error.map { ExecutionError(code: "download-failed", message: "download failed: \($0.localizedDescription)") }
+        lock.unlock()
+        if let failure {
+            try? FileManager.default.removeItem(atPath: destination)
+            continuation?.resume(throwing: failure)
+        } else {
+            continuation?.resume()
+        }
+    }
+
+    private func tooLarge() -> ExecutionError {
+        ExecutionError(code: "input-too-large", message: "the download is larger than the \(maximumBytes)-byte limit")
+    }
+}

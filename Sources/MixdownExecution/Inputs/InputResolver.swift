@@ -1,0 +1,140 @@
+internal import Foundation
+public import MixdownPlanner
+public import MixdownRecipe
+
+/// Turns each recipe input into a local, probed file: recipe-relative files, uploads, downloads
+/// (byte-capped), yt-dlp audio (size- and duration-capped) and stored assets.
+public struct InputResolver: Sendable {
+    public var tools: MediaTools
+    public var prober: MediaProber
+    public var limits: InputLimits
+    /// The folder `file:` paths are relative to.
+    public var recipeDirectory: String
+    /// Paths supplied for `upload` inputs, by input name.
+    public var uploads: [String: String]
+    public var assets: (any AssetResolver)?
+    /// Where downloads go; the caller removes it.
+    public var workDirectory: String
+
+    public init(
+        tools: MediaTools,
+        prober: MediaProber,
+        limits: InputLimits = InputLimits(),
+        recipeDirectory: String,
+        uploads: [String: String] = [:],
+        assets: (any AssetResolver)? = nil,
+        workDirectory: String
+    ) {
+        self.tools = tools
+        self.prober = prober
+        self.limits = limits
+        self.recipeDirectory = recipeDirectory
+        self.uploads = uploads
+        self.assets = assets
+        self.workDirectory = workDirectory
+    }
+
+    public func resolve(_ recipe: Recipe) async throws -> [PlanInput] {
+        var resolved: [PlanInput] = []
+        for input in recipe.inputs {
+            let path = try await localPath(for: input)
+            let facts: MediaFacts
+            do {
+                facts = try await prober.facts(for: path)
+            } catch let error as ExecutionError {
+                throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
+            }
+            if input.type == .audio && !facts.hasAudio {
+                throw ExecutionError(code: "no-audio", message: "input '\(input.name)' has no audio stream", location: input.location)
+            }
+            switch input.source {
+            case .url, .youtube:
+                if let duration = facts.duration, duration > limits.maximumDurationSeconds {
+                    try? FileManager.default.removeItem(atPath: path)
+                    throw ExecutionError(
+                        code: "input-too-long",
+                        message: "input '\(input.name)' lasts \(Int(duration)) s; the limit is \(Int(limits.maximumDurationSeconds)) s",
+                        location: input.location
+                    )
+                }
+            default: break
+            }
+            resolved.append(PlanInput(name: input.name, path: path, facts: facts))
+        }
+        return resolved
+    }
+
+    private func localPath(for input: RecipeInput) async throws -> String {
+        switch input.source {
+        case .file(let path):
+            let full = path.hasPrefix("/") ? path : URL(fileURLWithPath: recipeDirectory).appendingPathComponent(path).path
+            guard FileManager.default.fileExists(atPath: full) else {
+                throw ExecutionError(code: "missing-file", message: "input '\(input.name)': no file at \(full)", location: input.location)
+            }
+            return full
+        case .upload:
+            guard let path = uploads[input.name] else {
+                throw ExecutionError(
+                    code: "missing-input",
+                    message: "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH",
+                    location: input.location
+                )
+            }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ExecutionError(code: "missing-file", message: "input '\(input.name)': no file at \(path)", location: input.location)
+            }
+            return path
+        case .asset(let id):
+            guard let assets else {
+                throw ExecutionError(
+                    code: "asset-unavailable",
+                    message: "input '\(input.name)' names asset \(id); assets are resolved by the job system (mixdown submit)",
+                    location: input.location
+                )
+            }
+            return try await assets.localPath(forAsset: id)
+        case .url(let address):
+            guard let url = URL(string: address) else {
+                throw ExecutionError(code: "bad-url", message: "input '\(input.name)': bad URL", location: input.location)
+            }
+            let destination = "\(workDirectory)/download-\(input.name)"
+            do {
+                try await HTTPDownloader(maximumBytes: limits.maximumBytes).download(url, to: destination)
+            } catch let error as ExecutionError {
+                throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
+            }
+            return destination
+        case .youtube(let address):
+            return try await fetchWithYTDLP(address, input: input)
+        }
+    }
+
+    private func fetchWithYTDLP(_ address: String, input: RecipeInput) async throws -> String {
+        let directory = "\(workDirectory)/ytdlp-\(input.name)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let outcome = try await ChildProcess.run(
+            tools.ytdlp,
+            [
+                "--no-playlist", "--no-progress", "--quiet", "--no-warnings", "--no-cache-dir",
+                "-f", "bestaudio/best",
+                "--max-filesize", "\(limits.maximumBytes)",
+                "--match-filter", "duration <=? \(Int(limits.maximumDurationSeconds))",
+                "-o", "\(directory)/media.%(ext)s",
+                "--", address,
+            ]
+        )
+        let produced = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { !$0.hasSuffix(".part") } ?? []
+        guard outcome.succeeded, let file = produced.first else {
+            let detail = outcome.standardErrorTail.joined(separator: " ").trimmingCharacters(in: .whitespaces)
+            let skipped = detail.isEmpty && outcome.succeeded
+            throw ExecutionError(
+                code: skipped ? "input-too-large" : "download-failed",
+                message: skipped
+                    ? "input '\(input.name)': yt-dlp skipped it: larger than \(limits.maximumBytes) bytes or longer than \(Int(limits.maximumDurationSeconds)) s"
+                    : "input '\(input.name)': yt-dlp failed: \(detail.isEmpty ? "exit \(outcome.exitCode ?? -1)" : detail)",
+                location: input.location
+            )
+        }
+        return "\(directory)/\(file)"
+    }
+}

@@ -1,0 +1,159 @@
+internal import Foundation
+internal import Subprocess
+internal import SystemPackage
+
+/// Runs external programs in their own process group, so cancelling kills ffmpeg and anything it started.
+public enum ChildProcess {
+    /// What a finished process left behind.
+    public struct Outcome: Sendable {
+        public var exitCode: Int32?
+        /// The last lines of standard error, for error messages and measurements.
+        public var standardErrorTail: [String]
+        public var succeeded: Bool { exitCode == 0 }
+    }
+
+    /// Where standard input comes from and standard output goes when not read line by line.
+    public enum Stream: Sendable {
+        case inherit
+        case descriptor(Int32)
+    }
+
+    static func platformOptions() -> PlatformOptions {
+        var options = PlatformOptions()
+        // A new process group whose id is the child's pid; teardown signals the whole group.
+        options.processGroupID = 0
+        options.teardownSequence = [
+            .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(300))
+        ]
+        return options
+    }
+
+    /// Runs a program, handing each standard-output line to `onLine` and keeping `tailLines` of standard error.
+    /// Cancelling the calling task terminates the process group.
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        standardInput: Stream = .inherit,
+        tailLines: Int = 60,
+        keepStandardErrorAfter marker: String? = nil,
+        onLine: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> Outcome {
+        let result: ExecutionResult<[String], SequenceOutput, SequenceOutput>
+        switch standardInput {
+        case .inherit:
+            result = try await Subprocess.run(
+                .path(FilePath(executable)),
+                arguments: Arguments(arguments),
+                platformOptions: platformOptions(),
+                input: .none,
+                output: .sequence,
+                error: .sequence
+            ) { execution in try await drain(execution, tailLines: tailLines, marker: marker, onLine: onLine) }
+        case .descriptor(let descriptor):
+            result = try await Subprocess.run(
+                .path(FilePath(executable)),
+                arguments: Arguments(arguments),
+                platformOptions: platformOptions(),
+                input: .fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true),
+                output: .sequence,
+                error: .sequence
+            ) { execution in try await drain(execution, tailLines: tailLines, marker: marker, onLine: onLine) }
+        }
+        return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
+    }
+
+    /// Runs a program whose standard output goes to `descriptor` (a pipe to the next process).
+    public static func run(_ executable: String, _ arguments: [String], standardOutput descriptor: Int32, tailLines: Int = 60) async throws -> Outcome {
+        let result = try await Subprocess.run(
+            .path(FilePath(executable)),
+            arguments: Arguments(arguments),
+            platformOptions: platformOptions(),
+            input: .none,
+            output: .fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true),
+            error: .sequence
+        ) { execution in
+            var tail: [String] = []
+            for try await line in execution.standardError.strings() {
+                tail.append(line)
+                if tail.count > tailLines { tail.removeFirst() }
+            }
+            return tail
+        }
+        return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
+    }
+
+    /// Runs a program and hands its standard output to `consume` as raw byte chunks.
+    public static func runReadingBytes(
+        _ executable: String,
+        _ arguments: [String],
+        consume: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
+    ) async throws -> Outcome {
+        let result = try await Subprocess.run(
+            .path(FilePath(executable)),
+            arguments: Arguments(arguments),
+            platformOptions: platformOptions(),
+            input: .none,
+            output: .sequence,
+            error: .sequence
+        ) { execution in
+            try await withThrowingTaskGroup(of: [String].self) { group in
+                group.addTask {
+                    for try await buffer in execution.standardOutput { buffer.withUnsafeBytes(consume) }
+                    return []
+                }
+                group.addTask { try await collectTail(execution.standardError, lines: 40, marker: nil) }
+                var tail: [String] = []
+                for try await lines in group { tail += lines }
+                return tail
+            }
+        }
+        return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
+    }
+
+    private static func drain<Input: InputProtocol>(
+        _ execution: Execution<Input, SequenceOutput, SequenceOutput>,
+        tailLines: Int,
+        marker: String?,
+        onLine: @escaping @Sendable (String) -> Void
+    ) async throws -> [String] {
+        try await withThrowingTaskGroup(of: [String].self) { group in
+            group.addTask {
+                for try await line in execution.standardOutput.strings() { onLine(line) }
+                return []
+            }
+            group.addTask { try await collectTail(execution.standardError, lines: tailLines, marker: marker) }
+            var tail: [String] = []
+            for try await lines in group { tail += lines }
+            return tail
+        }
+    }
+
+    /// The last `lines` lines, plus, when `marker` is given, every line from the last one containing it
+    /// (ebur128's summary), so a measurement survives however much was logged before it.
+    private static func collectTail(_ sequence: SubprocessOutputSequence, lines: Int, marker: String?) async throws -> [String] {
+        var tail: [String] = []
+        var marked: [String] = []
+        var inMarked = false
+        for try await line in sequence.strings() {
+            if let marker, line.contains(marker) {
+                marked = []
+                inMarked = true
+            }
+            if inMarked && marked.count < 200 { marked.append(line) }
+            tail.append(line)
+            if tail.count > lines { tail.removeFirst() }
+        }
+        return marker == nil || marked.isEmpty ? tail : marked + ["--"] + tail
+    }
+
+    private static func exitCode(_ status: TerminationStatus) -> Int32? {
+        if case .exited(let code) = status { return code }
+        return nil
+    }
+
+    /// A pipe: (read end, write end).
+    public static func makePipe() throws -> (read: Int32, write: Int32) {
+        let pipe = try FileDescriptor.pipe()
+        return (pipe.readEnd.rawValue, pipe.writeEnd.rawValue)
+    }
+}

@@ -1,0 +1,307 @@
+internal import Crypto
+internal import Foundation
+public import MixdownPlanner
+import MixdownRecipe
+
+/// Runs a plan's stages as child processes and returns every output, measured and checked.
+///
+/// Outputs are written under temporary names in the output folder and renamed only when every stage
+/// has succeeded and every `expect` holds; on failure or cancellation nothing half-written remains.
+public struct PlanExecutor: Sendable {
+    public var tools: MediaTools
+    public var prober: MediaProber
+
+    public init(tools: MediaTools, prober: MediaProber) {
+        self.tools = tools
+        self.prober = prober
+    }
+
+    public func run(
+        _ plan: Plan,
+        outputDirectory: String,
+        onEvent: @escaping @Sendable (ExecutionEvent) -> Void = { _ in }
+    ) async throws -> [OutputArtifact] {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        let token = UUID().uuidString.prefix(8)
+        let workDirectory = "\(outputDirectory)/.mixdown-work-\(token)"
+        try fileManager.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        var temporary: [String: String] = [:]
+        for output in plan.outputs { temporary[output.name] = "\(outputDirectory)/.\(output.fileName).\(token).partial" }
+        defer {
+            try? fileManager.removeItem(atPath: workDirectory)
+            for path in temporary.values { try? fileManager.removeItem(atPath: path) }
+        }
+
+        var run = StageRun(plan: plan, workDirectory: workDirectory, temporary: temporary, onEvent: onEvent)
+        var index = 0
+        while index < plan.stages.count {
+            try Task.checkCancellation()
+            let stage = plan.stages[index]
+            if let downstreamID = stage.pipesTo, let downstream = plan.stages.first(where: { $0.id == downstreamID }) {
+                try await runPiped(stage, into: downstream, run: &run)
+                index += 2
+                continue
+            }
+            switch stage.kind {
+            case .ffmpeg: try await runFFmpeg(stage, run: &run)
+            case .analyze: try await runAnalyze(stage, run: run)
+            case .peaks: try await runPeaks(stage, run: run)
+            }
+            run.finish(stage)
+            index += 1
+        }
+        try Task.checkCancellation()
+
+        var artifacts: [OutputArtifact] = []
+        for output in plan.outputs {
+            guard let path = temporary[output.name], fileManager.fileExists(atPath: path) else {
+                throw ExecutionError(code: "output-missing", message: "output '\(output.name)' was not produced", location: output.location)
+            }
+            artifacts.append(try await describe(output, at: path))
+        }
+        // Every check passed: publish all outputs.
+        for (index, output) in plan.outputs.enumerated() {
+            let final = "\(outputDirectory)/\(output.fileName)"
+            if fileManager.fileExists(atPath: final) { try fileManager.removeItem(atPath: final) }
+            try fileManager.moveItem(atPath: temporary[output.name]!, toPath: final)
+            temporary[output.name] = nil
+            artifacts[index].path = final
+        }
+        return artifacts
+    }
+
+    // MARK: Stages
+
+    /// Progress bookkeeping and token substitution across the stages of one run.
+    struct StageRun {
+        let plan: Plan
+        let workDirectory: String
+        let temporary: [String: String]
+        let onEvent: @Sendable (ExecutionEvent) -> Void
+        var gains: [String: String] = [:]
+        var completedWeight = 0.0
+        let totalWeight: Double
+
+        init(plan: Plan, workDirectory: String, temporary: [String: String], onEvent: @escaping @Sendable (ExecutionEvent) -> Void) {
+            self.plan = plan
+            self.workDirectory = workDirectory
+            self.temporary = temporary
+            self.onEvent = onEvent
+            totalWeight = max(plan.stages.map(StageRun.weight).reduce(0, +), 0.000_001)
+        }
+
+        static func weight(_ stage: Stage) -> Double {
+            max(stage.kind == .ffmpeg ? stage.expectedDuration : stage.expectedDuration * 0.05, 0.01)
+        }
+
+        func substitute(_ arguments: [String]) -> [String] {
+            arguments.map { argument in
+                guard argument.contains("{{") else { return argument }
+                var text = argument
+                for (name, path) in temporary { text = text.replacingOccurrences(of: "{{output:\(name)}}", with: path) }
+                for file in plan.workFiles { text = text.replacingOccurrences(of: "{{work:\(file)}}", with: "\(workDirectory)/\(file)") }
+                for (step, chain) in gains { text = text.replacingOccurrences(of: "{{gain:\(step)}}", with: chain) }
+                return text
+            }
+        }
+
+        func reporter(for stage: Stage) -> @Sendable (String) -> Void {
+            let base = completedWeight, weight = StageRun.weight(stage), total = totalWeight
+            let expected = max(stage.expectedDuration, 0.001)
+            let onEvent = self.onEvent
+            onEvent(ExecutionEvent(kind: .stageStarted, stage: stage.id, stageProgress: 0, progress: base / total))
+            return { line in
+                guard line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count)) else { return }
+                let fraction = min(1, max(0, micros / 1_000_000 / expected))
+                onEvent(ExecutionEvent(kind: .progress, stage: stage.id, stageProgress: fraction, progress: (base + fraction * weight) / total))
+            }
+        }
+
+        mutating func finish(_ stage: Stage) {
+            completedWeight += StageRun.weight(stage)
+            onEvent(ExecutionEvent(kind: .stageFinished, stage: stage.id, stageProgress: 1, progress: min(1, completedWeight / totalWeight)))
+        }
+    }
+
+    private func runFFmpeg(_ stage: Stage, run: inout StageRun) async throws {
+        let measuring = !stage.measures.isEmpty
+        let arguments = ["-nostats", "-progress", "pipe:1"] + (measuring ? [] : ["-loglevel", "error"]) + run.substitute(stage.arguments)
+        let outcome = try await ChildProcess.run(
+            tools.ffmpeg,
+            arguments,
+            keepStandardErrorAfter: measuring ? "Summary:" : nil,
+            onLine: run.reporter(for: stage)
+        )
+        try Task.checkCancellation()
+        guard outcome.succeeded else { throw failure(stage, outcome) }
+        for measurement in stage.measures {
+            guard let report = LoudnessReport(ebur128Summary: outcome.standardErrorTail) else {
+                throw ExecutionError(code: "measure-failed", message: "stage \(stage.id): ffmpeg printed no loudness summary")
+            }
+            let (filters, gain) = GainRule.chain(for: measurement.goal, report: report)
+            run.gains[measurement.step] = filters
+            run.onEvent(
+                ExecutionEvent(
+                    kind: .measured,
+                    stage: stage.id,
+                    stageProgress: 1,
+                    progress: run.completedWeight / run.totalWeight,
+                    message: String(
+                        format: "%@: %.1f LUFS, true peak %.1f dBTP, sample peak %.1f dBFS; gain %.2f dB",
+                        measurement.step,
+                        report.integratedLufs,
+                        report.truePeakDbtp,
+                        report.samplePeakDbfs,
+                        gain
+                    )
+                )
+            )
+        }
+    }
+
+    /// Runs two stages at once, the first's standard output feeding the second's standard input.
+    private func runPiped(_ upstream: Stage, into downstream: Stage, run: inout StageRun) async throws {
+        let pipe = try ChildProcess.makePipe()
+        let ffmpeg = tools.ffmpeg
+        let upstreamArguments = ["-nostats", "-loglevel", "error"] + run.substitute(upstream.arguments)
+        let downstreamArguments = ["-nostats", "-progress", "pipe:1", "-loglevel", "error"] + run.substitute(downstream.arguments)
+        run.onEvent(ExecutionEvent(kind: .stageStarted, stage: upstream.id, stageProgress: 0, progress: run.completedWeight / run.totalWeight))
+        run.completedWeight += StageRun.weight(upstream)
+        let reporter = run.reporter(for: downstream)
+        let (first, second) = try await withThrowingTaskGroup(of: (Int, ChildProcess.Outcome).self) { group in
+            group.addTask { (0, try await ChildProcess.run(ffmpeg, upstreamArguments, standardOutput: pipe.write)) }
+            group.addTask { (1, try await ChildProcess.run(ffmpeg, downstreamArguments, standardInput: .descriptor(pipe.read), onLine: reporter)) }
+            var outcomes: [Int: ChildProcess.Outcome] = [:]
+            for try await (index, outcome) in group { outcomes[index] = outcome }
+            return (outcomes[0]!, outcomes[1]!)
+        }
+        try Task.checkCancellation()
+        guard second.succeeded else { throw failure(downstream, second) }
+        guard first.succeeded else { throw failure(upstream, first) }
+        run.finish(downstream)
+    }
+
+    private func failure(_ stage: Stage, _ outcome: ChildProcess.Outcome) -> ExecutionError {
+        let detail = outcome.standardErrorTail.suffix(6).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = outcome.exitCode.map { "exited with status \($0)" } ?? "was killed"
+        return ExecutionError(code: "ffmpeg-failed", message: "stage '\(stage.id)': ffmpeg \(status)" + (detail.isEmpty ? "" : ":\n\(detail)"))
+    }
+
+    private func runAnalyze(_ stage: Stage, run: StageRun) async throws {
+        let source = "\(run.workDirectory)/\(stage.source ?? "")"
+        let report = try await LoudnessMeter(tools: tools).measure(source)
+        let facts = try await prober.facts(for: source)
+        let document = AnalysisDocument(
+            integratedLufs: report.integratedLufs,
+            loudnessRangeLu: report.loudnessRangeLu,
+            truePeakDbtp: report.truePeakDbtp,
+            samplePeakDbfs: report.samplePeakDbfs,
+            durationSeconds: facts.duration ?? 0,
+            sampleRate: facts.sampleRate ?? 0,
+            channels: facts.channels ?? 0
+        )
+        try writeJSON(document, to: run.temporary[stage.output ?? ""] ?? "")
+    }
+
+    private func runPeaks(_ stage: Stage, run: StageRun) async throws {
+        let source = "\(run.workDirectory)/\(stage.source ?? "")"
+        let facts = try await prober.facts(for: source)
+        let rate = facts.sampleRate ?? 48_000
+        let total = Int(((facts.duration ?? 0) * Double(rate)).rounded(.up))
+        let points = stage.points ?? 1000
+        let accumulator = PeakAccumulator(points: points, totalSamples: max(total, 1))
+        let outcome = try await ChildProcess.runReadingBytes(
+            tools.ffmpeg,
+            ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-i", source, "-ac", "1", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1"],
+            consume: { accumulator.consume($0) }
+        )
+        guard outcome.succeeded else { throw failure(stage, outcome) }
+        let document = PeaksDocument(points: points, durationSeconds: facts.duration ?? 0, sampleRate: rate, peaks: accumulator.result())
+        try writeJSON(document, to: run.temporary[stage.output ?? ""] ?? "")
+    }
+
+    private func writeJSON(_ value: some Encodable, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(value).write(to: URL(fileURLWithPath: path))
+    }
+
+    // MARK: Outputs
+
+    private func describe(_ output: PlannedOutput, at path: String) async throws -> OutputArtifact {
+        let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        var duration: Double?
+        if output.format != .json && output.format != .png {
+            let facts = try await prober.facts(for: path)
+            duration = facts.duration
+            if let expect = output.expect { try await check(expect, output: output, path: path, facts: facts) }
+        }
+        return OutputArtifact(
+            name: output.name,
+            path: path,
+            contentType: output.contentType,
+            bytes: bytes,
+            durationSeconds: duration,
+            sha256: try Self.sha256(ofFile: path)
+        )
+    }
+
+    private func check(_ expect: Expectation, output: PlannedOutput, path: String, facts: MediaFacts) async throws {
+        func miss(_ key: String, _ message: String) -> ExecutionError {
+            ExecutionError(code: "expectation-failed", message: "output '\(output.name)': \(message)", location: expect.locations[key] ?? output.location)
+        }
+        func show(_ range: ClosedRange<Double>) -> String { "[\(range.lowerBound), \(range.upperBound)]" }
+        if let range = expect.duration {
+            let measured = facts.duration ?? 0
+            guard range.contains(measured) else { throw miss("duration", String(format: "duration %.2f s is outside %@", measured, show(range))) }
+        }
+        if let rate = expect.sampleRate, facts.sampleRate != rate {
+            throw miss("sample_rate", "sample rate \(facts.sampleRate ?? 0) Hz, expected \(rate)")
+        }
+        if let channels = expect.channels, facts.channels != channels {
+            throw miss("channels", "\(facts.channels ?? 0) channels, expected \(channels)")
+        }
+        guard expect.needsLoudness else { return }
+        let report = try await LoudnessMeter(tools: tools).measure(path)
+        if let range = expect.lufs, !range.contains(report.integratedLufs) {
+            throw miss("lufs", String(format: "integrated loudness %.1f LUFS is outside %@", report.integratedLufs, show(range)))
+        }
+        if let ceiling = expect.truePeakMax, report.truePeakDbtp > ceiling {
+            throw miss("true_peak_max", String(format: "true peak %.1f dBTP is above %.1f", report.truePeakDbtp, ceiling))
+        }
+        if let ceiling = expect.peakMax, report.samplePeakDbfs > ceiling {
+            throw miss("peak_max", String(format: "sample peak %.1f dBFS is above %.1f", report.samplePeakDbfs, ceiling))
+        }
+    }
+
+    /// Streams the file through SHA-256 in 1 MiB reads, so memory stays flat for long media.
+    public static func sha256(ofFile path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ExecutionError(code: "unreadable", message: "cannot read \(path)")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// `analyze`'s JSON document.
+public struct AnalysisDocument: Sendable, Hashable, Codable {
+    public var integratedLufs: Double
+    public var loudnessRangeLu: Double
+    public var truePeakDbtp: Double
+    public var samplePeakDbfs: Double
+    public var durationSeconds: Double
+    public var sampleRate: Int
+    public var channels: Int
+}
+
+/// `peaks`'s JSON document: `points` pairs of [min, max] in -1...1.
+public struct PeaksDocument: Sendable, Hashable, Codable {
+    public var points: Int
+    public var durationSeconds: Double
+    public var sampleRate: Int
+    public var peaks: [[Double]]
+}

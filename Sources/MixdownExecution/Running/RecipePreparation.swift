@@ -1,0 +1,72 @@
+internal import Foundation
+public import MixdownPlanner
+public import MixdownRecipe
+
+/// Loads a recipe file, resolves and probes its inputs and plans it: what `plan`, `run` and the worker share.
+public struct RecipePreparation: Sendable {
+    public var tools: MediaTools
+    public var prober: MediaProber
+    public var limits: InputLimits
+    public var assets: (any AssetResolver)?
+    public var fontFile: String?
+
+    public init(tools: MediaTools, prober: MediaProber, limits: InputLimits = InputLimits(), assets: (any AssetResolver)? = nil) {
+        self.tools = tools
+        self.prober = prober
+        self.limits = limits
+        self.assets = assets
+        fontFile = RecipePreparation.defaultFont()
+    }
+
+    /// Reads and parses a recipe file; relative `file:` inputs must exist beside it.
+    public static func parse(
+        file: String,
+        overrides: [String: String] = [:],
+        uploads: Set<String>? = nil
+    ) throws(RecipeError) -> Recipe {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw RecipeError([RecipeDiagnostic(code: "unreadable", message: "cannot read the recipe file", location: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw RecipeError([RecipeDiagnostic(code: "encoding", message: "the recipe is not UTF-8 text", location: SourceLocation(file: file, line: 1, column: 1))])
+        }
+        let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let options = RecipeParser.Options(
+            parameterOverrides: overrides,
+            providedUploads: uploads,
+            fileExists: { path in
+                FileManager.default.fileExists(atPath: path.hasPrefix("/") ? path : "\(directory)/\(path)")
+            }
+        )
+        return try RecipeParser(options: options).parse(text, file: file)
+    }
+
+    /// Resolves inputs (downloading into `workDirectory` where needed) and plans.
+    public func plan(
+        _ recipe: Recipe,
+        recipeDirectory: String,
+        uploads: [String: String],
+        preview: PreviewWindow?,
+        workDirectory: String
+    ) async throws -> (plan: Plan, inputs: [PlanInput]) {
+        let resolver = InputResolver(
+            tools: tools,
+            prober: prober,
+            limits: limits,
+            recipeDirectory: recipeDirectory,
+            uploads: uploads,
+            assets: assets,
+            workDirectory: workDirectory
+        )
+        let inputs = try await resolver.resolve(recipe)
+        let planner = Planner(options: Planner.Options(preview: preview, recipeDirectory: recipeDirectory, fontFile: fontFile))
+        return (try planner.plan(recipe, inputs: inputs), inputs)
+    }
+
+    /// DejaVu Sans where Debian puts it, or `MIXDOWN_FONT`; nil lets fontconfig choose.
+    static func defaultFont() -> String? {
+        if let font = ProcessInfo.processInfo.environment["MIXDOWN_FONT"], !font.isEmpty { return font }
+        let candidate = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+    }
+}

@@ -1,0 +1,247 @@
+import MixdownRecipe
+
+extension GraphCompiler {
+    /// Appends the filters for one step and returns the labels it produces.
+    func compileStep(_ step: RecipeStep, sources: [Labels], gainPlaceholder: Bool, state: inout State) throws(RecipeError) -> Labels {
+        let primary = sources.first ?? Labels()
+        func chain(_ filters: [String]) -> Labels {
+            let out = state.label()
+            let body = filters.isEmpty ? "anull" : filters.joined(separator: ",")
+            state.chains.append("[\(primary.audio ?? "")]\(body)[\(out)]")
+            return Labels(audio: out)
+        }
+        let n: (Double) -> String = { FFmpegNumber.format($0) }
+        let sourceName = step.sources.first ?? ""
+
+        switch step.operation {
+        case "trim":
+            if preview != nil, foldedTrimStarts[sourceName] != nil { return chain([]) }
+            var parameters: [String] = []
+            let start = step.number("start") ?? 0
+            if start > 0 { parameters.append("start=\(n(start))") }
+            if let end = step.number("end") {
+                let absolute = end < 0 ? try model.requireDuration(of: sourceName, for: step, parameter: "end") + end : end
+                parameters.append("end=\(n(absolute))")
+            }
+            if let duration = step.number("duration") { parameters.append("duration=\(n(duration))") }
+            return chain(["atrim=" + (parameters.isEmpty ? "start=0" : parameters.joined(separator: ":")), "asetpts=PTS-STARTPTS"])
+        case "fade":
+            var filters: [String] = []
+            if let fadeIn = step.number("in"), fadeIn > 0 { filters.append("afade=t=in:st=0:d=\(n(fadeIn))") }
+            if let fadeOut = step.number("out"), fadeOut > 0 {
+                let length = try model.requireDuration(of: sourceName, for: step, parameter: "out")
+                filters.append("afade=t=out:st=\(n(max(0, length - fadeOut))):d=\(n(fadeOut))")
+            }
+            return chain(filters)
+        case "gain":
+            return chain(["volume=\(n(step.number("db") ?? 0))dB"])
+        case "loudnorm":
+            if gainPlaceholder { return chain([GainMeasurement(step: step.id, goal: .peak(0)).placeholder]) }
+            let rate = model.rates[sourceName] ?? model.workingRate
+            // loudnorm only runs at 192 kHz. Pinning the rate right before it keeps every earlier filter at the
+            // source rate; otherwise format negotiation pushes 192 kHz up the whole chain.
+            return chain([
+                "aresample=192000",
+                "loudnorm=I=\(n(step.number("target") ?? -16)):TP=\(n(step.number("true_peak") ?? -1.5)):LRA=\(n(step.number("lra") ?? 11))",
+                "aresample=\(rate)",
+            ])
+        case "normalize":
+            return chain([GainMeasurement(step: step.id, goal: .peak(0)).placeholder])
+        case "highpass":
+            return chain(["highpass=f=\(n(step.number("freq") ?? 80))"])
+        case "lowpass":
+            return chain(["lowpass=f=\(n(step.number("freq") ?? 12_000))"])
+        case "eq":
+            guard case .records(let bands)? = step.arguments["bands"] else { return chain([]) }
+            return chain(
+                bands.map { band in
+                    "equalizer=f=\(n(band["freq"]?.number ?? 1000)):t=q:w=\(n(band["width"]?.number ?? 1)):g=\(n(band["gain"]?.number ?? 0))"
+                }
+            )
+        case "compress":
+            let threshold = FFmpegNumber.linear(fromDecibels: step.number("threshold") ?? -18)
+            let makeup = FFmpegNumber.linear(fromDecibels: step.number("makeup") ?? 0)
+            return chain([
+                "acompressor=threshold=\(n(max(threshold, 0.000976563))):ratio=\(n(step.number("ratio") ?? 3))"
+                    + ":attack=\(n((step.number("attack") ?? 0.02) * 1000)):release=\(n((step.number("release") ?? 0.25) * 1000))"
+                    + ":makeup=\(n(min(max(makeup, 1), 64)))"
+            ])
+        case "limit":
+            let ceiling = FFmpegNumber.linear(fromDecibels: step.number("ceiling") ?? -1)
+            return chain(["alimiter=limit=\(n(max(ceiling, 0.0625))):level=false:attack=5:release=50"])
+        case "denoise":
+            return chain(["afftdn=nr=\(n(step.number("amount") ?? 12))"])
+        case "trim_silence":
+            let threshold = "\(n(step.number("threshold") ?? -50))dB"
+            let minimum = n(step.number("min_duration") ?? 0.5)
+            let leading = "silenceremove=start_periods=1:start_duration=\(minimum):start_threshold=\(threshold):detection=peak"
+            switch step.string("where") ?? "both" {
+            case "start": return chain([leading])
+            case "end": return chain(["areverse", leading, "areverse"])
+            case "all":
+                return chain([
+                    leading + ":stop_periods=-1:stop_duration=\(minimum):stop_threshold=\(threshold)"
+                ])
+            default: return chain([leading, "areverse", leading, "areverse"])
+            }
+        case "speed":
+            var factor = step.number("factor") ?? 1
+            var filters: [String] = []
+            // atempo takes 0.5...100; slower speeds are chained halvings.
+            while factor < 0.5 {
+                filters.append("atempo=0.5")
+                factor /= 0.5
+            }
+            filters.append("atempo=\(n(factor))")
+            return chain(filters)
+        case "pad":
+            var filters: [String] = []
+            if let start = step.number("start"), start > 0 { filters.append("adelay=delays=\(n(start * 1000)):all=1") }
+            if let end = step.number("end"), end > 0 { filters.append("apad=pad_dur=\(n(end))") }
+            return chain(filters)
+        case "resample":
+            var filters: [String] = []
+            if let rate = step.number("rate") { filters.append("aresample=\(Int(rate))") }
+            if let channels = step.number("channels") { filters.append("aformat=channel_layouts=\(Self.layout(Int(channels)))") }
+            return chain(filters)
+        case "loop":
+            let length = try model.requireDuration(of: sourceName, for: step, parameter: step.number("to") != nil ? "to" : "count")
+            let rate = model.rates[sourceName] ?? model.workingRate
+            let samples = Int((length * Double(rate)).rounded(.up))
+            if let target = step.number("to") {
+                return chain(["aloop=loop=-1:size=\(max(samples, 1))", "atrim=duration=\(n(target))", "asetpts=PTS-STARTPTS"])
+            }
+            let count = Int(step.number("count") ?? 1)
+            return chain(["aloop=loop=\(count - 1):size=\(max(samples, 1))", "asetpts=PTS-STARTPTS"])
+        case "concat":
+            let labels = aligned(step, sources, state: &state)
+            let overlap = step.number("crossfade") ?? 0
+            if overlap > 0 {
+                var current = labels[0]
+                for next in labels.dropFirst() {
+                    let out = state.label()
+                    state.chains.append("[\(current)][\(next)]acrossfade=d=\(n(overlap)):c1=tri:c2=tri[\(out)]")
+                    current = out
+                }
+                return Labels(audio: current)
+            }
+            let out = state.label()
+            state.chains.append(labels.map { "[\($0)]" }.joined() + "concat=n=\(labels.count):v=0:a=1[\(out)]")
+            return Labels(audio: out)
+        case "crossfade":
+            let labels = aligned(step, sources, state: &state)
+            let out = state.label()
+            state.chains.append("[\(labels[0])][\(labels[1])]acrossfade=d=\(n(step.number("duration") ?? 1)):c1=tri:c2=tri[\(out)]")
+            return Labels(audio: out)
+        case "mix":
+            let labels = aligned(step, sources, state: &state)
+            var weights = ""
+            if case .numbers(let values)? = step.arguments["weights"] {
+                weights = ":weights=" + FilterGraphEscaping.optionValue(values.map { n($0) }.joined(separator: " "))
+            }
+            let out = state.label()
+            state.chains.append(
+                labels.map { "[\($0)]" }.joined()
+                    + "amix=inputs=\(labels.count):duration=\(step.string("duration") ?? "longest"):dropout_transition=0:normalize=false\(weights)[\(out)]"
+            )
+            return Labels(audio: out)
+        case "duck":
+            let labels = aligned(step, sources, state: &state)
+            let amount = abs(step.number("amount") ?? -12)
+            // A voice typically sits ~20 dB over the threshold; this ratio lowers the bed by about `amount` there.
+            let ratio = min(20, max(1, 20 / max(1, 20 - min(amount, 19))))
+            let out = state.label()
+            state.chains.append(
+                "[\(labels[0])][\(labels[1])]sidechaincompress=threshold=\(n(FFmpegNumber.linear(fromDecibels: step.number("threshold") ?? -30)))"
+                    + ":ratio=\(n(ratio)):attack=\(n((step.number("attack") ?? 0.02) * 1000)):release=\(n((step.number("release") ?? 0.4) * 1000))[\(out)]"
+            )
+            return Labels(audio: out)
+        case "visualize":
+            return visualize(step, sources: sources, state: &state)
+        case "title":
+            return title(step, source: primary, state: &state)
+        case "captions":
+            let path = options.resolve(step.string("srt") ?? "")
+            let out = state.label()
+            state.chains.append("[\(primary.video ?? "")]subtitles=filename=\(FilterGraphEscaping.optionValue(path))[\(out)]")
+            return Labels(audio: primary.audio, video: out)
+        case "analyze", "peaks":
+            // Data steps run in stages of their own on a work file; a graph never reads them.
+            return Labels()
+        default:
+            throw RecipeError([RecipeDiagnostic(code: "unsupported-operation", message: "the planner cannot compile '\(step.operation)'", location: step.location)])
+        }
+    }
+
+    /// Source audio labels brought to the first source's rate, so concat and mix never see mismatched rates.
+    private func aligned(_ step: RecipeStep, _ sources: [Labels], state: inout State) -> [String] {
+        let target = model.rates[step.sources[0]] ?? model.workingRate
+        return zip(step.sources, sources).map { name, labels in
+            let label = labels.audio ?? ""
+            guard let rate = model.rates[name], rate != target else { return label }
+            let out = state.label()
+            state.chains.append("[\(label)]aresample=\(target)[\(out)]")
+            return out
+        }
+    }
+
+    static func layout(_ channels: Int) -> String {
+        ["mono", "stereo", "3.0", "quad", "5.0", "5.1", "6.1", "7.1"][max(0, min(7, channels - 1))]
+    }
+
+    private func visualize(_ step: RecipeStep, sources: [Labels], state: inout State) -> Labels {
+        let n: (Double) -> String = { FFmpegNumber.format($0) }
+        var width = 1280, height = 720
+        if case .size(let w, let h)? = step.arguments["size"] { (width, height) = (w, h) }
+        let fps = Int(step.number("fps") ?? 25)
+        let color = FilterGraphEscaping.optionValue(step.string("color") ?? "white")
+        let audio = sources[0].audio ?? ""
+        let (drawn, soundtrack, picture, canvas) = (state.label(), state.label(), state.label(), state.label())
+        state.chains.append("[\(audio)]asplit=2[\(drawn)][\(soundtrack)]")
+        switch step.string("style") ?? "waveform" {
+        case "spectrum":
+            state.chains.append("[\(drawn)]showspectrum=s=\(width)x\(height):slide=scroll:mode=combined:color=intensity,fps=\(fps),format=rgba[\(picture)]")
+        case "cqt":
+            state.chains.append("[\(drawn)]showcqt=s=\(width)x\(height):fps=\(fps),format=rgba[\(picture)]")
+        default:
+            state.chains.append("[\(drawn)]showwaves=s=\(width)x\(height):mode=cline:rate=\(fps):colors=\(color),format=rgba[\(picture)]")
+        }
+        if case .reference = step.arguments["background"], let image = sources.last?.video, sources.count > 1 {
+            state.chains.append(
+                "[\(image)]scale=\(width):\(height):force_original_aspect_ratio=increase,crop=\(width):\(height),setsar=1,fps=\(fps),format=rgba[\(canvas)]"
+            )
+        } else {
+            let background = FilterGraphEscaping.optionValue(step.string("background") ?? "black")
+            state.chains.append("color=c=\(background):s=\(width)x\(height):r=\(fps),format=rgba[\(canvas)]")
+        }
+        let out = state.label()
+        state.chains.append("[\(canvas)][\(picture)]overlay=shortest=1:format=auto,format=yuv420p,setsar=1[\(out)]")
+        _ = n
+        return Labels(audio: soundtrack, video: out)
+    }
+
+    private func title(_ step: RecipeStep, source: Labels, state: inout State) -> Labels {
+        let size = Int(step.number("size") ?? 48)
+        let y: String
+        switch step.string("position") ?? "bottom" {
+        case "top": y = "h*0.06"
+        case "center": y = "(h-text_h)/2"
+        default: y = "h-text_h-h*0.08"
+        }
+        var parameters = [
+            "text=" + FilterGraphEscaping.optionValue(step.string("text") ?? ""),
+            "expansion=none",
+            "fontsize=\(size)",
+            "fontcolor=" + FilterGraphEscaping.optionValue(step.string("color") ?? "white"),
+            "x=(w-text_w)/2",
+            "y=\(y)",
+            "box=1",
+            "boxcolor=black@0.45",
+            "boxborderw=\(max(4, size / 4))",
+        ]
+        if let font = options.fontFile { parameters.insert("fontfile=" + FilterGraphEscaping.optionValue(font), at: 0) }
+        let out = state.label()
+        state.chains.append("[\(source.video ?? "")]drawtext=" + parameters.joined(separator: ":") + "[\(out)]")
+        return Labels(audio: source.audio, video: out)
+    }
+}

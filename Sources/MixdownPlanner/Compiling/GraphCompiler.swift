@@ -1,0 +1,191 @@
+import MixdownRecipe
+
+/// Writes one ffmpeg invocation: inputs, one `-filter_complex`, and a `-map` group per target.
+///
+/// Nodes are emitted only when a target needs them; a node read more than once goes through
+/// `asplit`/`split`, so every input is decoded once and every step runs once.
+struct GraphCompiler {
+    enum Target {
+        case output(RecipeOutput)
+        /// A node's audio written as float WAV for a later stage; optionally measured on the way.
+        case work(node: String, file: String, measure: GainMeasurement?)
+        /// A node's audio streamed as float PCM in NUT to the next process.
+        case pipe(node: String)
+    }
+
+    enum External {
+        case pipe
+        case work(file: String)
+    }
+
+    struct Labels {
+        var audio: String?
+        var video: String?
+    }
+
+    let recipe: Recipe
+    let inputs: [String: PlanInput]
+    let model: GraphModel
+    let preview: PreviewWindow?
+    /// Inputs whose leading trim became an input seek in preview mode: input -> trim start.
+    let foldedTrimStarts: [String: Double]
+    let options: Planner.Options
+
+    /// The ffmpeg arguments for the targets, reading `replacements` from outside instead of computing them.
+    func compile(targets: [Target], replacements: [String: External], gainPlaceholders: Set<String>) throws(RecipeError) -> [String] {
+        var state = State()
+        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
+
+        // 1. Which nodes are needed, and how many times each is read.
+        var uses: [String: Int] = [:]
+        var stack: [String] = targets.map(\.node)
+        for name in stack { uses[name, default: 0] += 1 }
+        var visited = Set<String>()
+        while let name = stack.popLast() {
+            guard visited.insert(name).inserted, replacements[name] == nil, let step = steps[name] else { continue }
+            for source in step.sources {
+                uses[source, default: 0] += 1
+                stack.append(source)
+            }
+        }
+
+        // 2. Inputs and external sources, then steps in dependency order.
+        for input in recipe.inputs where visited.contains(input.name) && replacements[input.name] == nil {
+            let labels = try inputLabels(input, &state)
+            state.define(input.name, labels: labels, uses: uses[input.name] ?? 0)
+        }
+        for (name, external) in replacements.sorted(by: { $0.key < $1.key }) where visited.contains(name) {
+            let index = state.inputs.count
+            switch external {
+            case .pipe: state.inputs.append(["-f", "nut", "-i", "pipe:0"])
+            case .work(let file): state.inputs.append(["-i", "{{work:\(file)}}"])
+            }
+            state.define(name, labels: Labels(audio: "\(index):a"), uses: uses[name] ?? 0)
+        }
+        for step in recipe.steps where visited.contains(step.id) && replacements[step.id] == nil {
+            let sources = step.sources.map { state.take($0) }
+            let labels = try compileStep(step, sources: sources, gainPlaceholder: gainPlaceholders.contains(step.id), state: &state)
+            state.define(step.id, labels: labels, uses: uses[step.id] ?? 0)
+        }
+
+        // 3. Targets.
+        var mappings: [String] = []
+        for target in targets {
+            let labels = state.take(target.node)
+            switch target {
+            case .output(let output):
+                mappings += try map(labels, for: output, state: &state)
+                mappings += OutputEncoding.arguments(for: output, preview: preview != nil)
+                if let preview { mappings += ["-t", FFmpegNumber.format(preview.duration)] }
+                mappings.append("{{output:\(output.name)}}")
+            case .work(_, let file, let measure):
+                var audio = labels.audio ?? ""
+                if measure != nil {
+                    let measured = state.label()
+                    state.chains.append("[\(audio)]ebur128=peak=true+sample:framelog=verbose[\(measured)]")
+                    audio = measured
+                }
+                mappings += ["-map", "[\(audio)]", "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", "{{work:\(file)}}"]
+            case .pipe:
+                mappings += ["-map", "[\(labels.audio ?? "")]", "-c:a", "pcm_f32le", "-f", "nut", "pipe:1"]
+            }
+        }
+
+        var arguments = ["-hide_banner", "-nostdin", "-y"]
+        for input in state.inputs { arguments += input }
+        if !state.chains.isEmpty { arguments += ["-filter_complex", state.chains.joined(separator: ";\n")] }
+        return arguments + mappings
+    }
+
+    // MARK: Inputs
+
+    private func inputLabels(_ input: RecipeInput, _ state: inout State) throws(RecipeError) -> Labels {
+        guard let planned = inputs[input.name] else {
+            throw RecipeError([RecipeDiagnostic(code: "unresolved-input", message: "input '\(input.name)' was not resolved to a file", location: input.location)])
+        }
+        let index = state.inputs.count
+        var options: [String] = []
+        if input.type == .image {
+            let fps = recipe.steps.first { $0.arguments["background"] == .reference(input.name) }?.number("fps") ?? 25
+            options += ["-loop", "1", "-framerate", FFmpegNumber.format(fps)]
+            state.inputs.append(options + ["-i", planned.path])
+            return Labels(video: "\(index):v")
+        }
+        guard planned.facts.hasAudio else {
+            throw RecipeError([RecipeDiagnostic(code: "no-audio", message: "input '\(input.name)' has no audio stream", location: input.location)])
+        }
+        if let preview {
+            let start = (foldedTrimStarts[input.name] ?? 0) + preview.start
+            options += ["-ss", FFmpegNumber.format(start), "-t", FFmpegNumber.format(model.durations[input.name] ?? preview.duration)]
+        }
+        state.inputs.append(options + ["-i", planned.path])
+        var label = "\(index):a"
+        if let rate = planned.facts.sampleRate, rate != model.workingRate {
+            let resampled = state.label()
+            state.chains.append("[\(label)]aresample=\(model.workingRate)[\(resampled)]")
+            label = resampled
+        }
+        return Labels(audio: label)
+    }
+
+    private func map(_ labels: Labels, for output: RecipeOutput, state: inout State) throws(RecipeError) -> [String] {
+        var arguments: [String] = []
+        if let video = labels.video, output.format.accepts.contains(.video) || output.format.accepts.contains(.image) {
+            arguments += ["-map", "[\(video)]"]
+        }
+        if let audio = labels.audio, output.format != .png {
+            arguments += ["-map", "[\(audio)]"]
+        } else if let audio = labels.audio {
+            // A still image has no soundtrack; the audio branch still has to be consumed.
+            state.chains.append("[\(audio)]anullsink")
+        }
+        return arguments
+    }
+
+    // MARK: State
+
+    struct State {
+        var inputs: [[String]] = []
+        var chains: [String] = []
+        var available: [String: [Labels]] = [:]
+        var counter = 0
+
+        mutating func label() -> String {
+            counter += 1
+            return "n\(counter)"
+        }
+
+        /// Makes `uses` copies of a node's streams, splitting when read more than once.
+        mutating func define(_ name: String, labels: Labels, uses: Int) {
+            guard uses > 1 else {
+                available[name] = [labels]
+                return
+            }
+            var copies = [Labels](repeating: Labels(), count: uses)
+            if let audio = labels.audio {
+                let outs = (0..<uses).map { _ in label() }
+                chains.append("[\(audio)]asplit=\(uses)" + outs.map { "[\($0)]" }.joined())
+                for index in 0..<uses { copies[index].audio = outs[index] }
+            }
+            if let video = labels.video {
+                let outs = (0..<uses).map { _ in label() }
+                chains.append("[\(video)]split=\(uses)" + outs.map { "[\($0)]" }.joined())
+                for index in 0..<uses { copies[index].video = outs[index] }
+            }
+            available[name] = copies
+        }
+
+        mutating func take(_ name: String) -> Labels {
+            available[name]?.popLast() ?? Labels()
+        }
+    }
+}
+
+extension GraphCompiler.Target {
+    var node: String {
+        switch self {
+        case .output(let output): output.from
+        case .work(let node, _, _), .pipe(let node): node
+        }
+    }
+}

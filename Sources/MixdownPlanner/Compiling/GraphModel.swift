@@ -1,0 +1,87 @@
+import MixdownRecipe
+
+/// Facts the planner derives for every node (input or step) before writing any filter: how long it
+/// lasts and at what sample rate its audio runs. Filters such as `afade` out, `aloop` and negative
+/// `trim.end` need these numbers written into the graph.
+struct GraphModel {
+    var durations: [String: Double] = [:]
+    var rates: [String: Int] = [:]
+    var workingRate: Int
+
+    init(recipe: Recipe, inputs: [String: PlanInput], preview: PreviewWindow?, foldedTrims: [String: Double]) throws(RecipeError) {
+        let firstAudio = recipe.inputs.first { $0.type == .audio }.flatMap { inputs[$0.name]?.facts.sampleRate }
+        workingRate = firstAudio ?? 48_000
+        for input in recipe.inputs {
+            rates[input.name] = workingRate
+            guard var duration = inputs[input.name]?.facts.duration else { continue }
+            if let preview {
+                let available = (foldedTrims[input.name] ?? duration) - preview.start
+                duration = max(0, min(preview.duration, available))
+            } else if let length = foldedTrims[input.name] {
+                duration = length
+            }
+            durations[input.name] = duration
+        }
+        for step in recipe.steps {
+            rates[step.id] = rate(of: step)
+            durations[step.id] = try duration(of: step)
+        }
+    }
+
+    private func rate(of step: RecipeStep) -> Int {
+        if step.operation == "resample", let rate = step.number("rate") { return Int(rate) }
+        return step.sources.first.flatMap { rates[$0] } ?? workingRate
+    }
+
+    private func duration(of step: RecipeStep) throws(RecipeError) -> Double? {
+        let source = step.sources.first.flatMap { durations[$0] }
+        let all = step.sources.map { durations[$0] }
+        switch step.operation {
+        case "trim":
+            guard let source else { return step.number("duration") }
+            let start = min(step.number("start") ?? 0, source)
+            var end = source
+            if let written = step.number("end") { end = written < 0 ? source + written : min(written, source) }
+            if let length = step.number("duration") { end = min(source, start + length) }
+            return max(0, end - start)
+        case "speed": return source.map { $0 / (step.number("factor") ?? 1) }
+        case "pad": return source.map { $0 + (step.number("start") ?? 0) + (step.number("end") ?? 0) }
+        case "loop":
+            if let target = step.number("to") { return target }
+            return source.map { $0 * (step.number("count") ?? 1) }
+        case "concat":
+            guard all.allSatisfy({ $0 != nil }) else { return nil }
+            let overlap = step.number("crossfade") ?? 0
+            return all.compactMap { $0 }.reduce(0, +) - overlap * Double(all.count - 1)
+        case "crossfade":
+            guard let first = all.first ?? nil, let second = all.last ?? nil else { return nil }
+            return first + second - (step.number("duration") ?? 1)
+        case "mix":
+            let known = all.compactMap { $0 }
+            switch step.string("duration") ?? "longest" {
+            case "first": return all.first ?? nil
+            case "shortest": return known.min()
+            default: return known.count == all.count ? known.max() : nil
+            }
+        case "trim_silence":
+            // Unknown until run; the source length is an upper bound good enough for progress.
+            return source
+        default:
+            return source
+        }
+    }
+
+    /// A duration the graph must know to write a filter; a clear error when a step before it made it unknowable.
+    func requireDuration(of name: String, for step: RecipeStep, parameter: String) throws(RecipeError) -> Double {
+        guard let duration = durations[name] else {
+            throw RecipeError([
+                RecipeDiagnostic(
+                    code: "unknown-duration",
+                    message: "'\(step.operation).\(parameter)' needs the length of '\(name)', which is unknown here (after trim_silence, or a still image)",
+                    location: step.argumentLocations[parameter] ?? step.location
+                )
+            ])
+        }
+        return duration
+    }
+}

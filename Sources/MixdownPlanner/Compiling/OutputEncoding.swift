@@ -1,0 +1,36 @@
+import MixdownRecipe
+
+/// Codec and muxer arguments for each output format.
+enum OutputEncoding {
+    static func arguments(for output: RecipeOutput, preview: Bool) -> [String] {
+        var bitrate = output.bitrate
+        if preview { bitrate = min(bitrate ?? 96_000, 96_000) }
+        func audioBitrate(_ fallback: Int) -> [String] { ["-b:a", "\(bitrate ?? fallback)"] }
+        var arguments: [String]
+        switch output.format {
+        case .wav: arguments = ["-c:a", "pcm_s16le", "-rf64", "auto", "-f", "wav"]
+        case .flac: arguments = ["-c:a", "flac", "-f", "flac"]
+        case .mp3: arguments = ["-c:a", "libmp3lame"] + audioBitrate(192_000) + ["-f", "mp3"]
+        case .m4a: arguments = ["-c:a", "aac"] + audioBitrate(192_000) + ["-movflags", "+faststart", "-f", "ipod"]
+        case .opus: arguments = ["-c:a", "libopus"] + audioBitrate(128_000) + ["-f", "opus"]
+        case .ogg: arguments = ["-c:a", "libvorbis"] + audioBitrate(160_000) + ["-f", "ogg"]
+        case .mp4:
+            arguments = [
+                "-c:v", "libx264", "-preset", preview ? "ultrafast" : "veryfast", "-crf", preview ? "30" : "23", "-pix_fmt", "yuv420p",
+                "-c:a", "aac",
+            ] + audioBitrate(192_000) + ["-movflags", "+faststart", "-f", "mp4"]
+        case .webm:
+            arguments = [
+                "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-b:v", "0", "-crf", preview ? "45" : "33",
+                "-pix_fmt", "yuv420p", "-c:a", "libopus",
+            ] + audioBitrate(128_000) + ["-f", "webm"]
+        case .png: arguments = ["-frames:v", "1", "-c:v", "png", "-update", "1", "-f", "image2"]
+        case .json: arguments = []
+        }
+        if let rate = output.sampleRate, output.format.accepts.contains(.audio) || output.format.accepts.contains(.video) {
+            arguments = ["-ar", "\(rate)"] + arguments
+        }
+        if let channels = output.channels { arguments = ["-ac", "\(channels)"] + arguments }
+        return arguments
+    }
+}

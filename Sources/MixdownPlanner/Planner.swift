@@ -1,0 +1,226 @@
+public import MixdownRecipe
+
+/// Compiles a validated recipe into stages of ffmpeg processes.
+///
+/// Strategy, in order:
+/// 1. Steps that need a measurement (two-pass `loudnorm`, `normalize`) split the graph: one stage computes
+///    the step's source once, writes it to a work file and measures it in the same pass (ebur128); a later
+///    stage reads the work file and applies the measured gain. Nothing before the measurement runs twice.
+/// 2. Everything else runs as one ffmpeg process with one `-filter_complex`.
+/// 3. ffmpeg runs a filter graph on one core; when a single-pass `loudnorm` sits after heavy filters, the
+///    graph is cut before it and the two halves run as two processes joined by a pipe of float PCM.
+/// 4. `analyze` and `peaks` read a work file the main stage writes alongside the outputs.
+public struct Planner: Sendable {
+    public struct Options: Sendable {
+        public var preview: PreviewWindow?
+        /// Folder that relative paths in the recipe (captions) are resolved against.
+        public var recipeDirectory: String
+        /// A TrueType font for `title`; nil lets fontconfig choose.
+        public var fontFile: String?
+        /// Allow the two-process pipe split (off for plans meant to be read as one command).
+        public var allowPipeSplit: Bool
+
+        public init(preview: PreviewWindow? = nil, recipeDirectory: String = ".", fontFile: String? = nil, allowPipeSplit: Bool = true) {
+            self.preview = preview
+            self.recipeDirectory = recipeDirectory
+            self.fontFile = fontFile
+            self.allowPipeSplit = allowPipeSplit
+        }
+
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : (recipeDirectory.hasSuffix("/") ? recipeDirectory : recipeDirectory + "/") + path
+        }
+    }
+
+    /// Operations heavy enough that ffmpeg's single filter thread becomes the bottleneck.
+    static let heavyOperations: Set<String> = ["denoise", "compress", "eq", "speed", "duck", "trim_silence"]
+
+    public var options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    public func plan(_ recipe: Recipe, inputs: [PlanInput]) throws(RecipeError) -> Plan {
+        let byName = Dictionary(inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
+        let consumers = consumerCounts(recipe)
+
+        // Preview: a trim read only by one step straight off an input becomes that input's seek.
+        var foldedStarts: [String: Double] = [:]
+        var foldedLengths: [String: Double] = [:]
+        if options.preview != nil {
+            for step in recipe.steps where step.operation == "trim" {
+                guard let source = step.sources.first, recipe.input(named: source) != nil, consumers[source] == 1,
+                    let length = byName[source]?.facts.duration
+                else { continue }
+                let start = step.number("start") ?? 0
+                var end = length
+                if let written = step.number("end") { end = written < 0 ? length + written : min(written, length) }
+                if let duration = step.number("duration") { end = min(length, start + duration) }
+                foldedStarts[source] = start
+                foldedLengths[source] = max(0, end - start)
+            }
+        }
+        let model = try GraphModel(recipe: recipe, inputs: byName, preview: options.preview, foldedTrims: foldedLengths)
+        let compiler = GraphCompiler(
+            recipe: recipe,
+            inputs: byName,
+            model: model,
+            preview: options.preview,
+            foldedTrimStarts: foldedStarts,
+            options: options
+        )
+        let needed = neededSteps(recipe)
+
+        var stages: [Stage] = []
+        var workFiles: [String] = []
+        var replacements: [String: GraphCompiler.External] = [:]
+        var measured = Set<String>()
+
+        // 1. GainMeasurement stages, in dependency order.
+        for step in recipe.steps where needed.contains(step.id) {
+            guard let goal = Self.measurementGoal(step) else { continue }
+            let source = step.sources[0]
+            let file = "\(source).measured.wav"
+            let measurement = GainMeasurement(step: step.id, goal: goal)
+            let arguments = try compiler.compile(
+                targets: [.work(node: source, file: file, measure: measurement)],
+                replacements: replacements,
+                gainPlaceholders: measured
+            )
+            stages.append(
+                Stage(id: "measure-\(step.id)", kind: .ffmpeg, arguments: arguments, measures: [measurement], expectedDuration: model.durations[source] ?? 0)
+            )
+            workFiles.append(file)
+            replacements[source] = .work(file: file)
+            measured.insert(step.id)
+        }
+
+        // 2. The main stage: every media output, plus the sources of data steps as work files.
+        var targets: [GraphCompiler.Target] = []
+        var dataStages: [Stage] = []
+        for output in recipe.outputs {
+            guard let step = steps[output.from], step.output == .data else {
+                targets.append(.output(output))
+                continue
+            }
+            let source = step.sources[0]
+            let file: String
+            if case .work(let existing)? = replacements[source] {
+                file = existing
+            } else {
+                file = "\(source).data.wav"
+                if !workFiles.contains(file) {
+                    targets.append(.work(node: source, file: file, measure: nil))
+                    workFiles.append(file)
+                }
+            }
+            dataStages.append(
+                Stage(
+                    id: "\(step.operation)-\(output.name)",
+                    kind: step.operation == "peaks" ? .peaks : .analyze,
+                    arguments: [],
+                    expectedDuration: model.durations[source] ?? 0,
+                    source: file,
+                    output: output.name,
+                    points: step.number("points").map { Int($0) } ?? (step.operation == "peaks" ? 1000 : nil)
+                )
+            )
+        }
+        if !targets.isEmpty {
+            let mainDuration = targets.compactMap { model.durations[$0.node] }.max() ?? 0
+            if let split = pipeSplitPoint(recipe, targets: targets, replacements: replacements, consumers: consumers) {
+                let upstream = try compiler.compile(targets: [.pipe(node: split)], replacements: replacements, gainPlaceholders: measured)
+                var downstreamReplacements = replacements
+                downstreamReplacements[split] = .pipe
+                let downstream = try compiler.compile(targets: targets, replacements: downstreamReplacements, gainPlaceholders: measured)
+                stages.append(Stage(id: "decode", kind: .ffmpeg, arguments: upstream, pipesTo: "encode", expectedDuration: model.durations[split] ?? 0))
+                stages.append(Stage(id: "encode", kind: .ffmpeg, arguments: downstream, expectedDuration: mainDuration))
+            } else {
+                let arguments = try compiler.compile(targets: targets, replacements: replacements, gainPlaceholders: measured)
+                stages.append(Stage(id: "render", kind: .ffmpeg, arguments: arguments, expectedDuration: mainDuration))
+            }
+        }
+        stages += dataStages
+
+        let outputs = recipe.outputs.map { output in
+            PlannedOutput(
+                name: output.name,
+                fileName: output.fileName,
+                format: output.format,
+                contentType: output.format.contentType,
+                expectedDuration: steps[output.from]?.output == .data ? nil : model.durations[output.from],
+                expect: options.preview == nil ? output.expect : nil,
+                location: output.location
+            )
+        }
+        return Plan(recipe: recipe.file, kind: recipe.kind, preview: options.preview, stages: stages, outputs: outputs, workFiles: workFiles)
+    }
+
+    static func measurementGoal(_ step: RecipeStep) -> GainMeasurement.Goal? {
+        switch step.operation {
+        case "loudnorm" where step.bool("two_pass") == true:
+            return .loudness(target: step.number("target") ?? -16, truePeak: step.number("true_peak") ?? -1.5)
+        case "normalize":
+            return .peak(step.number("peak") ?? -1)
+        default:
+            return nil
+        }
+    }
+
+    private func consumerCounts(_ recipe: Recipe) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for step in recipe.steps { for source in step.sources { counts[source, default: 0] += 1 } }
+        for output in recipe.outputs { counts[output.from, default: 0] += 1 }
+        return counts
+    }
+
+    /// Steps some output depends on; the rest are never compiled.
+    private func neededSteps(_ recipe: Recipe) -> Set<String> {
+        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
+        var needed = Set<String>()
+        var stack = recipe.outputs.map(\.from)
+        while let name = stack.popLast() {
+            guard let step = steps[name], needed.insert(name).inserted else { continue }
+            stack += step.sources
+        }
+        return needed
+    }
+
+    /// The node to cut the main graph at: the source of a single-pass loudnorm whose upstream has heavy
+    /// filters that would otherwise share ffmpeg's one filter thread with loudnorm's 192 kHz work.
+    private func pipeSplitPoint(
+        _ recipe: Recipe,
+        targets: [GraphCompiler.Target],
+        replacements: [String: GraphCompiler.External],
+        consumers: [String: Int]
+    ) -> String? {
+        guard options.allowPipeSplit, options.preview == nil, !replacements.values.contains(where: { if case .pipe = $0 { true } else { false } }) else {
+            return nil
+        }
+        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
+        for step in recipe.steps where step.operation == "loudnorm" && step.bool("two_pass") != true {
+            let source = step.sources[0]
+            guard consumers[source] == 1, steps[source] != nil, replacements[source] == nil else { continue }
+            // The upstream must be a plain audio chain whose nodes nothing else reads.
+            var node = source
+            var heavy = false
+            var ok = true
+            while let current = steps[node] {
+                if Self.heavyOperations.contains(current.operation) { heavy = true }
+                guard current.sources.count == 1, current.output == .audio, replacements[current.sources[0]] == nil else {
+                    ok = false
+                    break
+                }
+                node = current.sources[0]
+                if steps[node] != nil && consumers[node] != 1 {
+                    ok = false
+                    break
+                }
+            }
+            if ok && heavy { return source }
+        }
+        return nil
+    }
+}
