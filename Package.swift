@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "MixdownExecution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

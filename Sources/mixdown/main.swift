@@ -1,1 +1,3 @@
-print("hi")
+import MixdownCLI
+
+await MixdownCommand.start()

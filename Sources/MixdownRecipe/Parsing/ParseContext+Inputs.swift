@@ -1,7 +1,7 @@
 internal import Yams
 
 extension ParseContext {
-    static let sourceKeys = ["upload", "file", "url", "youtube", "asset"]
+    static let sourceKeys = InputSourceKeys.all
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "webp", "bmp", "gif"]
 
     func parseInputs(_ node: Node) -> [RecipeInput] {

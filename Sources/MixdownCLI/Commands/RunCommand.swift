@@ -1,0 +1,88 @@
+internal import Foundation
+import ArgumentParser
+import MixdownExecution
+import MixdownPlanner
+import MixdownRecipe
+
+/// `mixdown run FILE --out DIR`: execute a recipe, writing DIR/<output>.<ext>.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a recipe and write its outputs."
+    )
+
+    @Argument(help: "The recipe file.")
+    var file: String
+
+    @OptionGroup var recipe: RecipeArguments
+
+    @Option(help: "Folder the outputs are written to.")
+    var out: String
+
+    @Option(help: ArgumentHelp("Render only a short low-bitrate window, seeking each input.", valueName: "start,duration"))
+    var preview: String?
+
+    @Flag(help: "Print JSON-lines events and the outputs as JSON.")
+    var json = false
+
+    struct Summary: Encodable {
+        var event = "finished"
+        var outputs: [OutputArtifact]
+    }
+
+    struct Failure: Encodable {
+        var event = "failed"
+        var code: String
+        var message: String
+        var location: SourceLocation?
+        var diagnostics: [RecipeDiagnostic]?
+    }
+
+    func run() async throws {
+        let window = try preview.map { text in
+            guard let window = PreviewWindow(argument: text) else { throw ValidationError("--preview takes START,DURATION, e.g. 90,10") }
+            return window
+        }
+        let tools = MediaTools.fromEnvironment()
+        let run = RecipeRun(
+            file: file,
+            overrides: try recipe.overrides(),
+            uploads: try recipe.uploads(),
+            preview: window,
+            outputDirectory: out,
+            preparation: RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: Settings.inputLimits())
+        )
+        let json = self.json
+        let bar = !json && Console.isTerminal ? ProgressBar(label: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent) : nil
+        do {
+            let outputs = try await Interrupts.cancelling {
+                try await run.execute { event in
+                    if json { Console.json(event, pretty: false) } else { bar?.update(event) }
+                }
+            }
+            bar?.finish()
+            if json {
+                Console.json(Summary(outputs: outputs), pretty: false)
+            } else {
+                for output in outputs {
+                    let seconds = output.durationSeconds.map { String(format: "%.2f s", $0) } ?? "-"
+                    Console.print("\(output.path)  \(output.contentType)  \(output.bytes) bytes  \(seconds)")
+                }
+            }
+        } catch let error as RecipeError {
+            bar?.finish()
+            if json { Console.json(Failure(code: "invalid-recipe", message: error.description, diagnostics: error.diagnostics), pretty: false) }
+            Console.report(error)
+            throw ExitStatus.invalidRecipe
+        } catch let error as ExecutionError {
+            bar?.finish()
+            if json { Console.json(Failure(code: error.code, message: error.message, location: error.location), pretty: false) }
+            Console.error(error.description)
+            throw ExitStatus.runFailed
+        } catch is CancellationError {
+            bar?.finish()
+            Console.error("cancelled")
+            throw ExitStatus.interrupted
+        }
+    }
+}

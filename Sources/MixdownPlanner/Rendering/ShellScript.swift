@@ -1,0 +1,109 @@
+internal import Foundation
+
+/// Renders a plan as a POSIX shell script that reproduces the run: the same ffmpeg command lines, the
+/// measurement read back from ebur128's summary, and the gain computed the same way.
+public enum ShellScript {
+    public static func render(_ plan: Plan, downloads: [String: String] = [:]) -> String {
+        var lines = [
+            "#!/bin/sh",
+            "# mixdown plan for \(plan.recipe): \(plan.stages.count) process(es)",
+            "set -eu",
+            "OUT=\"${OUT:-./out}\"",
+            "WORK=\"$(mktemp -d)\"",
+            "trap 'rm -rf \"$WORK\"' EXIT",
+            "mkdir -p \"$OUT\"",
+        ]
+        for (name, command) in downloads.sorted(by: { $0.key < $1.key }) {
+            lines.append("# input \(name)")
+            lines.append(command)
+        }
+        var index = 0
+        while index < plan.stages.count {
+            let stage = plan.stages[index]
+            lines.append("")
+            switch stage.kind {
+            case .ffmpeg:
+                if let downstream = stage.pipesTo, let next = plan.stages.first(where: { $0.id == downstream }) {
+                    lines.append("# stages \(stage.id) | \(next.id): two processes joined by a pipe of float PCM")
+                    lines.append(command(stage.arguments, plan: plan) + " \\\n  | " + command(next.arguments, plan: plan))
+                    index += 2
+                    continue
+                }
+                lines.append("# stage \(stage.id)")
+                if stage.measures.isEmpty {
+                    lines.append(command(stage.arguments, plan: plan))
+                } else {
+                    lines.append(command(stage.arguments, plan: plan) + " 2> \"$WORK/\(stage.id).log\"")
+                    for measurement in stage.measures { lines += gainLines(measurement, log: "$WORK/\(stage.id).log") }
+                }
+            case .analyze, .peaks:
+                let output = plan.outputs.first { $0.name == stage.output }?.fileName ?? "out.json"
+                lines.append("# stage \(stage.id): mixdown writes \(output) from this measurement")
+                let filter = stage.kind == .analyze ? "ebur128=peak=true+sample:framelog=verbose" : "astats=metadata=1"
+                lines.append(
+                    "ffmpeg -hide_banner -nostdin -i " + quote("$WORK/\(stage.source ?? "")", expand: true) + " -af \(filter) -f null - 2> \"$WORK/\(stage.id).log\""
+                )
+            }
+            index += 1
+        }
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func gainLines(_ measurement: GainMeasurement, log: String) -> [String] {
+        let variable = variableName(measurement.step)
+        var lines = [
+            "I=$(sed -n 's/^ *I: *\\(-*[0-9.inf]*\\) LUFS$/\\1/p' \"\(log)\" | tail -n 1)",
+            "TP=$(sed -n '/True peak:/,$ s/^ *Peak: *\\(-*[0-9.inf]*\\) dBFS$/\\1/p' \"\(log)\" | tail -n 1)",
+            "SP=$(sed -n '/Sample peak:/,/True peak:/ s/^ *Peak: *\\(-*[0-9.inf]*\\) dBFS$/\\1/p' \"\(log)\" | tail -n 1)",
+        ]
+        switch measurement.goal {
+        case .loudness(let target, let truePeak):
+            lines.append(
+                "\(variable)=$(awk -v i=\"$I\" -v tp=\"$TP\" 'BEGIN { if (i == \"-inf\" || i <= -69) { print \"anull\"; exit } "
+                    + "g = \(target) - i; if (g > 40) g = 40; s = sprintf(\"volume=%.4fdB\", g); "
+                    + "if (tp + g > \(truePeak)) { l = exp(log(10) * (\(truePeak) - 1) / 20); if (l < 0.0625) l = 0.0625; "
+                    + "s = s sprintf(\",alimiter=limit=%.4f:level=false:attack=5:release=50\", l) } print s }')"
+            )
+        case .peak(let peak):
+            lines.append(
+                "\(variable)=$(awk -v sp=\"$SP\" 'BEGIN { if (sp == \"-inf\") { print \"anull\"; exit } "
+                    + "g = \(peak) - sp; if (g > 60) g = 60; printf(\"volume=%.4fdB\\n\", g) }')"
+            )
+        }
+        return lines
+    }
+
+    private static func variableName(_ step: String) -> String {
+        "GAIN_" + String(step.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+
+    private static func command(_ arguments: [String], plan: Plan) -> String {
+        (["ffmpeg"] + arguments.map { argument(for: $0, plan: plan) }).joined(separator: " ")
+    }
+
+    /// Quotes an argument, turning plan tokens into shell paths and variables.
+    private static func argument(for value: String, plan: Plan) -> String {
+        var text = quote(value, expand: false)
+        for output in plan.outputs {
+            text = text.replacingOccurrences(of: "{{output:\(output.name)}}", with: "'\"$OUT/\(output.fileName)\"'")
+        }
+        for file in plan.workFiles { text = text.replacingOccurrences(of: "{{work:\(file)}}", with: "'\"$WORK/\(file)\"'") }
+        for stage in plan.stages {
+            for measurement in stage.measures {
+                text = text.replacingOccurrences(of: measurement.placeholder, with: "'\"$\(variableName(measurement.step))\"'")
+            }
+        }
+        // Drop empty quote pairs left where a token filled the whole argument.
+        if text.hasPrefix("''") { text.removeFirst(2) }
+        if text.hasSuffix("''"), text.count >= 2 { text.removeLast(2) }
+        return text
+    }
+
+    static func quote(_ value: String, expand: Bool) -> String {
+        if expand { return "\"" + value + "\"" }
+        let safe = value.allSatisfy { $0.isLetter || $0.isNumber || "-_./:=+,@%".contains($0) }
+        if safe && !value.isEmpty && !value.contains("{{") { return value }
+        return "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

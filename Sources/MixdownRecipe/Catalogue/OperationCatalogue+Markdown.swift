@@ -1,0 +1,40 @@
+extension OperationCatalogue {
+    /// The operation reference as Markdown, the block `Docs/recipes.md` carries between its markers.
+    public static func markdown() -> String {
+        var text = ""
+        for operation in all {
+            text += "### `\(operation.name)`\n\n\(operation.summary)\n\n"
+            let from = operation.input.map { "reads \($0.rawValue)" } ?? "reads the tracks it names"
+            text += "Streams: \(from), makes \(operation.output.rawValue)."
+            if let shorthand = operation.shorthand { text += " Shorthand: a bare value sets `\(shorthand)`." }
+            text += "\n\n"
+            if operation.parameters.isEmpty {
+                text += "No parameters.\n\n"
+            } else {
+                text += "| parameter | type | default | meaning |\n| --- | --- | --- | --- |\n"
+                for parameter in operation.parameters {
+                    let fallback = parameter.isRequired ? "required" : (parameter.defaultValue.map { "`\($0)`" } ?? "—")
+                    text += "| `\(parameter.name)` | \(parameter.type.summary) | \(fallback) | \(parameter.summary) |\n"
+                }
+                text += "\n"
+            }
+            text += "```yaml\n- \(operation.example)\n```\n\n"
+        }
+        return text
+    }
+
+    /// One line per operation with its parameters, for `mixdown ops`.
+    public static func listing() -> String {
+        all.map { operation in
+            let parameters = operation.parameters.map { parameter in
+                parameter.name + (parameter.isRequired ? "*" : "") + ": " + parameter.type.summary
+            }
+            return "\(operation.name.padding(12))  \(operation.parameters.isEmpty ? "(no parameters)" : parameters.joined(separator: ", "))\n"
+                + "\(String(repeating: " ", count: 14))\(operation.summary)"
+        }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
