@@ -67,7 +67,7 @@ let package = Package(
         // Helpers shared by tests: lavfi media generation, running the built binary.
         .target(
             name: "MixdownTestSupport",
-            dependencies: ["MixdownExecution"],
+            dependencies: ["MixdownExecution", "MixdownPlanner"],
             path: "Tests/MixdownTestSupport",
             swiftSettings: swiftSettings
         ),

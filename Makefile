@@ -1,0 +1,32 @@
+# Mixdown: the two commands a fresh Debian machine needs are `make demo` and `make test`.
+# Both install whatever is missing first (as root, or with sudo).
+
+SWIFT ?= swift
+YTDLP_VERSION ?= 2026.10.26
+APT_PACKAGES := ffmpeg libsqlite3-dev libcurl4-openssl-dev libyaml-dev fonts-dejavu-core python3 python3-pip curl
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build demo test bench clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@Scripts/install-python-tools.sh $(YTDLP_VERSION)
+
+build: deps
+	$(SWIFT) build
+
+demo: build
+	@Scripts/demo.sh
+
+test: deps
+	$(SWIFT) test
+
+bench: build
+	@Benchmarks/run.sh
+
+clean:
+	rm -rf .build .mixdown demo-out Recipes/media
