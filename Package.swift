@@ -81,7 +81,11 @@ let package = Package(
         ),
         .testTarget(
             name: "MixdownPlannerTests",
-            dependencies: ["MixdownPlanner", "MixdownTestSupport"],
+            dependencies: [
+                "MixdownPlanner",
+                "MixdownTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
