@@ -90,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MixdownExecutionTests",
-            dependencies: ["MixdownExecution", "MixdownTestSupport"],
+            dependencies: ["MixdownExecution", "MixdownPlanner", "MixdownRecipe", "MixdownTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -128,18 +128,26 @@ public struct Planner: Sendable {
                 )
             )
         }
-        if !targets.isEmpty {
-            let mainDuration = targets.compactMap { model.durations[$0.node] }.max() ?? 0
-            if let split = pipeSplitPoint(recipe, targets: targets, replacements: replacements, consumers: consumers) {
+        // ffmpeg 5.x closes every output of a filter graph as soon as the output it polls first reaches its end,
+        // truncating the others. Targets read from the same node end together, so they share a process;
+        // targets from different nodes get a process each.
+        let groups = Dictionary(grouping: targets, by: \.node)
+        var ordered: [String] = []
+        for target in targets where !ordered.contains(target.node) { ordered.append(target.node) }
+        for (position, key) in ordered.enumerated() {
+            let group = groups[key]!
+            let id = position == 0 ? "render" : "render-\(position + 1)"
+            let duration = group.compactMap { model.durations[$0.node] }.max() ?? 0
+            if ordered.count == 1, let split = pipeSplitPoint(recipe, targets: group, replacements: replacements, consumers: consumers) {
                 let upstream = try compiler.compile(targets: [.pipe(node: split)], replacements: replacements, gainPlaceholders: measured)
                 var downstreamReplacements = replacements
                 downstreamReplacements[split] = .pipe
-                let downstream = try compiler.compile(targets: targets, replacements: downstreamReplacements, gainPlaceholders: measured)
+                let downstream = try compiler.compile(targets: group, replacements: downstreamReplacements, gainPlaceholders: measured)
                 stages.append(Stage(id: "decode", kind: .ffmpeg, arguments: upstream, pipesTo: "encode", expectedDuration: model.durations[split] ?? 0))
-                stages.append(Stage(id: "encode", kind: .ffmpeg, arguments: downstream, expectedDuration: mainDuration))
+                stages.append(Stage(id: "encode", kind: .ffmpeg, arguments: downstream, expectedDuration: duration))
             } else {
-                let arguments = try compiler.compile(targets: targets, replacements: replacements, gainPlaceholders: measured)
-                stages.append(Stage(id: "render", kind: .ffmpeg, arguments: arguments, expectedDuration: mainDuration))
+                let arguments = try compiler.compile(targets: group, replacements: replacements, gainPlaceholders: measured)
+                stages.append(Stage(id: id, kind: .ffmpeg, arguments: arguments, expectedDuration: duration))
             }
         }
         stages += dataStages

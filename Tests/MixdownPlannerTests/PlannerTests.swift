@@ -162,3 +162,23 @@ struct PlannerTests {
         #expect(plan.workFiles == ["clean.data.wav"])
     }
 }
+
+@Suite("Planner process grouping")
+struct PlannerGroupingTests {
+    @Test("outputs read from different steps run in separate processes, so one ending cannot truncate another")
+    func separateOutputs() throws {
+        let text = """
+            version: 1
+            kind: edit
+            inputs: { v: { upload: true } }
+            steps:
+              - { id: fast, from: v, speed: 2 }
+              - { id: slow, from: v, speed: 0.5 }
+            outputs: { a: { from: fast }, b: { from: slow }, c: { from: slow, format: mp3 } }
+            """
+        let plan = try Planner().plan(try recipe(text), inputs: [audio("v", seconds: 10)])
+        #expect(plan.stages.map(\.id) == ["render", "render-2"])
+        #expect(plan.stages[0].arguments.last == "{{output:a}}")
+        #expect(plan.stages[1].arguments.filter { $0.hasPrefix("{{output:") } == ["{{output:b}}", "{{output:c}}"])
+    }
+}

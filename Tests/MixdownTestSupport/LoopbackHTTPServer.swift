@@ -38,8 +38,13 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
     public func url(_ path: String) -> String { "http://127.0.0.1:\(port)/\(path)" }
 
+    /// Stops the server. It does not wait: swift-subprocess's monitor may reap the child first, and
+    /// Foundation's `waitUntilExit` would then wait forever.
+    public func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     deinit {
-        process.terminate()
-        process.waitUntilExit()
+        stop()
     }
 }

@@ -85,9 +85,9 @@ struct GraphCompiler {
                     state.chains.append("[\(audio)]ebur128=peak=true+sample:framelog=verbose[\(measured)]")
                     audio = measured
                 }
-                mappings += ["-map", "[\(audio)]", "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", "{{work:\(file)}}"]
+                mappings += ["-map", Self.mapSpecifier(audio), "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", "{{work:\(file)}}"]
             case .pipe:
-                mappings += ["-map", "[\(labels.audio ?? "")]", "-c:a", "pcm_f32le", "-f", "nut", "pipe:1"]
+                mappings += ["-map", Self.mapSpecifier(labels.audio ?? ""), "-c:a", "pcm_f32le", "-f", "nut", "pipe:1"]
             }
         }
 
@@ -131,15 +131,20 @@ struct GraphCompiler {
     private func map(_ labels: Labels, for output: RecipeOutput, state: inout State) throws(RecipeError) -> [String] {
         var arguments: [String] = []
         if let video = labels.video, output.format.accepts.contains(.video) || output.format.accepts.contains(.image) {
-            arguments += ["-map", "[\(video)]"]
+            arguments += ["-map", Self.mapSpecifier(video)]
         }
         if let audio = labels.audio, output.format != .png {
-            arguments += ["-map", "[\(audio)]"]
+            arguments += ["-map", Self.mapSpecifier(audio)]
         } else if let audio = labels.audio {
             // A still image has no soundtrack; the audio branch still has to be consumed.
             state.chains.append("[\(audio)]anullsink")
         }
         return arguments
+    }
+
+    /// `-map` takes a filter output as `[label]` but an untouched input stream as `0:a`.
+    static func mapSpecifier(_ label: String) -> String {
+        label.contains(":") ? label : "[\(label)]"
     }
 
     // MARK: State

@@ -1,0 +1,48 @@
+import Foundation
+import MixdownExecution
+import MixdownRecipe
+import MixdownTestSupport
+import Testing
+
+@Suite("Inputs over the network")
+struct InputResolverTests {
+    @Test("url inputs download over HTTP; an oversized one stops at the cap and leaves nothing")
+    func urlDownload() async throws {
+        let server = try LoopbackHTTPServer(serving: try TestMedia.directory())
+        defer { server.stop() }
+        var harness = try ExecutionHarness()
+        let recipe = "version: 1\nkind: ingest\ninputs: { m: { url: \"\(server.url("voice.wav"))\" } }\noutputs: { audio: { format: flac } }\n"
+        let outputs = try await harness.run(recipe)
+        #expect(abs((outputs["audio"]?.durationSeconds ?? 0) - 20) < 0.05)
+
+        harness.limits.maximumBytes = 100_000
+        await #expect {
+            _ = try await harness.run(recipe)
+        } throws: { error in
+            (error as? ExecutionError)?.code == "input-too-large" && (error as? ExecutionError)?.location?.line == 3
+        }
+        let missing = "version: 1\nkind: ingest\ninputs: { m: { url: \"\(server.url("nope.wav"))\" } }\noutputs: { audio: {} }\n"
+        await #expect {
+            _ = try await harness.run(missing)
+        } throws: { error in
+            (error as? ExecutionError)?.message.contains("HTTP 404") == true
+        }
+    }
+
+    @Test("youtube inputs go through yt-dlp; media over the duration cap is refused")
+    func ytdlp() async throws {
+        let server = try LoopbackHTTPServer(serving: try TestMedia.directory())
+        defer { server.stop() }
+        var harness = try ExecutionHarness()
+        let recipe = "version: 1\nkind: ingest\ninputs: { m: { youtube: \"\(server.url("bed.wav"))\" } }\noutputs: { audio: { format: opus } }\n"
+        let outputs = try await harness.run(recipe)
+        #expect(abs((outputs["audio"]?.durationSeconds ?? 0) - 25) < 0.1)
+
+        harness.limits.maximumDurationSeconds = 10
+        await #expect {
+            _ = try await harness.run(recipe)
+        } throws: { error in
+            (error as? ExecutionError)?.code == "input-too-long"
+        }
+    }
+}
