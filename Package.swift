@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MixdownCLITests",
-            dependencies: ["MixdownCLI", "MixdownTestSupport"],
+            dependencies: ["MixdownCLI", "MixdownExecution", "MixdownPlanner", "MixdownTestSupport"],
             swiftSettings: swiftSettings
         ),
     ],
