@@ -138,12 +138,18 @@ public struct Planner: Sendable {
             let group = groups[key]!
             let id = position == 0 ? "render" : "render-\(position + 1)"
             let duration = group.compactMap { model.durations[$0.node] }.max() ?? 0
-            if ordered.count == 1, let split = pipeSplitPoint(recipe, targets: group, replacements: replacements, consumers: consumers) {
-                let upstream = try compiler.compile(targets: [.pipe(node: split)], replacements: replacements, gainPlaceholders: measured)
-                var downstreamReplacements = replacements
-                downstreamReplacements[split] = .pipe
-                let downstream = try compiler.compile(targets: group, replacements: downstreamReplacements, gainPlaceholders: measured)
-                stages.append(Stage(id: "decode", kind: .ffmpeg, arguments: upstream, pipesTo: "encode", expectedDuration: model.durations[split] ?? 0))
+            if ordered.count == 1, let cuts = pipeCuts(recipe, replacements: replacements, consumers: consumers) {
+                // A chain of processes: each reads the previous one's float PCM on stdin and writes its own on stdout.
+                var chainReplacements = replacements
+                for (index, cut) in cuts.enumerated() {
+                    let arguments = try compiler.compile(targets: [.pipe(node: cut)], replacements: chainReplacements, gainPlaceholders: measured)
+                    stages.append(
+                        Stage(id: "pipe-\(index + 1)", kind: .ffmpeg, arguments: arguments, pipesTo: index + 1 < cuts.count ? "pipe-\(index + 2)" : "encode", expectedDuration: model.durations[cut] ?? 0)
+                    )
+                    chainReplacements = replacements
+                    chainReplacements[cut] = .pipe
+                }
+                let downstream = try compiler.compile(targets: group, replacements: chainReplacements, gainPlaceholders: measured)
                 stages.append(Stage(id: "encode", kind: .ffmpeg, arguments: downstream, expectedDuration: duration))
             } else {
                 let arguments = try compiler.compile(targets: group, replacements: replacements, gainPlaceholders: measured)
@@ -196,38 +202,34 @@ public struct Planner: Sendable {
         return needed
     }
 
-    /// The node to cut the main graph at: the source of a single-pass loudnorm whose upstream has heavy
-    /// filters that would otherwise share ffmpeg's one filter thread with loudnorm's 192 kHz work.
-    private func pipeSplitPoint(
-        _ recipe: Recipe,
-        targets: [GraphCompiler.Target],
-        replacements: [String: GraphCompiler.External],
-        consumers: [String: Int]
-    ) -> String? {
-        guard options.allowPipeSplit, options.preview == nil, !replacements.values.contains(where: { if case .pipe = $0 { true } else { false } }) else {
-            return nil
-        }
+    /// Where to cut the main graph into processes joined by pipes, in stream order. ffmpeg runs a filter
+    /// graph on one thread, and a single-pass loudnorm (192 kHz work) costs about as much as everything
+    /// else together: it gets a process of its own, cut off from heavy filters before it and from the
+    /// encoders after it, so the work spreads over the cores.
+    private func pipeCuts(_ recipe: Recipe, replacements: [String: GraphCompiler.External], consumers: [String: Int]) -> [String]? {
+        guard options.allowPipeSplit, options.preview == nil else { return nil }
         let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
         for step in recipe.steps where step.operation == "loudnorm" && step.bool("two_pass") != true {
             let source = step.sources[0]
-            guard consumers[source] == 1, steps[source] != nil, replacements[source] == nil else { continue }
+            guard consumers[source] == 1, consumers[step.id] == 1, replacements[source] == nil else { continue }
             // The upstream must be a plain audio chain whose nodes nothing else reads.
             var node = source
             var heavy = false
-            var ok = true
+            var plain = true
             while let current = steps[node] {
                 if Self.heavyOperations.contains(current.operation) { heavy = true }
                 guard current.sources.count == 1, current.output == .audio, replacements[current.sources[0]] == nil else {
-                    ok = false
+                    plain = false
                     break
                 }
                 node = current.sources[0]
                 if steps[node] != nil && consumers[node] != 1 {
-                    ok = false
+                    plain = false
                     break
                 }
             }
-            if ok && heavy { return source }
+            guard plain else { continue }
+            return heavy && steps[source] != nil ? [source, step.id] : [step.id]
         }
         return nil
     }

@@ -42,20 +42,21 @@ struct PlannerTests {
 
     let inputs = [audio("voice", seconds: 600), audio("intro", seconds: 5, rate: 44_100), audio("outro", seconds: 4, rate: 44_100)]
 
-    @Test("a podcast compiles to two processes joined by a pipe, never one per step")
+    @Test("a podcast compiles to three processes joined by pipes, loudnorm in the middle, never one per step")
     func podcastPipe() throws {
         let plan = try Planner().plan(try recipe(Self.podcast), inputs: inputs)
-        #expect(plan.stages.count == 2)
-        let (decode, encode) = (plan.stages[0], plan.stages[1])
-        #expect(decode.pipesTo == encode.id)
+        #expect(plan.stages.count == 3)
+        let (decode, loudness, encode) = (plan.stages[0], plan.stages[1], plan.stages[2])
+        #expect(decode.pipesTo == loudness.id && loudness.pipesTo == encode.id && encode.pipesTo == nil)
         #expect(decode.graph.contains("atrim=start=5:end=597"))
         #expect(decode.graph.contains("afftdn") && decode.graph.contains("acompressor"))
         #expect(decode.arguments.suffix(2) == ["nut", "pipe:1"])
         // loudnorm's 192 kHz is pinned right before it and undone right after.
-        #expect(encode.graph.contains("aresample=192000,loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000"))
+        #expect(loudness.graph == "[0:a]aresample=192000,loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000[n1]")
+        #expect(loudness.arguments.contains("pipe:0") && loudness.arguments.last == "pipe:1")
         #expect(encode.graph.contains("afade=t=out:st=590:d=2"))
         #expect(encode.graph.contains("concat=n=3:v=0:a=1"))
-        #expect(decode.inputCount == 1 && encode.inputCount == 3)
+        #expect(decode.inputCount == 1 && loudness.inputCount == 1 && encode.inputCount == 3)
         #expect(plan.outputs[0].expectedDuration == 601)
     }
 

@@ -62,22 +62,36 @@ public enum ChildProcess {
         return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
     }
 
-    /// Runs a program whose standard output goes to `descriptor` (a pipe to the next process).
-    public static func run(_ executable: String, _ arguments: [String], standardOutput descriptor: Int32, tailLines: Int = 60) async throws -> Outcome {
-        let result = try await Subprocess.run(
-            .path(FilePath(executable)),
-            arguments: Arguments(arguments),
-            platformOptions: platformOptions(),
-            input: .none,
-            output: .fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true),
-            error: .sequence
-        ) { execution in
-            var tail: [String] = []
-            for try await line in execution.standardError.strings() {
-                tail.append(line)
-                if tail.count > tailLines { tail.removeFirst() }
-            }
-            return tail
+    /// Runs a program whose standard output goes to `descriptor` (a pipe to the next process), reading
+    /// standard input from `standardInput`.
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        standardInput: Stream = .inherit,
+        standardOutput descriptor: Int32,
+        tailLines: Int = 60
+    ) async throws -> Outcome {
+        let output = FileDescriptorOutput.fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true)
+        let result: ExecutionResult<[String], FileDescriptorOutput, SequenceOutput>
+        switch standardInput {
+        case .inherit:
+            result = try await Subprocess.run(
+                .path(FilePath(executable)),
+                arguments: Arguments(arguments),
+                platformOptions: platformOptions(),
+                input: .none,
+                output: output,
+                error: .sequence
+            ) { execution in try await collectTail(execution.standardError, lines: tailLines, marker: nil) }
+        case .descriptor(let input):
+            result = try await Subprocess.run(
+                .path(FilePath(executable)),
+                arguments: Arguments(arguments),
+                platformOptions: platformOptions(),
+                input: .fileDescriptor(FileDescriptor(rawValue: input), closeAfterSpawningProcess: true),
+                output: output,
+                error: .sequence
+            ) { execution in try await collectTail(execution.standardError, lines: tailLines, marker: nil) }
         }
         return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
     }

@@ -38,9 +38,10 @@ public struct PlanExecutor: Sendable {
         while index < plan.stages.count {
             try Task.checkCancellation()
             let stage = plan.stages[index]
-            if let downstreamID = stage.pipesTo, let downstream = plan.stages.first(where: { $0.id == downstreamID }) {
-                try await runPiped(stage, into: downstream, run: &run)
-                index += 2
+            if stage.pipesTo != nil {
+                let chain = Self.pipeChain(from: stage, in: plan)
+                try await runPiped(chain, run: &run)
+                index += chain.count
                 continue
             }
             switch stage.kind {
@@ -160,26 +161,48 @@ public struct PlanExecutor: Sendable {
         }
     }
 
-    /// Runs two stages at once, the first's standard output feeding the second's standard input.
-    private func runPiped(_ upstream: Stage, into downstream: Stage, run: inout StageRun) async throws {
-        let pipe = try ChildProcess.makePipe()
+    /// The stages joined by pipes starting at `first`, in stream order.
+    static func pipeChain(from first: Stage, in plan: Plan) -> [Stage] {
+        var chain = [first]
+        while let next = chain.last?.pipesTo, let stage = plan.stages.first(where: { $0.id == next }) { chain.append(stage) }
+        return chain
+    }
+
+    /// Runs a chain of stages at once, each one's standard output feeding the next one's standard input.
+    private func runPiped(_ chain: [Stage], run: inout StageRun) async throws {
+        var pipes: [(read: Int32, write: Int32)] = []
+        for _ in chain.dropLast() { pipes.append(try ChildProcess.makePipe()) }
         let ffmpeg = tools.ffmpeg
-        let upstreamArguments = ["-nostats", "-loglevel", "error"] + run.substitute(upstream.arguments)
-        let downstreamArguments = ["-nostats", "-progress", "pipe:1", "-loglevel", "error"] + run.substitute(downstream.arguments)
-        run.onEvent(ExecutionEvent(kind: .stageStarted, stage: upstream.id, stageProgress: 0, progress: run.completedWeight / run.totalWeight))
-        run.completedWeight += StageRun.weight(upstream)
-        let reporter = run.reporter(for: downstream)
-        let (first, second) = try await withThrowingTaskGroup(of: (Int, ChildProcess.Outcome).self) { group in
-            group.addTask { (0, try await ChildProcess.run(ffmpeg, upstreamArguments, standardOutput: pipe.write)) }
-            group.addTask { (1, try await ChildProcess.run(ffmpeg, downstreamArguments, standardInput: .descriptor(pipe.read), onLine: reporter)) }
+        let last = chain[chain.count - 1]
+        for stage in chain.dropLast() {
+            run.onEvent(ExecutionEvent(kind: .stageStarted, stage: stage.id, stageProgress: 0, progress: run.completedWeight / run.totalWeight))
+            run.completedWeight += StageRun.weight(stage)
+        }
+        let reporter = run.reporter(for: last)
+        let arguments = chain.enumerated().map { index, stage in
+            let progress = index == chain.count - 1 ? ["-progress", "pipe:1"] : []
+            return ["-nostats"] + progress + ["-loglevel", "error"] + run.substitute(stage.arguments)
+        }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, ChildProcess.Outcome).self) { group in
+            for index in chain.indices {
+                let input: ChildProcess.Stream = index == 0 ? .inherit : .descriptor(pipes[index - 1].read)
+                if index < chain.count - 1 {
+                    let output = pipes[index].write
+                    group.addTask { (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, standardOutput: output)) }
+                } else {
+                    group.addTask { (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, onLine: reporter)) }
+                }
+            }
             var outcomes: [Int: ChildProcess.Outcome] = [:]
             for try await (index, outcome) in group { outcomes[index] = outcome }
-            return (outcomes[0]!, outcomes[1]!)
+            return outcomes
         }
         try Task.checkCancellation()
-        guard second.succeeded else { throw failure(downstream, second) }
-        guard first.succeeded else { throw failure(upstream, first) }
-        run.finish(downstream)
+        // The last failure downstream explains a broken pipe upstream, so report from the end.
+        for index in chain.indices.reversed() where outcomes[index]?.succeeded != true {
+            throw failure(chain[index], outcomes[index] ?? ChildProcess.Outcome(exitCode: nil, standardErrorTail: []))
+        }
+        run.finish(last)
     }
 
     private func failure(_ stage: Stage, _ outcome: ChildProcess.Outcome) -> ExecutionError {

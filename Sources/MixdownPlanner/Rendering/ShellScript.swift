@@ -23,10 +23,12 @@ public enum ShellScript {
             lines.append("")
             switch stage.kind {
             case .ffmpeg:
-                if let downstream = stage.pipesTo, let next = plan.stages.first(where: { $0.id == downstream }) {
-                    lines.append("# stages \(stage.id) | \(next.id): two processes joined by a pipe of float PCM")
-                    lines.append(command(stage.arguments, plan: plan) + " \\\n  | " + command(next.arguments, plan: plan))
-                    index += 2
+                if stage.pipesTo != nil {
+                    var chain = [stage]
+                    while let next = chain.last?.pipesTo, let following = plan.stages.first(where: { $0.id == next }) { chain.append(following) }
+                    lines.append("# stages \(chain.map(\.id).joined(separator: " | ")): processes joined by pipes of float PCM")
+                    lines.append(chain.map { command($0.arguments, plan: plan) }.joined(separator: " \\\n  | "))
+                    index += chain.count
                     continue
                 }
                 lines.append("# stage \(stage.id)")
