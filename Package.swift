@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // The recipe language: YAML with source marks -> typed, validated step graph. No I/O beyond reading text.
@@ -49,12 +52,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Stored files behind one protocol: a local folder now, S3-compatible later.
+        .target(
+            name: "MixdownStorage",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Durable jobs: the store (SQLite through GRDB), assets, the worker and its reaper.
+        .target(
+            name: "MixdownJobs",
+            dependencies: [
+                "MixdownExecution",
+                "MixdownStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command line's commands, kept in a library so tests can reach its pieces.
         .target(
             name: "MixdownCLI",
             dependencies: [
                 "MixdownExecution",
+                "MixdownJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -91,6 +115,16 @@ let package = Package(
         .testTarget(
             name: "MixdownExecutionTests",
             dependencies: ["MixdownExecution", "MixdownPlanner", "MixdownRecipe", "MixdownTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MixdownStorageTests",
+            dependencies: ["MixdownStorage", "MixdownTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MixdownJobsTests",
+            dependencies: ["MixdownJobs", "MixdownStorage", "MixdownExecution", "MixdownRecipe", "MixdownTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

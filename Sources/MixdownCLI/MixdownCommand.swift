@@ -13,6 +13,9 @@ public struct MixdownCommand: AsyncParsableCommand {
             BatchCommand.self,
             OpsCommand.self,
             SchemaCommand.self,
+            SubmitCommand.self,
+            WorkerCommand.self,
+            JobsCommand.self,
         ]
     )
 

@@ -8,4 +8,8 @@ enum ExitStatus {
     static let runFailed = ExitCode(1)
     /// Interrupted by the user (128 + SIGINT).
     static let interrupted = ExitCode(130)
+    /// The environment holds an invalid setting (EX_CONFIG).
+    static let configuration = ExitCode(78)
+    /// No such job (EX_NOINPUT).
+    static let notFound = ExitCode(66)
 }

@@ -10,7 +10,8 @@ public struct InputResolver: Sendable {
     public var limits: InputLimits
     /// The folder `file:` paths are relative to.
     public var recipeDirectory: String
-    /// Paths supplied for `upload` inputs, by input name.
+    /// Paths supplied for `upload` inputs, by input name. The job system also supplies `file` inputs here,
+    /// having stored them at submission, so a worker elsewhere reads the same bytes.
     public var uploads: [String: String]
     public var assets: (any AssetResolver)?
     /// Where downloads go; the caller removes it.
@@ -65,6 +66,12 @@ public struct InputResolver: Sendable {
     }
 
     private func localPath(for input: RecipeInput) async throws -> String {
+        if let supplied = uploads[input.name], input.source == .upload || input.source.isFile {
+            guard FileManager.default.fileExists(atPath: supplied) else {
+                throw ExecutionError(code: "missing-file", message: "input '\(input.name)': no file at \(supplied)", location: input.location)
+            }
+            return supplied
+        }
         switch input.source {
         case .file(let path):
             let full = path.hasPrefix("/") ? path : URL(fileURLWithPath: recipeDirectory).appendingPathComponent(path).path
@@ -73,17 +80,14 @@ public struct InputResolver: Sendable {
             }
             return full
         case .upload:
-            guard let path = uploads[input.name] else {
+            guard uploads[input.name] != nil else {
                 throw ExecutionError(
                     code: "missing-input",
                     message: "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH",
                     location: input.location
                 )
             }
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw ExecutionError(code: "missing-file", message: "input '\(input.name)': no file at \(path)", location: input.location)
-            }
-            return path
+            return uploads[input.name]!
         case .asset(let id):
             guard let assets else {
                 throw ExecutionError(
@@ -136,5 +140,12 @@ public struct InputResolver: Sendable {
             )
         }
         return "\(directory)/\(file)"
+    }
+}
+
+extension InputSource {
+    var isFile: Bool {
+        if case .file = self { return true }
+        return false
     }
 }

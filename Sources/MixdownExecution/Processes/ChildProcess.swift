@@ -36,6 +36,7 @@ public enum ChildProcess {
         standardInput: Stream = .inherit,
         tailLines: Int = 60,
         keepStandardErrorAfter marker: String? = nil,
+        onStart: @escaping @Sendable (Int32) -> Void = { _ in },
         onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> Outcome {
         let result: ExecutionResult<[String], SequenceOutput, SequenceOutput>
@@ -48,7 +49,10 @@ public enum ChildProcess {
                 input: .none,
                 output: .sequence,
                 error: .sequence
-            ) { execution in try await drain(execution, tailLines: tailLines, marker: marker, onLine: onLine) }
+            ) { execution in
+                onStart(execution.processIdentifier.value)
+                return try await drain(execution, tailLines: tailLines, marker: marker, onLine: onLine)
+            }
         case .descriptor(let descriptor):
             result = try await Subprocess.run(
                 .path(FilePath(executable)),
@@ -57,7 +61,10 @@ public enum ChildProcess {
                 input: .fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true),
                 output: .sequence,
                 error: .sequence
-            ) { execution in try await drain(execution, tailLines: tailLines, marker: marker, onLine: onLine) }
+            ) { execution in
+                onStart(execution.processIdentifier.value)
+                return try await drain(execution, tailLines: tailLines, marker: marker, onLine: onLine)
+            }
         }
         return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
     }
@@ -69,7 +76,8 @@ public enum ChildProcess {
         _ arguments: [String],
         standardInput: Stream = .inherit,
         standardOutput descriptor: Int32,
-        tailLines: Int = 60
+        tailLines: Int = 60,
+        onStart: @escaping @Sendable (Int32) -> Void = { _ in }
     ) async throws -> Outcome {
         let output = FileDescriptorOutput.fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true)
         let result: ExecutionResult<[String], FileDescriptorOutput, SequenceOutput>
@@ -82,7 +90,10 @@ public enum ChildProcess {
                 input: .none,
                 output: output,
                 error: .sequence
-            ) { execution in try await collectTail(execution.standardError, lines: tailLines, marker: nil) }
+            ) { execution in
+                onStart(execution.processIdentifier.value)
+                return try await collectTail(execution.standardError, lines: tailLines, marker: nil)
+            }
         case .descriptor(let input):
             result = try await Subprocess.run(
                 .path(FilePath(executable)),
@@ -91,7 +102,10 @@ public enum ChildProcess {
                 input: .fileDescriptor(FileDescriptor(rawValue: input), closeAfterSpawningProcess: true),
                 output: output,
                 error: .sequence
-            ) { execution in try await collectTail(execution.standardError, lines: tailLines, marker: nil) }
+            ) { execution in
+                onStart(execution.processIdentifier.value)
+                return try await collectTail(execution.standardError, lines: tailLines, marker: nil)
+            }
         }
         return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
     }

@@ -6,6 +6,8 @@ public struct ExecutionEvent: Sendable, Hashable, Codable {
         case progress
         case measured
         case stageFinished = "stage-finished"
+        /// A child process started; `message` is its pid, which is also its process group.
+        case processStarted = "process-started"
     }
 
     public var kind: Kind

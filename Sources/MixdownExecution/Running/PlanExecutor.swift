@@ -119,6 +119,11 @@ public struct PlanExecutor: Sendable {
             }
         }
 
+        func processReporter(_ stage: Stage) -> @Sendable (Int32) -> Void {
+            let onEvent = self.onEvent
+            return { pid in onEvent(ExecutionEvent(kind: .processStarted, stage: stage.id, stageProgress: 0, progress: 0, message: String(pid))) }
+        }
+
         mutating func finish(_ stage: Stage) {
             completedWeight += StageRun.weight(stage)
             onEvent(ExecutionEvent(kind: .stageFinished, stage: stage.id, stageProgress: 1, progress: min(1, completedWeight / totalWeight)))
@@ -132,6 +137,7 @@ public struct PlanExecutor: Sendable {
             tools.ffmpeg,
             arguments,
             keepStandardErrorAfter: measuring ? "Summary:" : nil,
+            onStart: run.processReporter(stage),
             onLine: run.reporter(for: stage)
         )
         try Task.checkCancellation()
@@ -186,11 +192,14 @@ public struct PlanExecutor: Sendable {
         let outcomes = try await withThrowingTaskGroup(of: (Int, ChildProcess.Outcome).self) { group in
             for index in chain.indices {
                 let input: ChildProcess.Stream = index == 0 ? .inherit : .descriptor(pipes[index - 1].read)
+                let onStart = run.processReporter(chain[index])
                 if index < chain.count - 1 {
                     let output = pipes[index].write
-                    group.addTask { (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, standardOutput: output)) }
+                    group.addTask {
+                        (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, standardOutput: output, onStart: onStart))
+                    }
                 } else {
-                    group.addTask { (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, onLine: reporter)) }
+                    group.addTask { (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, onStart: onStart, onLine: reporter)) }
                 }
             }
             var outcomes: [Int: ChildProcess.Outcome] = [:]

@@ -1,0 +1,91 @@
+internal import Foundation
+import ArgumentParser
+import MixdownExecution
+import MixdownJobs
+import MixdownPlanner
+import MixdownRecipe
+
+/// `mixdown submit FILE`: create a job in the store (type from the recipe's kind), optionally following it.
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Create a job from a recipe; a worker (mixdown worker) runs it."
+    )
+
+    @Argument(help: "The recipe file.")
+    var file: String
+
+    @OptionGroup var recipe: RecipeArguments
+
+    @Option(help: ArgumentHelp("Make an edit a preview job of this window.", valueName: "start,duration"))
+    var preview: String?
+
+    @Option(help: "Submitting again with the same key and the same recipe returns the same job.")
+    var idempotencyKey: String?
+
+    @Flag(help: "Follow the job until it ends, with a progress bar.")
+    var wait = false
+
+    @Flag(help: "Print the job record as JSON.")
+    var json = false
+
+    func run() async throws {
+        let window = try preview.map { text in
+            guard let window = PreviewWindow(argument: text) else { throw ValidationError("--preview takes START,DURATION, e.g. 90,10") }
+            return window
+        }
+        let services = try Services.make()
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("cannot read \(file)")
+        }
+        let job: Job
+        do {
+            job = try await JobSubmitter(services: services).submit(
+                recipe: text,
+                recipeName: file,
+                overrides: try recipe.overrides(),
+                files: try recipe.uploads(),
+                recipeDirectory: URL(fileURLWithPath: file).deletingLastPathComponent().path,
+                preview: window,
+                idempotencyKey: idempotencyKey
+            )
+        } catch let error as RecipeError {
+            Console.report(error)
+            throw ExitStatus.invalidRecipe
+        }
+        if !wait {
+            if json { Console.json(JobView(job)) } else { Console.print(job.id) }
+            return
+        }
+        if !json { Console.error("\(job.id) queued (\(job.type.rawValue)); waiting for a worker") }
+        let final = try await JobFollower(services: services).follow(job.id, json: json)
+        if json { Console.json(JobView(final)) } else { JobsCommand.Show.printHuman(final) }
+        if final.status != .succeeded { throw ExitStatus.runFailed }
+    }
+}
+
+/// Follows a job in the store until it ends, drawing progress.
+struct JobFollower {
+    let services: MixdownServices
+
+    func follow(_ id: String, json: Bool) async throws -> Job {
+        let bar = !json && Console.isTerminal ? ProgressBar(label: id) : nil
+        var counter = -1
+        var lastRead = ContinuousClock.now - .seconds(60)
+        while true {
+            // Re-read the job when the store changed (a cheap PRAGMA), or at least once a second.
+            let current = try await services.store.changeCounter()
+            if current != counter || ContinuousClock.now - lastRead > .seconds(1) {
+                counter = current
+                lastRead = .now
+                guard let job = try await services.store.job(id: id) else { throw ExitStatus.notFound }
+                if job.status.isFinal {
+                    bar?.finish()
+                    return job
+                }
+                bar?.update(.init(kind: .progress, stage: job.stage ?? job.status.rawValue, stageProgress: job.progress, progress: job.progress))
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import MixdownStorage
+
+/// The one place jobs and assets live. Every entry point gets it from ``MixdownServices`` (the
+/// factory); there is no other store and no in-memory job map.
+///
+/// Times are the store's clock, never a worker's. Writes a worker makes to a running job take its
+/// ``Lease`` and change nothing once the lease is lost.
+public protocol JobStore: Sendable {
+    /// Creates a job, durably, before returning. The same idempotency key with the same document and
+    /// parameters returns the existing job; with different ones it throws ``JobStoreError/idempotencyConflict``.
+    func submit(_ job: NewJob) async throws -> Job
+    func job(id: String) async throws -> Job?
+    /// Newest first; `cursor` is the last id of the previous page.
+    func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage
+
+    /// Takes the oldest runnable queued job for `owner`, with a lease of `leaseSeconds`.
+    func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)?
+    /// Extends the lease and records progress in one write; the reply carries any cancel request.
+    func heartbeat(_ lease: Lease, leaseSeconds: Double, progress: Double?, stage: String?, processes: String?) async throws -> LeaseState
+    func recordPlan(_ lease: Lease, plan: String) async throws -> LeaseState
+    /// Publishes the result and its assets in one transaction; false when the lease was lost.
+    func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool
+    /// Ends the attempt with an error; with `retry` and attempts left the job is queued again after a backoff.
+    func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool
+    /// Records a cancel the worker carried out.
+    func markCancelled(_ lease: Lease) async throws -> Bool
+    /// Hands a job back to the queue (graceful shutdown), not counting the attempt.
+    func release(_ lease: Lease) async throws -> Bool
+
+    /// Cancels: a queued job ends at once; a running one is flagged for its worker.
+    func cancel(id: String) async throws -> Job?
+    /// Queues a failed or cancelled job again with fresh attempts.
+    func retry(id: String) async throws -> Job?
+
+    /// Ends running jobs past their own type's timeout, and requeues (or fails, without attempts left)
+    /// jobs whose lease expired. Returns the ids it touched, with the processes recorded for each.
+    func reap(backoffSeconds: Double) async throws -> [ReapedJob]
+
+    func addAsset(_ asset: Asset) async throws
+    func asset(id: String) async throws -> Asset?
+
+    /// A cheap value that changes when another connection commits, for waking workers without reading the jobs table.
+    func changeCounter() async throws -> Int
+    /// The store clock, milliseconds since 1970.
+    func now() async throws -> Int64
+    func checkReady() async throws
+}
+
+/// A job the reaper ended or requeued, with the processes its lost worker left (`host:pgid ...`).
+public struct ReapedJob: Sendable, Hashable {
+    public var id: String
+    public var reason: String
+    public var processes: String?
+
+    public init(id: String, reason: String, processes: String?) {
+        self.id = id
+        self.reason = reason
+        self.processes = processes
+    }
+}
+
+public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case idempotencyConflict(String)
+    case notFound(String)
+    case invalidTransition(String, JobStatus)
+
+    public var description: String {
+        switch self {
+        case .idempotencyConflict(let key): "Idempotency-Key '\(key)' was used for a different request"
+        case .notFound(let id): "no job \(id)"
+        case .invalidTransition(let id, let status): "job \(id) is \(status.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,357 @@
+internal import Foundation
+internal import GRDB
+import MixdownStorage
+
+/// The job store on one SQLite file in WAL mode, shared by any number of processes.
+///
+/// Durability: submissions, results and final states commit with `synchronous=FULL` (fsync on commit),
+/// so a job id or a result a caller has seen survives a power cut. Heartbeats (progress, lease renewal)
+/// commit with `NORMAL`: they survive a crash of any process, and losing the last one to a power cut only
+/// makes a lease expire, which the reaper already handles.
+public final class SQLiteJobStore: JobStore {
+    let pool: DatabasePool
+    /// A connection of its own for `PRAGMA data_version`, which only moves for other connections' commits.
+    let watcher: DatabaseQueue
+    public let path: String
+
+    /// The store clock in SQL: milliseconds since 1970.
+    static let nowSQL = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+
+    public init(path: String) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        // Several workers share the file: wait for the writer instead of failing with SQLITE_BUSY.
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+        var watcherConfiguration = Configuration()
+        watcherConfiguration.readonly = true
+        watcherConfiguration.busyMode = .timeout(30)
+        watcher = try DatabaseQueue(path: path, configuration: watcherConfiguration)
+    }
+
+    // MARK: Durable writes
+
+    /// Runs `body` in an IMMEDIATE transaction that is fsynced on commit.
+    private func durableWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    static func now(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT \(nowSQL)") ?? 0
+    }
+
+    // MARK: JobStore
+
+    public func submit(_ new: NewJob) async throws -> Job {
+        let parameters = try JSONCoding.encode(new.parameters)
+        return try await durableWrite { db in
+            if let key = new.idempotencyKey, let existing = try Self.fetchJob(db, where: "idempotency_key = ?", [key]) {
+                guard existing.recipe == new.recipe, existing.parameters == new.parameters, existing.type == new.type else {
+                    throw JobStoreError.idempotencyConflict(key)
+                }
+                return existing
+            }
+            let now = try Self.now(db)
+            let id = Identifier.make(prefix: "job_", milliseconds: UInt64(now))
+            try db.execute(
+                sql: """
+                    INSERT INTO jobs (id, type, status, progress, recipe, recipe_name, parameters, attempts, max_attempts,
+                        timeout_seconds, cancel_requested, idempotency_key, created_at, updated_at, run_after)
+                    VALUES (?, ?, 'queued', 0, ?, ?, ?, 0, ?, ?, 0, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, new.type.rawValue, new.recipe, new.recipeName, parameters, new.maxAttempts, new.timeoutSeconds, new.idempotencyKey, now, now, now,
+                ]
+            )
+            return try Self.fetchJob(db, where: "id = ?", [id])!
+        }
+    }
+
+    public func job(id: String) async throws -> Job? {
+        try await pool.read { db in try Self.fetchJob(db, where: "id = ?", [id]) }
+    }
+
+    public func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage {
+        let limit = max(1, min(limit, 500))
+        return try await pool.read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let type {
+                conditions.append("type = ?")
+                arguments += [type.rawValue]
+            }
+            if let status {
+                conditions.append("status = ?")
+                arguments += [status.rawValue]
+            }
+            if let cursor {
+                conditions.append("id < ?")
+                arguments += [cursor]
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)", arguments: arguments)
+            let jobs = try rows.prefix(limit).map(Self.job(from:))
+            return JobPage(jobs: jobs, nextCursor: rows.count > limit ? jobs.last?.id : nil)
+        }
+    }
+
+    public func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)? {
+        // A read first: idle workers woken by other connections' commits then never queue for the write lock.
+        let runnable = try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND run_after <= \(Self.nowSQL))") ?? false
+        }
+        guard runnable else { return nil }
+        let token = Identifier.make(prefix: "lease_", milliseconds: 0)
+        let leaseMilliseconds = Int64(leaseSeconds * 1000)
+        let job: Job? = try await write { db in
+            let now = try Self.now(db)
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_token = ?,
+                            lease_expires_at = ?, started_at = ?, updated_at = ?, progress = 0, stage = NULL, processes = NULL
+                        WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= ? ORDER BY run_after, id LIMIT 1)
+                        RETURNING *
+                        """,
+                    arguments: [owner, token, now + leaseMilliseconds, now, now, now]
+                )
+            else { return nil }
+            return try Self.job(from: row)
+        }
+        return job.map { ($0, Lease(jobId: $0.id, owner: owner, token: token)) }
+    }
+
+    public func heartbeat(_ lease: Lease, leaseSeconds: Double, progress: Double?, stage: String?, processes: String?) async throws -> LeaseState {
+        try await write { db in
+            let now = try Self.now(db)
+            let cancel = try Bool.fetchOne(
+                db,
+                sql: """
+                    UPDATE jobs SET lease_expires_at = ?, updated_at = ?, progress = COALESCE(?, progress), stage = COALESCE(?, stage),
+                        processes = COALESCE(?, processes)
+                    WHERE id = ? AND lease_token = ? AND status = 'running'
+                    RETURNING cancel_requested
+                    """,
+                arguments: [now + Int64(leaseSeconds * 1000), now, progress, stage, processes, lease.jobId, lease.token]
+            )
+            return cancel.map { LeaseState.active(cancelRequested: $0) } ?? .lost
+        }
+    }
+
+    public func recordPlan(_ lease: Lease, plan: String) async throws -> LeaseState {
+        try await write { db in
+            let cancel = try Bool.fetchOne(
+                db,
+                sql: "UPDATE jobs SET plan = ? WHERE id = ? AND lease_token = ? AND status = 'running' RETURNING cancel_requested",
+                arguments: [plan, lease.jobId, lease.token]
+            )
+            return cancel.map { LeaseState.active(cancelRequested: $0) } ?? .lost
+        }
+    }
+
+    public func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool {
+        let resultJSON = try JSONCoding.encode(result)
+        return try await durableWrite { db in
+            let now = try Self.now(db)
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'succeeded', progress = 1, result = ?, error = NULL, finished_at = ?, updated_at = ?,
+                        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
+                    WHERE id = ? AND lease_token = ? AND status = 'running'
+                    """,
+                arguments: [resultJSON, now, now, lease.jobId, lease.token]
+            )
+            guard db.changesCount == 1 else { return false }
+            for asset in assets { try Self.insert(asset, createdAt: now, db) }
+            return true
+        }
+    }
+
+    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool {
+        let errorJSON = try JSONCoding.encode(error)
+        return try await durableWrite { db in
+            let now = try Self.now(db)
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET
+                        status = CASE WHEN ? AND attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+                        run_after = ? + CAST(MIN(60000, ? * 1000 * (1 << MIN(attempts - 1, 10))) AS INTEGER),
+                        finished_at = CASE WHEN ? AND attempts < max_attempts THEN NULL ELSE ? END,
+                        error = ?, updated_at = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
+                    WHERE id = ? AND lease_token = ? AND status = 'running'
+                    """,
+                arguments: [retry, now, backoffSeconds, retry, now, errorJSON, now, lease.jobId, lease.token]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func markCancelled(_ lease: Lease) async throws -> Bool {
+        try await durableWrite { db in
+            let now = try Self.now(db)
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_token = NULL,
+                        lease_expires_at = NULL, processes = NULL,
+                        error = '{"code":"cancelled","message":"cancelled on request"}'
+                    WHERE id = ? AND lease_token = ? AND status = 'running'
+                    """,
+                arguments: [now, now, lease.jobId, lease.token]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func release(_ lease: Lease) async throws -> Bool {
+        try await durableWrite { db in
+            let now = try Self.now(db)
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_after = ?, updated_at = ?, progress = 0, stage = NULL,
+                        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
+                    WHERE id = ? AND lease_token = ? AND status = 'running'
+                    """,
+                arguments: [now, now, lease.jobId, lease.token]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    public func cancel(id: String) async throws -> Job? {
+        try await durableWrite { db in
+            guard let job = try Self.fetchJob(db, where: "id = ?", [id]) else { return nil }
+            let now = try Self.now(db)
+            switch job.status {
+            case .queued:
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET status = 'cancelled', cancel_requested = 1, finished_at = ?, updated_at = ?,
+                            error = '{"code":"cancelled","message":"cancelled on request"}'
+                        WHERE id = ?
+                        """,
+                    arguments: [now, now, id]
+                )
+            case .running:
+                try db.execute(sql: "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?", arguments: [now, id])
+            default:
+                break
+            }
+            return try Self.fetchJob(db, where: "id = ?", [id])
+        }
+    }
+
+    public func retry(id: String) async throws -> Job? {
+        try await durableWrite { db in
+            guard let job = try Self.fetchJob(db, where: "id = ?", [id]) else { return nil }
+            guard JobTransition.retry.apply(to: job.status) != nil else { throw JobStoreError.invalidTransition(id, job.status) }
+            let now = try Self.now(db)
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'queued', attempts = 0, progress = 0, stage = NULL, error = NULL, result = NULL,
+                        cancel_requested = 0, finished_at = NULL, started_at = NULL, run_after = ?, updated_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [now, now, id]
+            )
+            return try Self.fetchJob(db, where: "id = ?", [id])
+        }
+    }
+
+    public func reap(backoffSeconds: Double) async throws -> [ReapedJob] {
+        try await durableWrite { db in
+            let now = try Self.now(db)
+            var reaped: [ReapedJob] = []
+            // Each job's own limit, set from its type's timeout when it was submitted.
+            let timedOut = try Row.fetchAll(
+                db,
+                sql: "SELECT id, type, timeout_seconds, processes FROM jobs WHERE status = 'running' AND started_at + CAST(timeout_seconds * 1000 AS INTEGER) < ?",
+                arguments: [now]
+            )
+            for row in timedOut {
+                let id: String = row["id"], type: String = row["type"], limit: Double = row["timeout_seconds"]
+                let error = JobError(code: "timeout", message: "the \(type) job ran past its \(Int(limit)) s limit")
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET status = 'failed', error = ?, finished_at = ?, updated_at = ?, lease_owner = NULL, lease_token = NULL,
+                            lease_expires_at = NULL
+                        WHERE id = ?
+                        """,
+                    arguments: [try JSONCoding.encode(error), now, now, id]
+                )
+                reaped.append(ReapedJob(id: id, reason: "timeout", processes: row["processes"]))
+            }
+            let expired = try Row.fetchAll(
+                db,
+                sql: "SELECT id, attempts, max_attempts, processes FROM jobs WHERE status = 'running' AND lease_expires_at < ?",
+                arguments: [now]
+            )
+            for row in expired {
+                let id: String = row["id"], attempts: Int = row["attempts"], maximum: Int = row["max_attempts"]
+                let error = JobError(code: "worker-lost", message: "the worker running attempt \(attempts) stopped renewing its lease")
+                let final = attempts >= maximum
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET status = ?, error = ?, updated_at = ?, finished_at = ?, run_after = ?,
+                            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
+                        WHERE id = ?
+                        """,
+                    arguments: [
+                        final ? "failed" : "queued", try JSONCoding.encode(error), now, final ? now : nil,
+                        now + Int64(min(60_000, backoffSeconds * 1000 * Double(1 << min(max(attempts - 1, 0), 10)))), id,
+                    ]
+                )
+                reaped.append(ReapedJob(id: id, reason: final ? "worker-lost" : "requeued", processes: row["processes"]))
+            }
+            return reaped
+        }
+    }
+
+    public func addAsset(_ asset: Asset) async throws {
+        try await durableWrite { db in try Self.insert(asset, createdAt: try Self.now(db), db) }
+    }
+
+    public func asset(id: String) async throws -> Asset? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM assets WHERE id = ?", arguments: [id]).map(Self.asset(from:))
+        }
+    }
+
+    public func changeCounter() async throws -> Int {
+        try await watcher.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+    }
+
+    public func now() async throws -> Int64 {
+        try await pool.read { db in try Self.now(db) }
+    }
+
+    public func checkReady() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE id = ''") }
+    }
+}

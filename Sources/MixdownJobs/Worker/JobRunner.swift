@@ -1,0 +1,203 @@
+internal import Foundation
+internal import Logging
+import MixdownExecution
+import MixdownPlanner
+import MixdownRecipe
+import MixdownStorage
+internal import ServiceLifecycle
+
+/// Runs one claimed job: plans it, executes it while a heartbeat renews the lease and reports progress
+/// every second, stores its outputs as assets, and records how it ended, every write fenced by the lease.
+struct JobRunner {
+    let services: MixdownServices
+    let logger: Logger
+
+    enum Stop: Sendable {
+        case cancelled, timeout, lost, shutdown
+    }
+
+    /// Progress and stop reason shared by the execution and the heartbeat.
+    final class RunState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var progress = 0.0
+        private var stage: String?
+        private var pids: [Int32] = []
+        private var stop: Stop?
+
+        func update(_ event: ExecutionEvent) {
+            lock.withLock {
+                if event.kind == .processStarted, let pid = Int32(event.message ?? "") {
+                    pids.append(pid)
+                } else {
+                    progress = max(progress, event.progress)
+                    stage = event.stage
+                }
+            }
+        }
+
+        var snapshot: (progress: Double, stage: String?, processes: String?) {
+            lock.withLock { (progress, stage, pids.isEmpty ? nil : "\(Worker.host)|" + pids.suffix(16).map(String.init).joined(separator: ",")) }
+        }
+
+        func request(_ reason: Stop) -> Bool {
+            lock.withLock {
+                guard stop == nil else { return false }
+                stop = reason
+                return true
+            }
+        }
+
+        var stopReason: Stop? { lock.withLock { stop } }
+    }
+
+    func run(_ job: Job, lease: Lease) async {
+        let store = services.store
+        let configuration = services.configuration
+        let state = RunState()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-jobs/\(job.id)-\(lease.token.suffix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+
+        let execution = Task { try await execute(job, lease: lease, work: work, state: state) }
+        let started = ContinuousClock.now
+        let interval = min(1.0, configuration.leaseSeconds / 3)
+        let heartbeat = Task {
+            var shutdownAt: ContinuousClock.Instant?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                if Task.isCancelled { break }
+                let snapshot = state.snapshot
+                let reply = try? await store.heartbeat(
+                    lease,
+                    leaseSeconds: configuration.leaseSeconds,
+                    progress: snapshot.progress,
+                    stage: snapshot.stage,
+                    processes: snapshot.processes
+                )
+                var reason: Stop?
+                switch reply {
+                case .active(cancelRequested: true): reason = .cancelled
+                case .lost: reason = .lost
+                default: break
+                }
+                if ContinuousClock.now - started > .seconds(job.timeoutSeconds) { reason = reason ?? .timeout }
+                if Task.isShuttingDownGracefully {
+                    shutdownAt = shutdownAt ?? .now
+                    if ContinuousClock.now - shutdownAt! > .seconds(configuration.shutdownGraceSeconds) { reason = reason ?? .shutdown }
+                }
+                if let reason, state.request(reason) {
+                    execution.cancel()
+                    break
+                }
+            }
+        }
+        let result = await execution.result
+        heartbeat.cancel()
+
+        do {
+            switch (result, state.stopReason) {
+            case (.success(let (outputs, assets)), nil):
+                if try await store.complete(lease, result: JobResult(outputs: outputs), assets: assets) {
+                    logger.info("succeeded", metadata: ["job": "\(job.id)"])
+                }
+            case (_, .cancelled?):
+                _ = try await store.markCancelled(lease)
+                logger.info("cancelled", metadata: ["job": "\(job.id)"])
+            case (_, .timeout?):
+                let error = JobError(code: "timeout", message: "the \(job.type.rawValue) job ran past its \(Int(job.timeoutSeconds)) s limit")
+                _ = try await store.fail(lease, error: error, retry: false, backoffSeconds: 0)
+            case (_, .shutdown?):
+                _ = try await store.release(lease)
+                logger.info("released on shutdown", metadata: ["job": "\(job.id)"])
+            case (_, .lost?):
+                logger.warning("lease lost; another worker owns the job now", metadata: ["job": "\(job.id)"])
+            case (.failure(let error), nil):
+                let (jobError, retry) = Self.describe(error)
+                _ = try await store.fail(lease, error: jobError, retry: retry, backoffSeconds: configuration.retryBackoffSeconds)
+                logger.info("failed", metadata: ["job": "\(job.id)", "code": "\(jobError.code)"])
+            }
+        } catch {
+            // The lease will expire and the reaper will requeue the job.
+            logger.error("could not record the end of \(job.id): \(error)")
+        }
+    }
+
+    private func execute(_ job: Job, lease: Lease, work: String, state: RunState) async throws -> ([JobOutput], [Asset]) {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: "\(work)/inputs", withIntermediateDirectories: true)
+        let parameters = job.parameters
+        let options = RecipeParser.Options(parameterOverrides: parameters.overrides, providedUploads: Set(parameters.uploads.keys))
+        let recipe = try RecipeParser(options: options).parse(job.recipe, file: job.recipeName)
+        var uploads: [String: String] = [:]
+        for (name, id) in parameters.uploads {
+            guard let asset = try await services.store.asset(id: id) else {
+                throw ExecutionError(code: "unknown-asset", message: "input '\(name)': asset \(id) is gone")
+            }
+            uploads[name] = try await services.storage.localPath(for: asset.key)
+        }
+        let preparation = RecipePreparation(
+            tools: services.tools,
+            prober: services.prober,
+            limits: services.inputLimits,
+            assets: StoreAssetResolver(services: services)
+        )
+        let (plan, _) = try await preparation.plan(
+            recipe,
+            recipeDirectory: parameters.recipeDirectory ?? work,
+            uploads: uploads,
+            preview: parameters.preview,
+            workDirectory: "\(work)/inputs"
+        )
+        if case .lost = try await services.store.recordPlan(lease, plan: try JSONCoding.encode(plan)) { throw CancellationError() }
+        let executor = PlanExecutor(tools: services.tools, prober: services.prober)
+        let artifacts = try await executor.run(plan, outputDirectory: "\(work)/out") { state.update($0) }
+
+        var outputs: [JobOutput] = []
+        var assets: [Asset] = []
+        let now = try await services.store.now()
+        for artifact in artifacts {
+            let fileName = URL(fileURLWithPath: artifact.path).lastPathComponent
+            let key = try StorageKey("jobs/\(job.id)/\(fileName)")
+            let stored = try await services.storage.put(file: artifact.path, key: key, contentType: artifact.contentType)
+            let id = Identifier.make(prefix: "ast_", milliseconds: UInt64(now))
+            assets.append(
+                Asset(
+                    id: id,
+                    key: key,
+                    name: fileName,
+                    contentType: artifact.contentType,
+                    bytes: stored.bytes,
+                    durationSeconds: artifact.durationSeconds,
+                    sha256: artifact.sha256,
+                    jobId: job.id
+                )
+            )
+            outputs.append(
+                JobOutput(
+                    name: artifact.name,
+                    key: key,
+                    contentType: artifact.contentType,
+                    bytes: stored.bytes,
+                    durationSeconds: artifact.durationSeconds,
+                    sha256: artifact.sha256,
+                    assetId: id
+                )
+            )
+        }
+        return (outputs, assets)
+    }
+
+    /// The job error for a failure, and whether another attempt could help.
+    static func describe(_ error: any Error) -> (JobError, Bool) {
+        switch error {
+        case let error as RecipeError:
+            let first = error.diagnostics.first
+            return (JobError(code: "invalid-recipe", message: error.description, location: first?.location, diagnostics: error.diagnostics), false)
+        case let error as ExecutionError:
+            return (JobError(code: error.code, message: error.message, location: error.location), error.code == "download-failed")
+        case let error as StorageError:
+            return (JobError(code: error.code, message: error.description), true)
+        default:
+            return (JobError(code: "internal", message: "\(error)"), true)
+        }
+    }
+}

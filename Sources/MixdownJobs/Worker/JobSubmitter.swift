@@ -1,0 +1,108 @@
+internal import Foundation
+public import MixdownPlanner
+import MixdownRecipe
+import MixdownStorage
+
+/// Creates jobs: validates the recipe before any job exists, stores uploaded (and, for local recipe
+/// files, `file:`) inputs as assets so any worker can read them, then submits and wakes local workers.
+public struct JobSubmitter: Sendable {
+    public let services: MixdownServices
+
+    public init(services: MixdownServices) {
+        self.services = services
+    }
+
+    /// - Parameters:
+    ///   - files: local paths for `upload` inputs, by input name.
+    ///   - recipeDirectory: where relative `file:` inputs live; nil for documents that came over the network.
+    public func submit(
+        recipe text: String,
+        recipeName: String,
+        overrides: [String: String] = [:],
+        files: [String: String] = [:],
+        recipeDirectory: String? = nil,
+        preview: PreviewWindow? = nil,
+        idempotencyKey: String? = nil,
+        notifyUrl: String? = nil
+    ) async throws -> Job {
+        var fileExists: (@Sendable (String) -> Bool)?
+        if let directory = recipeDirectory {
+            fileExists = { path in FileManager.default.fileExists(atPath: path.hasPrefix("/") ? path : "\(directory)/\(path)") }
+        }
+        let options = RecipeParser.Options(parameterOverrides: overrides, providedUploads: Set(files.keys), fileExists: fileExists)
+        let recipe = try RecipeParser(options: options).parse(text, file: recipeName)
+        var uploads: [String: String] = [:]
+        for input in recipe.inputs {
+            var local: String?
+            switch input.source {
+            case .upload: local = files[input.name]
+            case .file(let path):
+                guard let recipeDirectory else {
+                    throw RecipeError([
+                        RecipeDiagnostic(
+                            code: "file-input-not-allowed",
+                            message: "input '\(input.name)': a submitted recipe cannot read server files; upload it instead",
+                            location: input.location
+                        )
+                    ])
+                }
+                local = path.hasPrefix("/") ? path : "\(recipeDirectory)/\(path)"
+            default: continue
+            }
+            guard let local else { continue }
+            uploads[input.name] = try await storeUpload(local, name: URL(fileURLWithPath: local).lastPathComponent).id
+        }
+        let type = JobType(kind: recipe.kind, preview: preview != nil)
+        let job = try await services.store.submit(
+            NewJob(
+                type: type,
+                recipe: text,
+                recipeName: recipeName,
+                parameters: JobParameters(overrides: overrides, uploads: uploads, preview: preview, notifyUrl: notifyUrl, recipeDirectory: recipeDirectory),
+                idempotencyKey: idempotencyKey,
+                maxAttempts: services.configuration.maxAttempts,
+                timeoutSeconds: services.configuration.timeout(for: type)
+            )
+        )
+        services.wake.ring()
+        return job
+    }
+
+    /// Stores a local file as an upload asset.
+    public func storeUpload(_ path: String, name: String, contentType: String = "application/octet-stream") async throws -> Asset {
+        let now = try await services.store.now()
+        let id = Identifier.make(prefix: "ast_", milliseconds: UInt64(now))
+        let safeName = Self.safeFileName(name)
+        let key = try StorageKey("uploads/\(id)/\(safeName)")
+        let stored = try await services.storage.put(file: path, key: key, contentType: contentType)
+        let facts = try? await services.prober.facts(for: path)
+        let asset = Asset(
+            id: id,
+            key: key,
+            name: safeName,
+            contentType: contentType,
+            bytes: stored.bytes,
+            durationSeconds: facts?.duration,
+            sha256: try MixdownExecutionBridge.sha256(path),
+            jobId: nil
+        )
+        try await services.store.addAsset(asset)
+        return asset
+    }
+
+    /// A file name that is one plain storage-key segment.
+    static func safeFileName(_ name: String) -> String {
+        let cleaned = String(name.unicodeScalars.map { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-_".unicodeScalars.contains(scalar)) ? Character(scalar) : "_"
+        })
+        let trimmed = cleaned.trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        return trimmed.isEmpty ? "upload" : String(trimmed.prefix(120))
+    }
+}
+
+import MixdownExecution
+
+/// The executor's streaming SHA-256, shared so uploads and outputs hash the same way.
+enum MixdownExecutionBridge {
+    static func sha256(_ path: String) throws -> String { try PlanExecutor.sha256(ofFile: path) }
+}

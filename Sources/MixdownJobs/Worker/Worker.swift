@@ -1,0 +1,86 @@
+internal import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Claims jobs from the store and runs them one at a time, until asked to stop.
+///
+/// Wake-up: a job submitted in this process rings ``WakeSignal`` and starts at once; a job submitted by
+/// another process changes the store's `PRAGMA data_version`, which the worker reads every 50 ms (it
+/// reads no table); the poll interval is the fallback for stores without such a signal. Every poll
+/// interval the worker also reaps: jobs past their own type's timeout fail, and jobs whose lease expired
+/// are requeued (or failed without attempts left), their orphaned processes on this host killed.
+public struct Worker: Service {
+    public let services: MixdownServices
+    /// `host:pid:random`, recorded as the lease owner.
+    public let owner: String
+    /// Return once nothing is queued (demo and tests) instead of waiting for more work.
+    public var exitWhenIdle: Bool
+    public var logger: Logger
+
+    public init(services: MixdownServices, exitWhenIdle: Bool = false, logger: Logger = Logger(label: "mixdown.worker")) {
+        self.services = services
+        self.exitWhenIdle = exitWhenIdle
+        self.logger = logger
+        owner = "\(Worker.host):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(6))"
+    }
+
+    static let host = ProcessInfo.processInfo.hostName
+
+    public func run() async throws {
+        let store = services.store
+        let configuration = services.configuration
+        var lastReap = ContinuousClock.now - .seconds(3600)
+        var counter = try await store.changeCounter()
+        logger.info("worker started", metadata: ["owner": "\(owner)", "store": "\(configuration.store)"])
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if ContinuousClock.now - lastReap >= .seconds(configuration.pollSeconds) {
+                await reap()
+                lastReap = .now
+            }
+            if let (job, lease) = try await store.claim(owner: owner, leaseSeconds: configuration.leaseSeconds) {
+                logger.info("claimed", metadata: ["job": "\(job.id)", "type": "\(job.type.rawValue)", "attempt": "\(job.attempts)"])
+                await JobRunner(services: services, logger: logger).run(job, lease: lease)
+                continue
+            }
+            if exitWhenIdle, try await store.list(type: nil, status: .queued, limit: 1, cursor: nil).jobs.isEmpty {
+                logger.info("no queued jobs left; exiting")
+                return
+            }
+            counter = await waitForWork(since: counter)
+        }
+        logger.info("worker stopped")
+    }
+
+    /// Waits for the doorbell, a commit by another connection, or the poll interval; returns the latest change counter.
+    private func waitForWork(since counter: Int) async -> Int {
+        let deadline = ContinuousClock.now + .seconds(services.configuration.pollSeconds)
+        var latest = counter
+        while ContinuousClock.now < deadline && !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if await services.wake.wait(upTo: 0.05) { break }
+            latest = (try? await services.store.changeCounter()) ?? latest
+            if latest != counter { break }
+        }
+        return latest
+    }
+
+    private func reap() async {
+        do {
+            for job in try await services.store.reap(backoffSeconds: services.configuration.retryBackoffSeconds) {
+                logger.warning("reaped", metadata: ["job": "\(job.id)", "reason": "\(job.reason)"])
+                Worker.killOrphans(job.processes, jobId: job.id)
+            }
+        } catch {
+            logger.error("reap failed: \(error)")
+        }
+    }
+
+    /// Kills the process groups a lost worker on this host left behind, after checking each still
+    /// belongs to the job (its command line names the job's work folder), so a reused pid is never hit.
+    static func killOrphans(_ processes: String?, jobId: String) {
+        guard let processes, let separator = processes.firstIndex(of: "|"), processes[..<separator] == host else { return }
+        for pid in processes[processes.index(after: separator)...].split(separator: ",").compactMap({ Int32($0) }) {
+            let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if commandLine.contains(jobId) { kill(-pid, SIGKILL) }
+        }
+    }
+}

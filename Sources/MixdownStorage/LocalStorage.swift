@@ -1,0 +1,58 @@
+internal import Foundation
+
+/// Objects as files under a root folder. Writes go to a temporary name beside the target, then rename.
+public struct LocalStorage: StorageAdapter {
+    public let root: String
+
+    public init(root: String) throws {
+        let absolute = URL(fileURLWithPath: root).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: absolute, withIntermediateDirectories: true)
+        // Resolve symlinks once so the containment check below compares real paths.
+        self.root = URL(fileURLWithPath: absolute).resolvingSymlinksInPath().path
+    }
+
+    func path(for key: StorageKey) throws(StorageError) -> String {
+        let path = URL(fileURLWithPath: root).appendingPathComponent(key.rawValue).standardizedFileURL.path
+        // StorageKey already refuses '..'; this is the belt to its braces.
+        guard path.hasPrefix(root + "/") else { throw StorageError.invalidKey(key.rawValue, "it leaves the storage root") }
+        return path
+    }
+
+    public func put(file source: String, key: StorageKey, contentType: String) async throws -> StoredObject {
+        let target = try path(for: key)
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let temporary = target + ".tmp-\(UUID().uuidString.prefix(8))"
+        do {
+            try fileManager.copyItem(atPath: source, toPath: temporary)
+            // rename(2) replaces the target atomically: a reader sees the old object or the new one.
+            guard rename(temporary, target) == 0 else { throw StorageError.io("rename failed with errno \(errno)") }
+        } catch {
+            try? fileManager.removeItem(atPath: temporary)
+            throw StorageError.io("cannot store \(key): \(error.localizedDescription)")
+        }
+        let bytes = (try fileManager.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue ?? 0
+        return StoredObject(key: key, bytes: bytes, contentType: contentType)
+    }
+
+    public func localPath(for key: StorageKey) async throws -> String {
+        let path = try path(for: key)
+        guard FileManager.default.fileExists(atPath: path) else { throw StorageError.notFound(key.rawValue) }
+        return path
+    }
+
+    public func exists(_ key: StorageKey) async throws -> Bool {
+        FileManager.default.fileExists(atPath: try path(for: key))
+    }
+
+    public func delete(_ key: StorageKey) async throws {
+        let path = try path(for: key)
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+    }
+
+    public func checkReady() async throws {
+        let probe = "\(root)/.ready-\(UUID().uuidString.prefix(8))"
+        guard FileManager.default.createFile(atPath: probe, contents: Data()) else { throw StorageError.io("cannot write to \(root)") }
+        try FileManager.default.removeItem(atPath: probe)
+    }
+}
