@@ -91,7 +91,12 @@ let package = Package(
         // Helpers shared by tests: lavfi media generation, running the built binary.
         .target(
             name: "MixdownTestSupport",
-            dependencies: ["MixdownExecution", "MixdownPlanner"],
+            dependencies: [
+                "MixdownExecution",
+                "MixdownPlanner",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             path: "Tests/MixdownTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -124,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MixdownJobsTests",
-            dependencies: ["MixdownJobs", "MixdownStorage", "MixdownExecution", "MixdownRecipe", "MixdownTestSupport"],
+            dependencies: ["MixdownJobs", "MixdownStorage", "MixdownExecution", "MixdownPlanner", "MixdownRecipe", "MixdownTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

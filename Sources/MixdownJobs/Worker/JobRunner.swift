@@ -90,7 +90,13 @@ struct JobRunner {
                 }
             }
         }
-        let result = await execution.result
+        // A stop request with no grace period hands the job back at once instead of at the next heartbeat.
+        let grace = configuration.shutdownGraceSeconds
+        let result = await withGracefulShutdownHandler {
+            await execution.result
+        } onGracefulShutdown: {
+            if grace <= 0, state.request(.shutdown) { execution.cancel() }
+        }
         heartbeat.cancel()
 
         do {

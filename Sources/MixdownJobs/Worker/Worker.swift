@@ -13,7 +13,7 @@ public struct Worker: Service {
     public let services: MixdownServices
     /// `host:pid:random`, recorded as the lease owner.
     public let owner: String
-    /// Return once nothing is queued (demo and tests) instead of waiting for more work.
+    /// Return once nothing is queued or running (demo and tests) instead of waiting for more work.
     public var exitWhenIdle: Bool
     public var logger: Logger
 
@@ -42,8 +42,11 @@ public struct Worker: Service {
                 await JobRunner(services: services, logger: logger).run(job, lease: lease)
                 continue
             }
-            if exitWhenIdle, try await store.list(type: nil, status: .queued, limit: 1, cursor: nil).jobs.isEmpty {
-                logger.info("no queued jobs left; exiting")
+            // Running jobs count as work to come: one may be an orphan whose lease the reaper will hand back.
+            if exitWhenIdle, try await store.list(type: nil, status: .queued, limit: 1, cursor: nil).jobs.isEmpty,
+                try await store.list(type: nil, status: .running, limit: 1, cursor: nil).jobs.isEmpty
+            {
+                logger.info("no queued or running jobs left; exiting")
                 return
             }
             counter = await waitForWork(since: counter)

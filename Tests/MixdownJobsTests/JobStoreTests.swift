@@ -1,0 +1,212 @@
+import Foundation
+import MixdownJobs
+import MixdownStorage
+import Testing
+
+/// The contract every JobStore backend must keep, run against each backend.
+@Suite("Job store")
+struct JobStoreTests {
+    @Test("submitted jobs are durable, sortable and listed newest first with a cursor", arguments: StoreBackend.allCases)
+    func submitAndList(backend: StoreBackend) async throws {
+        let configuration = try backend.configuration()
+        let store = try backend.services(configuration).store
+        var ids: [String] = []
+        for index in 0..<5 { ids.append(try await store.submit(newJob(index.isMultiple(of: 2) ? .save : .render)).id) }
+        #expect(ids == ids.sorted())
+        #expect(ids.allSatisfy { Identifier.isValid($0, prefix: "job_") })
+        // A second connection (another process would do the same) sees every job.
+        let reopened = try backend.services(configuration).store
+        let first = try await reopened.list(type: nil, status: nil, limit: 2, cursor: nil)
+        #expect(first.jobs.map(\.id) == [ids[4], ids[3]])
+        let second = try await reopened.list(type: nil, status: nil, limit: 2, cursor: first.nextCursor)
+        #expect(second.jobs.map(\.id) == [ids[2], ids[1]])
+        let last = try await reopened.list(type: nil, status: nil, limit: 2, cursor: second.nextCursor)
+        #expect(last.jobs.map(\.id) == [ids[0]] && last.nextCursor == nil)
+        let renders = try await reopened.list(type: .render, status: .queued, limit: 10, cursor: nil)
+        #expect(renders.jobs.map(\.id) == [ids[3], ids[1]])
+        #expect(try await reopened.job(id: "job_nope") == nil)
+    }
+
+    @Test("an idempotency key returns the same job for the same request and refuses a different one", arguments: StoreBackend.allCases)
+    func idempotency(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let first = try await store.submit(newJob(key: "k1"))
+        let again = try await store.submit(newJob(key: "k1"))
+        #expect(first.id == again.id)
+        await #expect(throws: JobStoreError.idempotencyConflict("k1")) { try await store.submit(newJob(recipe: "other", key: "k1")) }
+    }
+
+    @Test("concurrent claims from separate connections take each job exactly once", arguments: StoreBackend.allCases)
+    func exclusiveClaims(backend: StoreBackend) async throws {
+        let configuration = try backend.configuration()
+        let store = try backend.services(configuration).store
+        for _ in 0..<60 { _ = try await store.submit(newJob()) }
+        let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
+            for worker in 0..<6 {
+                let connection = try backend.services(configuration).store
+                group.addTask {
+                    var mine: [String] = []
+                    while let (job, lease) = try await connection.claim(owner: "w\(worker)", leaseSeconds: 30) {
+                        mine.append(job.id)
+                        #expect(try await connection.complete(lease, result: JobResult(outputs: []), assets: []))
+                    }
+                    return mine
+                }
+            }
+            var all: [String] = []
+            for try await ids in group { all += ids }
+            return all
+        }
+        #expect(claimed.count == 60 && Set(claimed).count == 60)
+        let done = try await store.list(type: nil, status: .succeeded, limit: 100, cursor: nil)
+        #expect(done.jobs.count == 60 && done.jobs.allSatisfy { $0.attempts == 1 })
+    }
+
+    @Test("a lost lease fences every write of the old worker", arguments: StoreBackend.allCases)
+    func fencing(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let id = try await store.submit(newJob()).id
+        let (_, old) = try #require(try await store.claim(owner: "old", leaseSeconds: 0.001))
+        // Wait on the store's own clock until the lease has expired and the reaper requeued the job.
+        var reaped: [ReapedJob] = []
+        while reaped.isEmpty { reaped = try await store.reap(backoffSeconds: 0) }
+        #expect(reaped == [ReapedJob(id: id, reason: "requeued", processes: nil)])
+        let (job, new) = try #require(try await store.claim(owner: "new", leaseSeconds: 30))
+        #expect(job.id == id && job.attempts == 2)
+        #expect(try await store.heartbeat(old, leaseSeconds: 30, progress: 0.9, stage: "x", processes: nil) == .lost)
+        #expect(try await store.complete(old, result: JobResult(outputs: []), assets: []) == false)
+        #expect(try await store.fail(old, error: JobError(code: "x", message: "x"), retry: false, backoffSeconds: 0) == false)
+        #expect(try await store.heartbeat(new, leaseSeconds: 30, progress: 0.5, stage: "render", processes: nil) == .active(cancelRequested: false))
+        #expect(try await store.job(id: id)?.progress == 0.5)
+        #expect(try await store.complete(new, result: JobResult(outputs: []), assets: []))
+        #expect(try await store.job(id: id)?.status == .succeeded)
+    }
+
+    @Test("without attempts left an expired lease fails the job with worker-lost", arguments: StoreBackend.allCases)
+    func attemptsRunOut(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let id = try await store.submit(newJob(maxAttempts: 2)).id
+        for attempt in 1...2 {
+            let (job, _) = try #require(try await store.claim(owner: "w", leaseSeconds: 0.001))
+            #expect(job.attempts == attempt)
+            var reaped: [ReapedJob] = []
+            while reaped.isEmpty { reaped = try await store.reap(backoffSeconds: 0) }
+        }
+        let job = try #require(try await store.job(id: id))
+        #expect(job.status == .failed && job.error?.code == "worker-lost")
+        #expect(try await store.claim(owner: "w", leaseSeconds: 1) == nil)
+    }
+
+    @Test("the reaper applies each job's own type limit: a preview times out while an older save lives", arguments: StoreBackend.allCases)
+    func timeoutsPerType(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let save = try await store.submit(newJob(.save, timeout: 900)).id
+        let preview = try await store.submit(newJob(.preview, timeout: 0.05)).id
+        _ = try #require(try await store.claim(owner: "a", leaseSeconds: 60))
+        _ = try #require(try await store.claim(owner: "b", leaseSeconds: 60))
+        var reaped: [ReapedJob] = []
+        while reaped.isEmpty { reaped = try await store.reap(backoffSeconds: 0) }
+        #expect(reaped.map(\.id) == [preview])
+        let timedOut = try #require(try await store.job(id: preview))
+        #expect(timedOut.status == .failed && timedOut.error?.code == "timeout")
+        #expect(timedOut.error?.message.contains("preview job ran past its 0 s limit") == true)
+        #expect(try await store.job(id: save)?.status == .running)
+    }
+
+    @Test("cancel ends a queued job at once and reaches a running one through its heartbeat", arguments: StoreBackend.allCases)
+    func cancel(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let running = try await store.submit(newJob()).id
+        let queued = try await store.submit(newJob()).id
+        let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(try await store.cancel(id: queued)?.status == .cancelled)
+        let flagged = try #require(try await store.cancel(id: running))
+        #expect(flagged.status == .running && flagged.cancelRequested)
+        #expect(try await store.heartbeat(lease, leaseSeconds: 30, progress: nil, stage: nil, processes: nil) == .active(cancelRequested: true))
+        #expect(try await store.markCancelled(lease))
+        #expect(try await store.job(id: running)?.status == .cancelled)
+        #expect(try await store.cancel(id: "job_missing") == nil)
+    }
+
+    @Test("failures retry with backoff only when asked and attempts remain; retry requeues a failed job", arguments: StoreBackend.allCases)
+    func failAndRetry(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let id = try await store.submit(newJob()).id
+        let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(try await store.fail(lease, error: JobError(code: "download-failed", message: "x"), retry: true, backoffSeconds: 30))
+        let waiting = try #require(try await store.job(id: id))
+        #expect(waiting.status == .queued && waiting.error?.code == "download-failed")
+        #expect(try await store.claim(owner: "w", leaseSeconds: 30) == nil, "backoff keeps it out of reach")
+
+        let other = try await store.submit(newJob()).id
+        let (_, second) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(try await store.fail(second, error: JobError(code: "ffmpeg-failed", message: "x"), retry: false, backoffSeconds: 0))
+        #expect(try await store.job(id: other)?.status == .failed)
+        let retried = try #require(try await store.retry(id: other))
+        #expect(retried.status == .queued && retried.attempts == 0 && retried.error == nil)
+        await #expect(throws: JobStoreError.self) { try await store.retry(id: other) }
+    }
+
+    @Test("release hands a job back without counting the attempt", arguments: StoreBackend.allCases)
+    func release(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let id = try await store.submit(newJob()).id
+        let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(try await store.release(lease))
+        let job = try #require(try await store.job(id: id))
+        #expect(job.status == .queued && job.attempts == 0)
+    }
+
+    @Test("assets are stored with their job's result in one transaction", arguments: StoreBackend.allCases)
+    func assets(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let id = try await store.submit(newJob()).id
+        let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        let asset = Asset(
+            id: Identifier.make(prefix: "ast_", milliseconds: 1),
+            key: try StorageKey("jobs/\(id)/out.wav"),
+            name: "out.wav",
+            contentType: "audio/wav",
+            bytes: 10,
+            durationSeconds: 1.5,
+            sha256: String(repeating: "0", count: 64),
+            jobId: id
+        )
+        let output = JobOutput(name: "out", key: asset.key, contentType: "audio/wav", bytes: 10, durationSeconds: 1.5, sha256: asset.sha256, assetId: asset.id)
+        #expect(try await store.complete(lease, result: JobResult(outputs: [output]), assets: [asset]))
+        let stored = try #require(try await store.asset(id: asset.id))
+        #expect(stored.key == asset.key && stored.jobId == id && stored.createdAt > 0)
+        #expect(try await store.job(id: id)?.result?.outputs == [output])
+    }
+
+    @Test("another connection's commit moves the change counter", arguments: StoreBackend.allCases)
+    func changeSignal(backend: StoreBackend) async throws {
+        let configuration = try backend.configuration()
+        let watcher = try backend.services(configuration).store
+        let writer = try backend.services(configuration).store
+        let before = try await watcher.changeCounter()
+        #expect(try await watcher.changeCounter() == before)
+        _ = try await writer.submit(newJob())
+        #expect(try await watcher.changeCounter() != before)
+    }
+}
+
+@Suite("Job state machine")
+struct JobStateMachineTests {
+    @Test("only the documented transitions are allowed")
+    func transitions() {
+        var allowed: [String] = []
+        for transition in JobTransition.allCases {
+            for status in JobStatus.allCases {
+                if let next = transition.apply(to: status) { allowed.append("\(transition.rawValue): \(status.rawValue) -> \(next.rawValue)") }
+            }
+        }
+        #expect(
+            allowed == [
+                "claim: queued -> running", "succeed: running -> succeeded", "fail: running -> failed", "requeue: running -> queued",
+                "cancel: queued -> cancelled", "cancel: running -> cancelled", "retry: failed -> queued", "retry: cancelled -> queued",
+            ]
+        )
+        #expect(JobStatus.allCases.filter(\.isFinal) == [.succeeded, .failed, .cancelled])
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import MixdownJobs
+import MixdownPlanner
+import MixdownStorage
+import MixdownTestSupport
+import Testing
+
+/// Real `mixdown worker` processes on one SQLite file.
+@Suite("Worker processes", .serialized)
+struct WorkerProcessTests {
+    @Test("2 and 4 workers run 200 jobs each exactly once, none lost, no lock errors", arguments: [2, 4])
+    func manyWorkers(count: Int) async throws {
+        let harness = try JobsHarness()
+        var ids: [String] = []
+        for _ in 0..<200 { ids.append(try await harness.submit(JobsHarness.quickRecipe).id) }
+        var workers: [BackgroundProcess] = []
+        for _ in 0..<count { workers.append(try await harness.startWorker(exitWhenIdle: true)) }
+        for worker in workers { #expect(try await worker.wait() == 0) }
+        for id in ids {
+            let job = try await harness.job(id)
+            #expect(job.status == .succeeded && job.attempts == 1, "\(id): \(job.status) after \(job.attempts) attempts, \(String(describing: job.error))")
+            #expect(job.result?.outputs.count == 1)
+        }
+        let log = try String(contentsOf: harness.directory.appendingPathComponent("workers.log"), encoding: .utf8)
+        #expect(!log.contains("database is locked"))
+    }
+
+    @Test("a worker killed with SIGKILL mid-ffmpeg: another finishes the job after the lease expires, and the orphan dies")
+    func sigkill() async throws {
+        let harness = try JobsHarness(leaseSeconds: 2, pollSeconds: 0.5)
+        let id = try await harness.submit(JobsHarness.slowRecipe(loops: 60)).id
+        let doomed = try await harness.startWorker()
+        try await harness.waitFor("the job to run") { try await harness.job(id).progress > 0 }
+        #expect(try !JobsHarness.processes(of: id).isEmpty)
+        doomed.signal(SIGKILL)
+        _ = try await doomed.wait()
+        // The killed worker's ffmpeg keeps running until the next worker reaps the lease and kills it.
+        let orphans = try JobsHarness.processes(of: id)
+        #expect(!orphans.isEmpty)
+        let rescuer = try await harness.startWorker(exitWhenIdle: true)
+        #expect(try await rescuer.wait() == 0)
+        let job = try await harness.job(id)
+        #expect(job.status == .succeeded && job.attempts == 2)
+        for pid in orphans { #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)/cmdline") || (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.contains(id) != true) }
+        #expect(try JobsHarness.processes(of: id).isEmpty)
+        // Only the finished attempt's outputs are stored, and nothing half-written beside them.
+        let stored = try FileManager.default.contentsOfDirectory(atPath: harness.directory.appendingPathComponent("storage/jobs/\(id)").path)
+        #expect(stored == ["out.flac"])
+        let output = try #require(job.result?.outputs.first)
+        #expect(try await harness.services.store.asset(id: output.assetId)?.jobId == id)
+    }
+
+    @Test("cancelling a running job stops its ffmpeg within a poll cycle and stores nothing")
+    func cancelRunning() async throws {
+        let harness = try JobsHarness(leaseSeconds: 5, pollSeconds: 1)
+        let id = try await harness.submit(JobsHarness.slowRecipe(loops: 200)).id
+        let worker = try await harness.startWorker()
+        try await harness.waitFor("the job to run") { try await harness.job(id).progress > 0 }
+        let requested = ContinuousClock.now
+        _ = try await harness.services.store.cancel(id: id)
+        try await harness.waitFor("the cancel", seconds: 10) { try await harness.job(id).status == .cancelled }
+        let took = ContinuousClock.now - requested
+        #expect(took < .seconds(harness.configuration.pollSeconds * 2), "cancel took \(took)")
+        #expect(try JobsHarness.processes(of: id).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: harness.directory.appendingPathComponent("storage/jobs/\(id)").path))
+        worker.signal(SIGTERM)
+        #expect(try await worker.wait() == 0)
+    }
+
+    @Test("a preview dies at its own short limit while a save of the same age keeps running")
+    func timeoutsPerType() async throws {
+        let harness = try JobsHarness(extra: ["MIXDOWN_TIMEOUT_PREVIEW": "2", "MIXDOWN_TIMEOUT_SAVE": "120"])
+        let save = try await harness.submit(JobsHarness.slowRecipe(loops: 400)).id
+        // A preview renders a 10 s window, so its graph must do slow work before the first output second:
+        // the window looped a hundred times, denoised, then reversed (areverse reads everything first).
+        let slowPreview = JobsHarness.slowRecipe(loops: 100).replacingOccurrences(of: "  - denoise: {}\n", with: "  - denoise: {}\n  - trim_silence: { where: end }\n")
+        let preview = try await harness.submit(slowPreview, preview: true).id
+        #expect(try await harness.job(preview).type == .preview)
+        #expect(try await harness.job(save).type == .save)
+        let workers = [try await harness.startWorker(), try await harness.startWorker()]
+        try await harness.waitFor("the preview to time out", seconds: 30) { try await harness.job(preview).status.isFinal }
+        let ended = try await harness.job(preview)
+        #expect(ended.status == .failed && ended.error?.code == "timeout")
+        #expect(try await harness.job(save).status == .running)
+        #expect(try JobsHarness.processes(of: preview).isEmpty)
+        _ = try await harness.services.store.cancel(id: save)
+        try await harness.waitFor("the save to stop") { try await harness.job(save).status == .cancelled }
+        for worker in workers { worker.signal(SIGTERM) }
+        for worker in workers { #expect(try await worker.wait() == 0) }
+    }
+
+    @Test("SIGTERM hands a long job back to the queue; a restarted worker finishes it with everything kept")
+    func gracefulShutdownAndRestart() async throws {
+        let harness = try JobsHarness(extra: ["MIXDOWN_SHUTDOWN_GRACE_SECONDS": "0"])
+        let id = try await harness.submit(JobsHarness.slowRecipe(loops: 60)).id
+        let quick = try await harness.submit(JobsHarness.quickRecipe).id
+        let first = try await harness.startWorker()
+        try await harness.waitFor("the job to run") { try await harness.job(id).progress > 0 }
+        first.signal(SIGTERM)
+        #expect(try await first.wait() == 0)
+        let handedBack = try await harness.job(id)
+        #expect(handedBack.status == .queued && handedBack.attempts == 0)
+        #expect(try JobsHarness.processes(of: id).isEmpty)
+        // Every process gone: state lives only in the store and storage.
+        let restarted = try MixdownServices.make(harness.configuration)
+        let second = try await BackgroundProcess(Shell.mixdown, ["worker", "--exit-when-idle"], environment: harness.environment)
+        #expect(try await second.wait() == 0)
+        for job in [id, quick] {
+            let finished = try #require(try await restarted.store.job(id: job))
+            #expect(finished.status == .succeeded)
+            let asset = try #require(try await restarted.store.asset(id: finished.result!.outputs[0].assetId))
+            let path = try await restarted.storage.localPath(for: asset.key)
+            #expect(FileManager.default.fileExists(atPath: path))
+        }
+    }
+}
