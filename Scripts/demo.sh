@@ -1,27 +1,46 @@
 #!/bin/sh
-# Runs every example recipe end to end on the embedded defaults and prints where the outputs are.
+# Runs every example recipe end to end on the embedded defaults (SQLite store, local storage):
+# validated, submitted as jobs, executed by a worker, and listed with where each output landed.
 set -eu
 cd "$(dirname "$0")/.."
-mixdown=.build/debug/mixdown
-out=demo-out
+mixdown="$(pwd)/.build/debug/mixdown"
 Scripts/demo-media.sh Recipes/media 60 >/dev/null
+voice=Recipes/media/voice.wav
+
 echo "== validate"
 $mixdown validate Recipes/*.yaml
-voice=Recipes/media/voice.wav
-for recipe in podcast-cleanup music-bed-ducking quick-preview render-waveform; do
-    echo "== run $recipe"
-    $mixdown run Recipes/$recipe.yaml --input voice=$voice --out $out/$recipe
-done
-echo "== preview (10 s at 0:20 of quick-preview)"
-$mixdown run Recipes/quick-preview.yaml --input voice=$voice --preview 20,10 --out $out/quick-preview-window
-echo "== ingest over a loopback HTTP server, through yt-dlp"
+
+echo "== a direct run, no job system: mixdown run (outputs in demo-out/)"
+$mixdown run Recipes/podcast-cleanup.yaml --input voice=$voice --out demo-out/podcast-cleanup
+
+echo "== serve the demo media on loopback for the ingest recipe (through yt-dlp)"
 port_file=$(mktemp)
 ( cd Recipes/media && exec python3 -u -m http.server --bind 127.0.0.1 0 >"$port_file" 2>/dev/null ) &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$port_file"' EXIT
 while ! grep -q "port" "$port_file"; do sleep 0.1; done
 port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$port_file" | head -n 1)
-$mixdown run Recipes/ingest-link.yaml --set source=http://127.0.0.1:$port/voice.wav --out $out/ingest-link
+
+echo "== submit every example as a job (store: ${MIXDOWN_STORE:-sqlite:.mixdown/mixdown.sqlite})"
+ids=""
+for recipe in podcast-cleanup music-bed-ducking render-waveform; do
+    ids="$ids $($mixdown submit Recipes/$recipe.yaml --input voice=$voice)"
+done
+ids="$ids $($mixdown submit Recipes/quick-preview.yaml --input voice=$voice --preview 20,10)"
+ids="$ids $($mixdown submit Recipes/ingest-link.yaml --set source=http://127.0.0.1:$port/voice.wav)"
+
+echo "== run a worker until the queue is empty"
+$mixdown worker --exit-when-idle 2>&1 | grep -E "claimed|succeeded|failed|cancelled" || true
+
+echo "== jobs"
+$mixdown jobs list
+failed=0
+for id in $ids; do
+    echo
+    $mixdown jobs show "$id"
+    $mixdown jobs show "$id" --json | grep -q '"status" : "succeeded"' || failed=1
+done
+storage="${MIXDOWN_STORAGE:-.mixdown/storage}"
 echo
-echo "Outputs are in $(pwd)/$out:"
-find $out -type f ! -name '.*' | sort
+echo "Job outputs are stored under $(cd "$storage" && pwd)/jobs/<job id>/; the direct run wrote $(pwd)/demo-out/."
+exit $failed

@@ -49,7 +49,7 @@ struct BatchCommand: AsyncParsableCommand {
         let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(directory)/\($0)" }
         guard !files.isEmpty else { throw ValidationError("no .yaml or .yml recipes in \(directory)") }
         let tools = MediaTools.fromEnvironment()
-        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: Settings.inputLimits())
+        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: try Services.inputLimits())
         let toolVersion = await Self.toolVersion(tools)
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
         let (out, force, jobs) = (self.out, self.force, self.jobs)

@@ -29,7 +29,7 @@ struct PlanCommand: AsyncParsableCommand {
         }
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
         let tools = MediaTools.fromEnvironment()
-        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: Settings.inputLimits())
+        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: try Services.inputLimits())
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-plan-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }

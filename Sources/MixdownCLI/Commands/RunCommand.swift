@@ -50,7 +50,7 @@ struct RunCommand: AsyncParsableCommand {
             uploads: try recipe.uploads(),
             preview: window,
             outputDirectory: out,
-            preparation: RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: Settings.inputLimits())
+            preparation: RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: try Services.inputLimits())
         )
         let json = self.json
         let bar = !json && Console.isTerminal ? ProgressBar(label: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent) : nil

@@ -1,12 +1,24 @@
-internal import Foundation
 import MixdownExecution
+import MixdownJobs
 
-/// Settings the CLI reads from the environment (documented in `.env.example`).
-enum Settings {
-    static func inputLimits(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> InputLimits {
-        var limits = InputLimits()
-        if let bytes = environment["MIXDOWN_MAX_DOWNLOAD_BYTES"].flatMap(Int.init), bytes > 0 { limits.maximumBytes = bytes }
-        if let seconds = environment["MIXDOWN_MAX_DURATION_SECONDS"].flatMap(Double.init), seconds > 0 { limits.maximumDurationSeconds = seconds }
-        return limits
+/// The CLI's door to the one factory and its configuration: problems become one readable error.
+enum Services {
+    static func configuration() throws -> MixdownConfiguration {
+        do {
+            return try MixdownConfiguration.fromEnvironment()
+        } catch let problem as MixdownConfiguration.Problem {
+            Console.error(problem.description)
+            throw ExitStatus.configuration
+        }
+    }
+
+    static func make() throws -> MixdownServices {
+        try MixdownServices.make(try configuration())
+    }
+
+    /// The download caps for commands that run recipes without the job system.
+    static func inputLimits() throws -> InputLimits {
+        let limits = try configuration().inputLimits
+        return InputLimits(maximumBytes: limits.maximumBytes, maximumDurationSeconds: limits.maximumDurationSeconds)
     }
 }

@@ -96,7 +96,11 @@ public struct InputResolver: Sendable {
                     location: input.location
                 )
             }
-            return try await assets.localPath(forAsset: id)
+            do {
+                return try await assets.localPath(forAsset: id)
+            } catch let error as ExecutionError {
+                throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
+            }
         case .url(let address):
             guard let url = URL(string: address) else {
                 throw ExecutionError(code: "bad-url", message: "input '\(input.name)': bad URL", location: input.location)
