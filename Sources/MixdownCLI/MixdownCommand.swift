@@ -16,6 +16,7 @@ public struct MixdownCommand: AsyncParsableCommand {
             SubmitCommand.self,
             WorkerCommand.self,
             JobsCommand.self,
+            BenchStoreCommand.self,
         ]
     )
 

@@ -4,10 +4,12 @@ import MixdownStorage
 
 /// The job store on one SQLite file in WAL mode, shared by any number of processes.
 ///
-/// Durability: submissions, results and final states commit with `synchronous=FULL` (fsync on commit),
-/// so a job id or a result a caller has seen survives a power cut. Heartbeats (progress, lease renewal)
-/// commit with `NORMAL`: they survive a crash of any process, and losing the last one to a power cut only
-/// makes a lease expire, which the reaper already handles.
+/// Durability: what a caller is told was accepted commits with `synchronous=FULL` (fsync on commit):
+/// submissions (a returned job id survives a power cut), cancel requests, retries and uploaded assets.
+/// What a worker writes commits with `NORMAL` (WAL): heartbeats, plans and a job's end. Those survive a
+/// crash of any process; a power cut can lose the last of them, which leaves the job `running` with a
+/// lease that expires, so the reaper requeues it and it runs again, writing the same storage keys. That
+/// recovery path already exists for crashed workers, and it keeps the worker's hot path free of fsyncs.
 public final class SQLiteJobStore: JobStore {
     let pool: DatabasePool
     /// A connection of its own for `PRAGMA data_version`, which only moves for other connections' commits.
@@ -178,7 +180,7 @@ public final class SQLiteJobStore: JobStore {
 
     public func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool {
         let resultJSON = try JSONCoding.encode(result)
-        return try await durableWrite { db in
+        return try await write { db in
             let now = try Self.now(db)
             try db.execute(
                 sql: """
@@ -196,7 +198,7 @@ public final class SQLiteJobStore: JobStore {
 
     public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool {
         let errorJSON = try JSONCoding.encode(error)
-        return try await durableWrite { db in
+        return try await write { db in
             let now = try Self.now(db)
             try db.execute(
                 sql: """
@@ -214,7 +216,7 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func markCancelled(_ lease: Lease) async throws -> Bool {
-        try await durableWrite { db in
+        try await write { db in
             let now = try Self.now(db)
             try db.execute(
                 sql: """
@@ -230,7 +232,7 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func release(_ lease: Lease) async throws -> Bool {
-        try await durableWrite { db in
+        try await write { db in
             let now = try Self.now(db)
             try db.execute(
                 sql: """
@@ -285,7 +287,7 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func reap(backoffSeconds: Double) async throws -> [ReapedJob] {
-        try await durableWrite { db in
+        try await write { db in
             let now = try Self.now(db)
             var reaped: [ReapedJob] = []
             // Each job's own limit, set from its type's timeout when it was submitted.
