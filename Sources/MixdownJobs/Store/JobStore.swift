@@ -15,6 +15,8 @@ public protocol JobStore: Sendable {
 
     /// Takes the oldest runnable queued job for `owner`, with a lease of `leaseSeconds`.
     func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)?
+    /// Whether a claim could succeed now: a read, for idle workers woken by unrelated commits.
+    func hasRunnableJob() async throws -> Bool
     /// Extends the lease and records progress in one write; the reply carries any cancel request.
     func heartbeat(_ lease: Lease, leaseSeconds: Double, progress: Double?, stage: String?, processes: String?) async throws -> LeaseState
     func recordPlan(_ lease: Lease, plan: String) async throws -> LeaseState

@@ -124,45 +124,41 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)? {
-        // A read first: idle workers woken by other connections' commits then never queue for the write lock.
-        let runnable = try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND run_after <= \(Self.nowSQL))") ?? false
-        }
-        guard runnable else { return nil }
         let token = Identifier.make(prefix: "lease_", milliseconds: 0)
         let leaseMilliseconds = Int64(leaseSeconds * 1000)
         let job: Job? = try await write { db in
-            let now = try Self.now(db)
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_token = ?,
-                            lease_expires_at = ?, started_at = ?, updated_at = ?, progress = 0, stage = NULL, processes = NULL
-                        WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= ? ORDER BY run_after, id LIMIT 1)
-                        RETURNING *
-                        """,
-                    arguments: [owner, token, now + leaseMilliseconds, now, now, now]
-                )
-            else { return nil }
-            return try Self.job(from: row)
+            // 'now' is fixed for the whole statement, so every column gets the same store time.
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_token = ?,
+                        lease_expires_at = \(Self.nowSQL) + ?, started_at = \(Self.nowSQL), updated_at = \(Self.nowSQL),
+                        progress = 0, stage = NULL, processes = NULL
+                    WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_after <= \(Self.nowSQL) ORDER BY run_after, id LIMIT 1)
+                    RETURNING *
+                    """
+            )
+            return try Row.fetchOne(statement, arguments: [owner, token, leaseMilliseconds]).map(Self.job(from:))
         }
         return job.map { ($0, Lease(jobId: $0.id, owner: owner, token: token)) }
     }
 
+    public func hasRunnableJob() async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND run_after <= \(Self.nowSQL))") ?? false
+        }
+    }
+
     public func heartbeat(_ lease: Lease, leaseSeconds: Double, progress: Double?, stage: String?, processes: String?) async throws -> LeaseState {
         try await write { db in
-            let now = try Self.now(db)
-            let cancel = try Bool.fetchOne(
-                db,
+            let statement = try db.cachedStatement(
                 sql: """
-                    UPDATE jobs SET lease_expires_at = ?, updated_at = ?, progress = COALESCE(?, progress), stage = COALESCE(?, stage),
-                        processes = COALESCE(?, processes)
+                    UPDATE jobs SET lease_expires_at = \(Self.nowSQL) + ?, updated_at = \(Self.nowSQL), progress = COALESCE(?, progress),
+                        stage = COALESCE(?, stage), processes = COALESCE(?, processes)
                     WHERE id = ? AND lease_token = ? AND status = 'running'
                     RETURNING cancel_requested
-                    """,
-                arguments: [now + Int64(leaseSeconds * 1000), now, progress, stage, processes, lease.jobId, lease.token]
+                    """
             )
+            let cancel = try Bool.fetchOne(statement, arguments: [Int64(leaseSeconds * 1000), progress, stage, processes, lease.jobId, lease.token])
             return cancel.map { LeaseState.active(cancelRequested: $0) } ?? .lost
         }
     }
@@ -181,17 +177,18 @@ public final class SQLiteJobStore: JobStore {
     public func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool {
         let resultJSON = try JSONCoding.encode(result)
         return try await write { db in
-            let now = try Self.now(db)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
-                    UPDATE jobs SET status = 'succeeded', progress = 1, result = ?, error = NULL, finished_at = ?, updated_at = ?,
-                        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
+                    UPDATE jobs SET status = 'succeeded', progress = 1, result = ?, error = NULL, finished_at = \(Self.nowSQL),
+                        updated_at = \(Self.nowSQL), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
                     WHERE id = ? AND lease_token = ? AND status = 'running'
-                    """,
-                arguments: [resultJSON, now, now, lease.jobId, lease.token]
-            )
+                    """
+            ).execute(arguments: [resultJSON, lease.jobId, lease.token])
             guard db.changesCount == 1 else { return false }
-            for asset in assets { try Self.insert(asset, createdAt: now, db) }
+            if !assets.isEmpty {
+                let now = try Self.now(db)
+                for asset in assets { try Self.insert(asset, createdAt: now, db) }
+            }
             return true
         }
     }

@@ -31,17 +31,23 @@ public struct Worker: Service {
         let configuration = services.configuration
         var lastReap = ContinuousClock.now - .seconds(3600)
         var counter = try await store.changeCounter()
+        var justFinished = true
         logger.info("worker started", metadata: ["owner": "\(owner)", "store": "\(configuration.store)"])
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             if ContinuousClock.now - lastReap >= .seconds(configuration.pollSeconds) {
                 await reap()
                 lastReap = .now
             }
-            if let (job, lease) = try await store.claim(owner: owner, leaseSeconds: configuration.leaseSeconds) {
+            // Busy: claim straight away. Woken by a commit: look before taking the write lock.
+            let worthClaiming = try await justFinished ? true : store.hasRunnableJob()
+            if worthClaiming, let (job, lease) = try await store.claim(owner: owner, leaseSeconds: configuration.leaseSeconds)
+            {
+                justFinished = true
                 logger.info("claimed", metadata: ["job": "\(job.id)", "type": "\(job.type.rawValue)", "attempt": "\(job.attempts)"])
                 await JobRunner(services: services, logger: logger).run(job, lease: lease)
                 continue
             }
+            justFinished = false
             // Running jobs count as work to come: one may be an orphan whose lease the reaper will hand back.
             if exitWhenIdle, try await store.list(type: nil, status: .queued, limit: 1, cursor: nil).jobs.isEmpty,
                 try await store.list(type: nil, status: .running, limit: 1, cursor: nil).jobs.isEmpty
