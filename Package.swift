@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // The recipe language: YAML with source marks -> typed, validated step graph. No I/O beyond reading text.
@@ -70,12 +73,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP API (Hummingbird 2) over the job system.
+        .target(
+            name: "MixdownServer",
+            dependencies: [
+                "MixdownJobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command line's commands, kept in a library so tests can reach its pieces.
         .target(
             name: "MixdownCLI",
             dependencies: [
                 "MixdownExecution",
                 "MixdownJobs",
+                "MixdownServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,6 +147,16 @@ let package = Package(
         .testTarget(
             name: "MixdownJobsTests",
             dependencies: ["MixdownJobs", "MixdownStorage", "MixdownExecution", "MixdownPlanner", "MixdownRecipe", "MixdownTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MixdownServerTests",
+            dependencies: [
+                "MixdownServer",
+                "MixdownJobs",
+                "MixdownTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

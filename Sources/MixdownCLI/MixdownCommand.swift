@@ -16,6 +16,8 @@ public struct MixdownCommand: AsyncParsableCommand {
             SubmitCommand.self,
             WorkerCommand.self,
             JobsCommand.self,
+            ServeCommand.self,
+            DevCommand.self,
             BenchStoreCommand.self,
         ]
     )

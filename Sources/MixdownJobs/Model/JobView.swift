@@ -37,7 +37,7 @@ public struct JobView: Sendable, Hashable, Codable {
         finishedAt = job.finishedAt.map(Self.iso)
     }
 
-    static func iso(_ milliseconds: Int64) -> String {
+    public static func iso(_ milliseconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))

@@ -14,12 +14,14 @@ public struct JobSubmitter: Sendable {
 
     /// - Parameters:
     ///   - files: local paths for `upload` inputs, by input name.
+    ///   - assets: stored assets for `upload` inputs, by input name.
     ///   - recipeDirectory: where relative `file:` inputs live; nil for documents that came over the network.
     public func submit(
         recipe text: String,
         recipeName: String,
         overrides: [String: String] = [:],
         files: [String: String] = [:],
+        assets: [String: String] = [:],
         recipeDirectory: String? = nil,
         preview: PreviewWindow? = nil,
         idempotencyKey: String? = nil,
@@ -29,9 +31,10 @@ public struct JobSubmitter: Sendable {
         if let directory = recipeDirectory {
             fileExists = { path in FileManager.default.fileExists(atPath: path.hasPrefix("/") ? path : "\(directory)/\(path)") }
         }
-        let options = RecipeParser.Options(parameterOverrides: overrides, providedUploads: Set(files.keys), fileExists: fileExists)
+        let options = RecipeParser.Options(parameterOverrides: overrides, providedUploads: Set(files.keys).union(assets.keys), fileExists: fileExists)
         let recipe = try RecipeParser(options: options).parse(text, file: recipeName)
         var uploads: [String: String] = [:]
+        for (name, id) in assets where recipe.input(named: name)?.source == .upload { uploads[name] = id }
         for input in recipe.inputs {
             var local: String?
             switch input.source {
@@ -87,7 +90,8 @@ public struct JobSubmitter: Sendable {
             jobId: nil
         )
         try await services.store.addAsset(asset)
-        return asset
+        // The store stamps the creation time; return its record.
+        return try await services.store.asset(id: id) ?? asset
     }
 
     /// A file name that is one plain storage-key segment.

@@ -1,0 +1,140 @@
+internal import Foundation
+internal import Hummingbird
+import MixdownJobs
+import MixdownStorage
+
+extension MixdownAPI {
+    /// `POST /v1/uploads`: the body (raw media, `?filename=`) streamed to a temporary file with the byte cap
+    /// enforced while it arrives (413, nothing kept), probed (422 past the duration cap, nothing kept), stored.
+    func upload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let contentType = request.headers[.contentType] ?? "application/octet-stream"
+        if contentType.lowercased().hasPrefix("multipart/form-data") {
+            let submission = try await Submission.readMultipart(request, contentType: contentType.lowercased(), api: self)
+            defer { submission.removeTemporaryFiles() }
+            guard let (name, path) = submission.files.first else {
+                throw ProblemDocument(.badRequest, code: "missing-file", detail: "the multipart body has no file part")
+            }
+            return try await storeUpload(path, name: name, contentType: "application/octet-stream")
+        }
+        let name = request.uri.queryParameters.get("filename") ?? "upload"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-upload-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/body"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw ProblemDocument(.internalServerError, code: "io", detail: "cannot buffer the upload") }
+        var total = 0
+        do {
+            defer { try? handle.close() }
+            for try await buffer in request.body {
+                total += buffer.readableBytes
+                guard total <= configuration.maxUploadBytes else {
+                    throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(configuration.maxUploadBytes) bytes")
+                }
+                try handle.write(contentsOf: buffer.readableBytesView)
+            }
+        }
+        return try await storeUpload(path, name: name, contentType: contentType)
+    }
+
+    private func storeUpload(_ path: String, name: String, contentType: String) async throws -> Response {
+        let facts: MixdownPlannerFactsBridge
+        do {
+            facts = try await MixdownPlannerFactsBridge.probe(path, services: services)
+        } catch {
+            throw ProblemDocument(.unprocessableContent, code: "unreadable-media", detail: "the upload is not audio, video or an image ffprobe can read")
+        }
+        if let duration = facts.duration, duration > configuration.maxDurationSeconds {
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: "too-long",
+                detail: "the upload lasts \(Int(duration)) s; the limit is \(Int(configuration.maxDurationSeconds)) s"
+            )
+        }
+        let asset = try await JobSubmitter(services: services).storeUpload(path, name: name, contentType: contentType)
+        return try JSONResponse.make(resources.asset(asset), status: .created, headers: [.location: "/v1/assets/\(asset.id)"])
+    }
+
+    func asset(_ context: BasicRequestContext) async throws -> Asset {
+        let id = try context.parameters.require("assetId")
+        guard Identifier.isValid(id, prefix: "ast_"), let asset = try await services.store.asset(id: id) else { throw ProblemDocument.notFound("asset \(id)") }
+        return asset
+    }
+
+    func assetMetadata(_ context: BasicRequestContext) async throws -> Response {
+        try JSONResponse.make(resources.asset(try await asset(context)))
+    }
+
+    /// `GET /v1/assets/{id}/content`: the bytes with `Content-Type`, `Content-Length`, `Accept-Ranges`
+    /// and single-range `Range` requests (206), streamed from storage in 64 KiB reads.
+    func assetContent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let asset = try await asset(context)
+        let query = request.uri.queryParameters
+        if let signature = query.get("signature") {
+            let expires = Int(query.get("expires") ?? "") ?? 0
+            guard resources.signer.verify(method: "GET", key: asset.key.rawValue, expires: expires, signature: signature, now: Int(Date().timeIntervalSince1970)) else {
+                throw ProblemDocument(.forbidden, code: "bad-signature", detail: "the signed URL is altered, foreign or expired")
+            }
+        } else if !APIKeyCheck.isAuthorized(request, keys: configuration.apiKeys) {
+            throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "send a signed URL or an API key")
+        }
+        let path = try await services.storage.localPath(for: asset.key)
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        var start = 0, end = size - 1
+        var status = HTTPResponse.Status.ok
+        var headers: HTTPFields = [.contentType: asset.contentType, .acceptRanges: "bytes"]
+        if let range = request.headers[.range] {
+            guard let parsed = Self.byteRange(range, size: size) else {
+                return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(size)"])
+            }
+            (start, end) = parsed
+            status = .partialContent
+            headers[.contentRange] = "bytes \(start)-\(end)/\(size)"
+        }
+        headers[.contentLength] = String(max(0, end - start + 1))
+        let (first, last) = (start, end)
+        if query.get("download") == "1" { headers[.contentDisposition] = "attachment; filename=\"\(asset.name)\"" }
+        let body = ResponseBody(contentLength: max(0, last - first + 1)) { writer in
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw ProblemDocument.notFound("asset content") }
+            defer { try? handle.close() }
+            try handle.seek(toOffset: UInt64(first))
+            var remaining = last - first + 1
+            while remaining > 0 {
+                guard let chunk = try handle.read(upToCount: min(65_536, remaining)), !chunk.isEmpty else { break }
+                remaining -= chunk.count
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// One `bytes=` range: `a-b`, `a-` or `-n`; nil when unsatisfiable or not understood.
+    static func byteRange(_ header: String, size: Int) -> (Int, Int)? {
+        guard header.hasPrefix("bytes="), size > 0 else { return nil }
+        let spec = header.dropFirst(6)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
+        let first = spec[..<dash].trimmingCharacters(in: .whitespaces), last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
+        if first.isEmpty {
+            guard let suffix = Int(last), suffix > 0 else { return nil }
+            return (max(0, size - suffix), size - 1)
+        }
+        guard let start = Int(first), start < size else { return nil }
+        let end = last.isEmpty ? size - 1 : min(Int(last) ?? -1, size - 1)
+        return end >= start ? (start, end) : nil
+    }
+}
+
+import MixdownExecution
+import MixdownPlanner
+
+/// ffprobe through the shared prober.
+struct MixdownPlannerFactsBridge {
+    var duration: Double?
+
+    static func probe(_ path: String, services: MixdownServices) async throws -> MixdownPlannerFactsBridge {
+        let facts = try await services.prober.facts(for: path)
+        guard facts.hasAudio || facts.hasVideo else { throw ExecutionError(code: "unreadable-media", message: "no streams") }
+        return MixdownPlannerFactsBridge(duration: facts.duration)
+    }
+}

@@ -1,0 +1,139 @@
+internal import Foundation
+internal import Hummingbird
+internal import HTTPTypes
+import MixdownStorage
+import MixdownJobs
+import MixdownPlanner
+import MixdownRecipe
+
+extension MixdownAPI {
+    /// `POST /v1/jobs` and the per-feature `POST /v1/{feature}`: validate, store uploads, create the job, 202.
+    func submit(_ request: Request, _ context: BasicRequestContext, feature: String?) async throws -> Response {
+        let submission = try await Submission.read(request, context: context, api: self)
+        defer { submission.removeTemporaryFiles() }
+        var preview = submission.preview
+        if feature == "edit/preview" && preview == nil { preview = PreviewWindow(start: 0, duration: 30) }
+        if feature == "edit/save" { preview = nil }
+        do {
+            let kind = try RecipeParser(options: .init(parameterOverrides: submission.overrides)).parse(submission.recipe, file: submission.name).kind
+            if let feature, let required = Self.kind(for: feature), required != kind {
+                throw ProblemDocument(
+                    .unprocessableContent,
+                    code: "wrong-kind",
+                    detail: "POST /v1/\(feature) takes '\(required.rawValue)' recipes; this one is '\(kind.rawValue)' (use POST /v1/jobs)"
+                )
+            }
+            for (name, id) in submission.assetInputs where try await services.store.asset(id: id) == nil {
+                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(id)")
+            }
+            let job = try await JobSubmitter(services: services).submit(
+                recipe: submission.recipe,
+                recipeName: submission.name,
+                overrides: submission.overrides,
+                files: submission.files,
+                assets: submission.assetInputs,
+                preview: preview,
+                idempotencyKey: request.headers[.idempotencyKey],
+                notifyUrl: submission.notifyUrl
+            )
+            return try JSONResponse.make(resources.job(job), status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"])
+        } catch let error as RecipeError {
+            throw ProblemDocument.invalidRecipe(error)
+        } catch let error as JobStoreError {
+            throw ProblemDocument(.conflict, code: "idempotency-conflict", detail: error.description)
+        }
+    }
+
+    static func kind(for feature: String) -> JobKind? {
+        switch feature {
+        case "ingest": .ingest
+        case "edit/preview", "edit/save": .edit
+        case "render": .render
+        default: nil
+        }
+    }
+
+    func jobId(_ context: BasicRequestContext) throws -> String {
+        let id = try context.parameters.require("jobId")
+        guard Identifier.isValid(id, prefix: "job_") else { throw ProblemDocument.notFound("job \(id)") }
+        return id
+    }
+
+    func show(_ context: BasicRequestContext) async throws -> Response {
+        let id = try jobId(context)
+        guard let job = try await services.store.job(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+        return try JSONResponse.make(resources.job(job))
+    }
+
+    func cancel(_ context: BasicRequestContext) async throws -> Response {
+        let id = try jobId(context)
+        guard let job = try await services.store.cancel(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+        return try JSONResponse.make(resources.job(job), status: .accepted)
+    }
+
+    struct Page: Encodable {
+        var jobs: [JobResource]
+        var nextCursor: String?
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var type: JobType?
+        var status: JobStatus?
+        if let text = query.get("type") {
+            guard let value = JobType(rawValue: text) else { throw ProblemDocument(.badRequest, code: "bad-query", detail: "type is one of ingest, preview, save, render") }
+            type = value
+        }
+        if let text = query.get("status") {
+            guard let value = JobStatus(rawValue: text) else {
+                throw ProblemDocument(.badRequest, code: "bad-query", detail: "status is one of queued, running, succeeded, failed, cancelled")
+            }
+            status = value
+        }
+        var limit = 50
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...500).contains(value) else { throw ProblemDocument(.badRequest, code: "bad-query", detail: "limit is 1...500") }
+            limit = value
+        }
+        let cursor = query.get("cursor")
+        if let cursor, !Identifier.isValid(cursor, prefix: "job_") { throw ProblemDocument(.badRequest, code: "bad-query", detail: "cursor is a job id") }
+        let page = try await services.store.list(type: type, status: status, limit: limit, cursor: cursor)
+        return try JSONResponse.make(Page(jobs: page.jobs.map(resources.job), nextCursor: page.nextCursor))
+    }
+
+    /// `GET /v1/jobs/{id}/events`: Server-Sent Events of progress and status until the job ends.
+    func events(_ context: BasicRequestContext) async throws -> Response {
+        let id = try jobId(context)
+        guard try await services.store.job(id: id) != nil else { throw ProblemDocument.notFound("job \(id)") }
+        let store = services.store
+        let resources = self.resources
+        let body = ResponseBody { writer in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var last: (JobStatus, Double, String?)?
+            var counter = -1
+            while true {
+                // Re-read when the store changed (a PRAGMA, no table read) or once a second.
+                let current = try await store.changeCounter()
+                if current != counter || last == nil {
+                    counter = current
+                    guard let job = try await store.job(id: id) else { break }
+                    if last == nil || last! != (job.status, job.progress, job.stage) {
+                        last = (job.status, job.progress, job.stage)
+                        let data = try encoder.encode(resources.job(job))
+                        let event = job.status.isFinal ? "end" : "progress"
+                        try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+                    }
+                    if job.status.isFinal { break }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+}

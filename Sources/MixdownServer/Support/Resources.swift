@@ -1,0 +1,129 @@
+internal import Foundation
+public import MixdownJobs
+import MixdownStorage
+
+/// An output as the API shows it: the job result's fields plus signed URLs to fetch it.
+public struct OutputResource: Codable, Sendable {
+    public var name: String
+    public var key: String
+    public var contentType: String
+    public var bytes: Int
+    public var durationSeconds: Double?
+    public var sha256: String
+    public var assetId: String
+    /// Signed and time-limited; served as an attachment.
+    public var downloadUrl: String
+    /// Signed and time-limited; served inline with `Range` support, for players.
+    public var streamUrl: String
+}
+
+/// A job as the API returns it: the CLI's `--json` record with URLs on every output, whatever the type.
+public struct JobResource: Codable, Sendable {
+    public var id: String
+    public var type: JobType
+    public var status: JobStatus
+    public var progress: Double
+    public var stage: String?
+    public var attempts: Int
+    public var maxAttempts: Int
+    public var cancelRequested: Bool
+    public var recipeName: String
+    public var error: JobError?
+    public var result: Result?
+    public var createdAt: String
+    public var updatedAt: String
+    public var startedAt: String?
+    public var finishedAt: String?
+    public var links: Links
+
+    public struct Result: Codable, Sendable {
+        public var outputs: [OutputResource]
+    }
+
+    public struct Links: Codable, Sendable {
+        public var `self`: String
+        public var events: String
+        public var cancel: String
+    }
+}
+
+/// An asset as the API returns it.
+public struct AssetResource: Codable, Sendable {
+    public var id: String
+    public var name: String
+    public var key: String
+    public var contentType: String
+    public var bytes: Int
+    public var durationSeconds: Double?
+    public var sha256: String
+    public var jobId: String?
+    public var createdAt: String
+    public var downloadUrl: String
+    public var streamUrl: String
+}
+
+/// Builds resources, signing URLs on the way.
+struct ResourceBuilder: Sendable {
+    let signer: URLSigner
+    let lifetime: Int
+
+    func signedPath(assetId: String, key: String, download: Bool) -> String {
+        let expires = Int(Date().timeIntervalSince1970) + lifetime
+        let signature = signer.signature(method: "GET", key: key, expires: expires)
+        return "/v1/assets/\(assetId)/content?expires=\(expires)&signature=\(signature)" + (download ? "&download=1" : "")
+    }
+
+    func job(_ job: Job) -> JobResource {
+        let view = JobView(job)
+        return JobResource(
+            id: view.id,
+            type: view.type,
+            status: view.status,
+            progress: view.progress,
+            stage: view.stage,
+            attempts: view.attempts,
+            maxAttempts: view.maxAttempts,
+            cancelRequested: view.cancelRequested,
+            recipeName: view.recipeName,
+            error: view.error,
+            result: view.result.map { result in
+                JobResource.Result(
+                    outputs: result.outputs.map { output in
+                        OutputResource(
+                            name: output.name,
+                            key: output.key.rawValue,
+                            contentType: output.contentType,
+                            bytes: output.bytes,
+                            durationSeconds: output.durationSeconds,
+                            sha256: output.sha256,
+                            assetId: output.assetId,
+                            downloadUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: true),
+                            streamUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: false)
+                        )
+                    }
+                )
+            },
+            createdAt: view.createdAt,
+            updatedAt: view.updatedAt,
+            startedAt: view.startedAt,
+            finishedAt: view.finishedAt,
+            links: .init(self: "/v1/jobs/\(job.id)", events: "/v1/jobs/\(job.id)/events", cancel: "/v1/jobs/\(job.id)/cancel")
+        )
+    }
+
+    func asset(_ asset: Asset) -> AssetResource {
+        AssetResource(
+            id: asset.id,
+            name: asset.name,
+            key: asset.key.rawValue,
+            contentType: asset.contentType,
+            bytes: asset.bytes,
+            durationSeconds: asset.durationSeconds,
+            sha256: asset.sha256,
+            jobId: asset.jobId,
+            createdAt: JobView.iso(asset.createdAt),
+            downloadUrl: signedPath(assetId: asset.id, key: asset.key.rawValue, download: true),
+            streamUrl: signedPath(assetId: asset.id, key: asset.key.rawValue, download: false)
+        )
+    }
+}

@@ -1,0 +1,84 @@
+internal import Foundation
+
+/// The HTTP server's settings, from the environment, validated with every problem named at once.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// Bearer keys accepted on `/v1`; empty means no key is required and the server binds to loopback only.
+    public var apiKeys: [String]
+    /// Key for signed download URLs (HMAC-SHA256); a random one per process when unset.
+    public var signingKey: [UInt8]
+    /// How long a signed URL stays valid.
+    public var signedURLSeconds: Int
+    /// The render service's callback secret (`INTERNAL_WEBHOOK_SECRET`); nil refuses every callback.
+    public var webhookSecret: String?
+    public var maxUploadBytes: Int
+    public var maxDurationSeconds: Double
+    /// Lets `url` and `youtube` inputs reach loopback and private addresses (tests).
+    public var allowPrivateURLs: Bool
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        apiKeys: [String] = [],
+        signingKey: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) },
+        signedURLSeconds: Int = 3600,
+        webhookSecret: String? = nil,
+        maxUploadBytes: Int = 100_000_000,
+        maxDurationSeconds: Double = 1800,
+        allowPrivateURLs: Bool = false
+    ) {
+        self.host = host
+        self.port = port
+        self.apiKeys = apiKeys
+        self.signingKey = signingKey
+        self.signedURLSeconds = signedURLSeconds
+        self.webhookSecret = webhookSecret
+        self.maxUploadBytes = maxUploadBytes
+        self.maxDurationSeconds = maxDurationSeconds
+        self.allowPrivateURLs = allowPrivateURLs
+    }
+
+    public struct Problem: Error, Sendable, CustomStringConvertible {
+        public var problems: [String]
+        public var description: String { "invalid server configuration:\n" + problems.map { "  \($0)" }.joined(separator: "\n") }
+    }
+
+    /// `MIXDOWN_HOST`, `MIXDOWN_PORT`, `MIXDOWN_API_KEYS`, `MIXDOWN_SIGNING_KEY`, `INTERNAL_WEBHOOK_SECRET`,
+    /// `MIXDOWN_MAX_UPLOAD_BYTES`, `MIXDOWN_MAX_DURATION_SECONDS`, `MIXDOWN_ALLOW_PRIVATE_URLS`.
+    public static func fromEnvironment(_ environment: [String: String]? = nil) throws -> ServerConfiguration {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        var configuration = ServerConfiguration()
+        var problems: [String] = []
+        if let host = environment["MIXDOWN_HOST"], !host.isEmpty { configuration.host = host }
+        if let text = environment["MIXDOWN_PORT"], !text.isEmpty {
+            if let port = Int(text), (0...65535).contains(port) { configuration.port = port } else { problems.append("MIXDOWN_PORT=\(text): expected 0...65535") }
+        }
+        if let keys = environment["MIXDOWN_API_KEYS"] {
+            configuration.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if configuration.apiKeys.contains(where: { $0.count < 16 }) { problems.append("MIXDOWN_API_KEYS: every key needs at least 16 characters") }
+        }
+        if let key = environment["MIXDOWN_SIGNING_KEY"], !key.isEmpty {
+            if key.count < 32 { problems.append("MIXDOWN_SIGNING_KEY: use at least 32 characters") }
+            configuration.signingKey = Array(key.utf8)
+        }
+        if let secret = environment["INTERNAL_WEBHOOK_SECRET"], !secret.isEmpty {
+            if secret.count < 16 { problems.append("INTERNAL_WEBHOOK_SECRET: use at least 16 characters") }
+            configuration.webhookSecret = secret
+        }
+        if let text = environment["MIXDOWN_MAX_UPLOAD_BYTES"], !text.isEmpty {
+            if let bytes = Int(text), bytes > 0 { configuration.maxUploadBytes = bytes } else { problems.append("MIXDOWN_MAX_UPLOAD_BYTES=\(text): expected a positive number") }
+        }
+        if let text = environment["MIXDOWN_MAX_DURATION_SECONDS"], !text.isEmpty {
+            if let seconds = Double(text), seconds > 0 { configuration.maxDurationSeconds = seconds } else {
+                problems.append("MIXDOWN_MAX_DURATION_SECONDS=\(text): expected a positive number")
+            }
+        }
+        configuration.allowPrivateURLs = environment["MIXDOWN_ALLOW_PRIVATE_URLS"] == "1"
+        guard problems.isEmpty else { throw Problem(problems: problems) }
+        return configuration
+    }
+
+    /// Without API keys the API must not be reachable from other machines.
+    public var isLoopbackOnly: Bool { apiKeys.isEmpty }
+}
