@@ -154,8 +154,10 @@ let package = Package(
             dependencies: [
                 "MixdownServer",
                 "MixdownJobs",
+                "MixdownPlanner",
                 "MixdownTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

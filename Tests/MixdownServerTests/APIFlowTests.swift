@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MixdownJobs
+import MixdownPlanner
+import MixdownTestSupport
+import NIOCore
+import Testing
+
+/// The four flows the earlier system's audit failed, end to end over HTTP on loopback with a real worker.
+@Suite("API flows")
+struct APIFlowTests {
+    @Test("ingest: upload, poll through the per-feature and the canonical route, download the asset")
+    func ingest() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client in
+            let uploaded = try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav")
+            #expect(uploaded.status == .created)
+            let upload = try uploaded.json()
+            let assetId = try #require(upload["id"] as? String)
+            #expect(upload["durationSeconds"] as? Double == 20)
+
+            let recipe = "version: 1\nkind: ingest\ninputs: { media: { upload: true } }\nsteps:\n  - { id: clean, resample: { rate: 48000 } }\n  - { id: report, from: clean, analyze: {} }\noutputs: { audio: { from: clean, format: flac }, loudness: { from: report } }\n"
+            let (status, created) = try await client.json("/v1/ingest", .post, body: "{\"recipe\": \(jsonString(recipe)), \"inputs\": {\"media\": \"\(assetId)\"}}")
+            #expect(status == .accepted && created["type"] as? String == "ingest")
+            let id = try #require(created["id"] as? String)
+            let viaFeature = try await client.finished(id, route: "/v1/ingest")
+            let viaCanonical = try await client.finished(id, route: "/v1/jobs")
+            #expect(viaFeature["status"] as? String == "succeeded" && viaCanonical["status"] as? String == "succeeded")
+            let outputs = try #require((viaCanonical["result"] as? [String: Any])?["outputs"] as? [[String: Any]])
+            #expect(outputs.map { $0["name"] as? String } == ["audio", "loudness"])
+            for output in outputs {
+                let download = try await client.execute(uri: try #require(output["downloadUrl"] as? String), method: .get)
+                #expect(download.status == .ok)
+                #expect(download.body.readableBytes == output["bytes"] as? Int)
+                #expect(download.headers[.contentType] == output["contentType"] as? String)
+                #expect(download.headers[.contentDisposition]?.hasPrefix("attachment") == true)
+            }
+        }
+    }
+
+    @Test("edit: a recipe on the ingested asset, previewed then saved, downloads as playable audio")
+    func edit() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client in
+            let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
+            let recipe = "version: 1\nkind: edit\ninputs: { voice: { asset: \(assetId) } }\nsteps:\n  - highpass: 80\n  - loudnorm: { target: -16 }\noutputs: { episode: { format: mp3 } }\n"
+            let document = "{\"recipe\": \(jsonString(recipe)), \"preview\": {\"start\": 5, \"duration\": 4}}"
+            let (_, preview) = try await client.json("/v1/edit/preview", .post, body: document)
+            #expect(preview["type"] as? String == "preview")
+            let (_, save) = try await client.json("/v1/edit/save", .post, body: "{\"recipe\": \(jsonString(recipe))}")
+            #expect(save["type"] as? String == "save")
+            for (job, seconds) in [(preview, 4.0), (save, 20.0)] {
+                let done = try await client.finished(try #require(job["id"] as? String), route: "/v1/edit/save")
+                #expect(done["status"] as? String == "succeeded")
+                let output = try #require(((done["result"] as? [String: Any])?["outputs"] as? [[String: Any]])?.first)
+                let download = try await client.execute(uri: try #require(output["downloadUrl"] as? String), method: .get)
+                let file = harness.directory.appendingPathComponent("\(UUID().uuidString).mp3")
+                try Data(download.body.readableBytesView).write(to: file)
+                let facts = try await TestMedia.facts(file.path)
+                #expect(facts.hasAudio && abs((facts.duration ?? 0) - seconds) < 0.2)
+            }
+        }
+    }
+
+    @Test("render: a multipart recipe with its uploads becomes a downloadable video; events stream until the end")
+    func render() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client in
+            let boundary = "mixdown-boundary-7"
+            var body = Data()
+            func part(_ name: String, file: String? = nil, _ content: Data) {
+                body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\(file.map { "; filename=\"\($0)\"" } ?? "")\r\n\r\n".utf8)
+                body += content + Data("\r\n".utf8)
+            }
+            let recipe = """
+                version: 1
+                kind: render
+                inputs: { voice: { upload: true }, cover: { upload: true, type: image } }
+                steps:
+                  - { from: voice, trim: { duration: 3s } }
+                  - visualize: { size: 320x180, fps: 10, background: cover }
+                  - title: "Over HTTP: it's [fine]"
+                outputs: { video: { format: mp4 } }
+                """
+            part("recipe", Data(recipe.utf8))
+            part("voice", file: "voice.wav", try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("voice.wav"))))
+            part("cover", file: "cover.png", try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("cover.png"))))
+            body += Data("--\(boundary)--\r\n".utf8)
+            let response = try await client.execute(
+                uri: "/v1/render",
+                method: .post,
+                headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(bytes: body)
+            )
+            #expect(response.status == .accepted, "\(String(buffer: response.body))")
+            let id = try #require(try response.json()["id"] as? String)
+            let events = try await client.execute(uri: "/v1/jobs/\(id)/events", method: .get)
+            #expect(events.headers[.contentType] == "text/event-stream")
+            let stream = String(buffer: events.body)
+            #expect(stream.contains("event: end\ndata: {") && stream.contains("\"status\":\"succeeded\""))
+            let done = try await client.finished(id, route: "/v1/render")
+            let output = try #require(((done["result"] as? [String: Any])?["outputs"] as? [[String: Any]])?.first)
+            let video = try await client.execute(uri: try #require(output["streamUrl"] as? String), method: .get)
+            let file = harness.directory.appendingPathComponent("video.mp4")
+            try Data(video.body.readableBytesView).write(to: file)
+            let facts = try await TestMedia.facts(file.path)
+            #expect(facts.hasVideo && facts.width == 320 && abs((facts.duration ?? 0) - 3) < 0.2)
+        }
+    }
+
+    @Test("cancel and timeout through every route")
+    func cancelAndTimeout() async throws {
+        let harness = try APIHarness(timeouts: [.ingest: 600, .preview: 1, .save: 600, .render: 600])
+        try await harness.run { client in
+            let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
+            let slow = "version: 1\nkind: edit\ninputs: { v: { asset: \(assetId) } }\nsteps:\n  - loop: { count: 300 }\n  - denoise: {}\noutputs: { o: { format: flac } }\n"
+            let cancels: [(String, HTTPRequest.Method)] = [
+                ("/v1/jobs/%@", .delete), ("/v1/jobs/%@/cancel", .post), ("/v1/edit/save/%@", .delete), ("/v1/render/%@", .delete), ("/v1/ingest/%@", .delete),
+            ]
+            for (template, method) in cancels {
+                let (_, job) = try await client.json("/v1/edit/save", .post, body: "{\"recipe\": \(jsonString(slow))}")
+                let id = try #require(job["id"] as? String)
+                let (status, cancelled) = try await client.json(template.replacingOccurrences(of: "%@", with: id), method)
+                #expect(status == .accepted)
+                #expect(cancelled["status"] as? String == "cancelled" || cancelled["cancelRequested"] as? Bool == true)
+                let done = try await client.finished(id, route: "/v1/edit/preview")
+                #expect(done["status"] as? String == "cancelled", "\(template)")
+            }
+            // A preview past its 1 s limit fails with `timeout` (its window is reversed, so it must read all of it first).
+            let slowPreview = slow.replacingOccurrences(of: "  - denoise: {}\n", with: "  - denoise: {}\n  - trim_silence: { where: end }\n")
+            let (_, preview) = try await client.json("/v1/edit/preview", .post, body: "{\"recipe\": \(jsonString(slowPreview)), \"preview\": {\"start\": 0, \"duration\": 10}}")
+            let timedOut = try await client.finished(try #require(preview["id"] as? String), route: "/v1/edit/preview")
+            #expect(timedOut["status"] as? String == "failed" && (timedOut["error"] as? [String: Any])?["code"] as? String == "timeout")
+        }
+    }
+}

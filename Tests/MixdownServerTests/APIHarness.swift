@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MixdownJobs
+import MixdownServer
+import MixdownTestSupport
+import NIOCore
+import Testing
+
+/// A real server on loopback with a real worker, over a fresh SQLite store and storage folder.
+struct APIHarness {
+    let directory: URL
+    let services: MixdownServices
+    let configuration: ServerConfiguration
+    let api: MixdownAPI
+
+    init(apiKeys: [String] = [], timeouts: [JobType: Double] = MixdownConfiguration.defaultTimeouts, maxUploadBytes: Int = 100_000_000) throws {
+        directory = try TestMedia.temporaryDirectory("api")
+        services = try MixdownServices.make(
+            MixdownConfiguration(
+                store: "sqlite:\(directory.appendingPathComponent("store.sqlite").path)",
+                storage: directory.appendingPathComponent("storage").path,
+                pollSeconds: 1,
+                leaseSeconds: 10,
+                retryBackoffSeconds: 0,
+                timeouts: timeouts
+            )
+        )
+        configuration = ServerConfiguration(
+            port: 0,
+            apiKeys: apiKeys,
+            webhookSecret: "render-webhook-secret-0123456789",
+            maxUploadBytes: maxUploadBytes,
+            allowPrivateURLs: true
+        )
+        api = MixdownAPI(services: services, configuration: configuration)
+    }
+
+    /// Runs `body` against the live server while a worker runs jobs in this process.
+    func run(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let worker = Task { try await Worker(services: services).run() }
+        defer { worker.cancel() }
+        try await api.application().test(.live) { client in try await body(client) }
+    }
+
+    /// Files under the storage root, relative, sorted.
+    func storedFiles() -> [String] {
+        let root = directory.appendingPathComponent("storage").path
+        let enumerator = FileManager.default.enumerator(atPath: root)
+        var files: [String] = []
+        while let next = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: "\(root)/\(next)", isDirectory: &isDirectory), !isDirectory.boolValue { files.append(next) }
+        }
+        return files.sorted()
+    }
+}
+
+extension TestResponse {
+    func json() throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])
+    }
+}
+
+extension TestClientProtocol {
+    func json(_ uri: String, _ method: HTTPRequest.Method = .get, headers: HTTPFields = [:], body: String? = nil, type: String = "application/json") async throws -> (HTTPResponse.Status, [String: Any]) {
+        var fields = headers
+        if body != nil { fields[.contentType] = type }
+        let response = try await execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) })
+        return (response.status, (try? response.json()) ?? [:])
+    }
+
+    func upload(_ path: String, name: String, type: String = "audio/wav", headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = headers
+        fields[.contentType] = type
+        return try await execute(uri: "/v1/uploads?filename=\(name)", method: .post, headers: fields, body: ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    /// Polls a job through `route` until it ends; every read goes through the HTTP API.
+    func finished(_ id: String, route: String = "/v1/jobs", seconds: Double = 60) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            let (status, job) = try await json("\(route)/\(id)")
+            #expect(status == .ok)
+            if ["succeeded", "failed", "cancelled"].contains(job["status"] as? String ?? "") { return job }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestSupportError("job \(id) did not finish")
+    }
+}
+
+/// The JSON string of a recipe document.
+func jsonString(_ text: String) -> String {
+    String(decoding: try! JSONSerialization.data(withJSONObject: [text], options: []), as: UTF8.self).dropFirst().dropLast().description
+}
