@@ -10,6 +10,9 @@ public struct MixdownAPI: Sendable {
     let resources: ResourceBuilder
     let metrics: RequestMetrics
 
+    /// Signs download URLs; exposed so tests can make expired ones.
+    public var signer: URLSigner { resources.signer }
+
     public init(services: MixdownServices, configuration: ServerConfiguration) {
         self.services = services
         self.configuration = configuration

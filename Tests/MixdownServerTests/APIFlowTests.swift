@@ -13,7 +13,7 @@ struct APIFlowTests {
     @Test("ingest: upload, poll through the per-feature and the canonical route, download the asset")
     func ingest() async throws {
         let harness = try APIHarness()
-        try await harness.run { client in
+        try await harness.run { client async throws in
             let uploaded = try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav")
             #expect(uploaded.status == .created)
             let upload = try uploaded.json()
@@ -42,7 +42,7 @@ struct APIFlowTests {
     @Test("edit: a recipe on the ingested asset, previewed then saved, downloads as playable audio")
     func edit() async throws {
         let harness = try APIHarness()
-        try await harness.run { client in
+        try await harness.run { client async throws in
             let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
             let recipe = "version: 1\nkind: edit\ninputs: { voice: { asset: \(assetId) } }\nsteps:\n  - highpass: 80\n  - loudnorm: { target: -16 }\noutputs: { episode: { format: mp3 } }\n"
             let document = "{\"recipe\": \(jsonString(recipe)), \"preview\": {\"start\": 5, \"duration\": 4}}"
@@ -66,7 +66,7 @@ struct APIFlowTests {
     @Test("render: a multipart recipe with its uploads becomes a downloadable video; events stream until the end")
     func render() async throws {
         let harness = try APIHarness()
-        try await harness.run { client in
+        try await harness.run { client async throws in
             let boundary = "mixdown-boundary-7"
             var body = Data()
             func part(_ name: String, file: String? = nil, _ content: Data) {
@@ -112,7 +112,7 @@ struct APIFlowTests {
     @Test("cancel and timeout through every route")
     func cancelAndTimeout() async throws {
         let harness = try APIHarness(timeouts: [.ingest: 600, .preview: 1, .save: 600, .render: 600])
-        try await harness.run { client in
+        try await harness.run { client async throws in
             let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
             let slow = "version: 1\nkind: edit\ninputs: { v: { asset: \(assetId) } }\nsteps:\n  - loop: { count: 300 }\n  - denoise: {}\noutputs: { o: { format: flac } }\n"
             let cancels: [(String, HTTPRequest.Method)] = [

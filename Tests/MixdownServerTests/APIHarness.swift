@@ -71,6 +71,10 @@ extension TestClientProtocol {
         return (response.status, (try? response.json()) ?? [:])
     }
 
+    func status(_ uri: String, headers: HTTPFields = [:]) async throws -> HTTPResponse.Status {
+        try await execute(uri: uri, method: .get, headers: headers).status
+    }
+
     func upload(_ path: String, name: String, type: String = "audio/wav", headers: HTTPFields = [:]) async throws -> TestResponse {
         var fields = headers
         fields[.contentType] = type

@@ -99,7 +99,10 @@ public struct JobSubmitter: Sendable {
         let cleaned = String(name.unicodeScalars.map { scalar in
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-_".unicodeScalars.contains(scalar)) ? Character(scalar) : "_"
         })
-        let trimmed = cleaned.trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        // No dot runs either: harmless inside one segment, but a name like "..__etc" only confuses readers.
+        var collapsed = cleaned
+        while collapsed.contains("..") { collapsed = collapsed.replacingOccurrences(of: "..", with: "_") }
+        let trimmed = collapsed.trimmingCharacters(in: CharacterSet(charactersIn: "."))
         return trimmed.isEmpty ? "upload" : String(trimmed.prefix(120))
     }
 }

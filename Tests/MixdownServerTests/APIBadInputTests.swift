@@ -1,0 +1,177 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MixdownJobs
+import MixdownServer
+import MixdownTestSupport
+import NIOCore
+import Testing
+
+/// Bad input gets its documented status and a problem document, and changes nothing.
+@Suite("API bad input")
+struct APIBadInputTests {
+    static func problem(_ response: TestResponse) throws -> [String: Any] {
+        #expect(response.headers[.contentType] == "application/problem+json")
+        return try response.json()
+    }
+
+    @Test("malformed YAML is a 422 with the validator's line and column; no job exists")
+    func malformedYAML() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let response = try await client.execute(
+                uri: "/v1/jobs",
+                method: .post,
+                headers: [.contentType: "application/yaml"],
+                body: ByteBuffer(string: "version: 1\nkind: edit\ninputs: { v: { upload: true }\nsteps: []\n")
+            )
+            #expect(response.status == .unprocessableContent)
+            let problem = try Self.problem(response)
+            #expect(problem["code"] as? String == "invalid-recipe")
+            let error = try #require((problem["errors"] as? [[String: Any]])?.first)
+            #expect((error["location"] as? [String: Any])?["line"] as? Int == 4)
+            let (_, list) = try await client.json("/v1/jobs")
+            #expect((list["jobs"] as? [Any])?.isEmpty == true)
+        }
+        #expect(harness.storedFiles().isEmpty)
+    }
+
+    @Test("a 101 MB upload is refused with 413 while streaming; nothing is stored")
+    func oversizedUpload() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let response = try await client.execute(
+                uri: "/v1/uploads?filename=big.wav",
+                method: .post,
+                headers: [.contentType: "audio/wav"],
+                body: ByteBuffer(repeating: 0, count: 101_000_000)
+            )
+            #expect(response.status == .contentTooLarge)
+            #expect(try Self.problem(response)["code"] as? String == "too-large")
+        }
+        #expect(harness.storedFiles().isEmpty)
+    }
+
+    @Test("a 31-minute upload is refused with 422 after probing; nothing is stored")
+    func overlongUpload() async throws {
+        let harness = try APIHarness()
+        let long = harness.directory.appendingPathComponent("long.mp3").path
+        try TestMedia.generate("anullsrc=r=8000:cl=mono", to: long, extra: ["-t", "1860", "-c:a", "libmp3lame", "-b:a", "8k"])
+        try await harness.run { client async throws in
+            let response = try await client.upload(long, name: "long.mp3", type: "audio/mpeg")
+            #expect(response.status == .unprocessableContent)
+            #expect(try Self.problem(response)["code"] as? String == "too-long")
+        }
+        #expect(harness.storedFiles().isEmpty)
+    }
+
+    @Test("unknown ids are 404 problem documents on every route")
+    func unknownIds() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            for uri in ["/v1/jobs/job_01M8AKPM2RP9WFKRFDP5V5E8FX", "/v1/ingest/job_01M8AKPM2RP9WFKRFDP5V5E8FX", "/v1/jobs/nonsense", "/v1/assets/ast_01M8AKPM2RP9WFKRFDP5V5E8FX"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .notFound, "\(uri)")
+                #expect(try Self.problem(response)["code"] as? String == "not-found")
+            }
+            let cancel = try await client.execute(uri: "/v1/jobs/job_01M8AKPM2RP9WFKRFDP5V5E8FX", method: .delete)
+            #expect(cancel.status == .notFound)
+        }
+    }
+
+    @Test("forged, altered and expired signed URLs are 403; the real one works")
+    func signedURLs() async throws {
+        let harness = try APIHarness(apiKeys: ["test-key-0123456789abcdef"])
+        let auth: HTTPFields = [.authorization: "Bearer test-key-0123456789abcdef"]
+        try await harness.run { client async throws in
+            let asset = try await client.upload(try TestMedia.path("intro.wav"), name: "intro.wav", headers: auth).json()
+            let url = try #require(asset["streamUrl"] as? String)
+            #expect(try await client.status(url) == .ok)
+            let forged = url.replacingOccurrences(of: "signature=", with: "signature=A")
+            #expect(try await client.status(forged) == .forbidden)
+            let extended = url.replacingOccurrences(of: "expires=", with: "expires=9")
+            #expect(try await client.status(extended) == .forbidden)
+            let expiredPath = "/v1/assets/\(asset["id"] as! String)/content?expires=1000&signature=\(harness.api.signer.signature(method: "GET", key: asset["key"] as! String, expires: 1000))"
+            #expect(try await client.status(expiredPath) == .forbidden)
+            let bare = "/v1/assets/\(asset["id"] as! String)/content"
+            #expect(try await client.status(bare) == .unauthorized)
+            #expect(try await client.status(bare, headers: auth) == .ok)
+        }
+    }
+
+    @Test("API keys guard /v1 and compare exactly; health stays open")
+    func apiKeys() async throws {
+        let harness = try APIHarness(apiKeys: ["test-key-0123456789abcdef", "second-key-0123456789abcdef"])
+        try await harness.run { client async throws in
+            #expect(try await client.status("/healthz") == .ok)
+            #expect(try await client.status("/v1/jobs") == .unauthorized)
+            #expect(try await client.status("/v1/jobs", headers: [.authorization: "Bearer test-key-0123456789abcdeX"]) == .unauthorized)
+            #expect(try await client.status("/v1/jobs", headers: [.authorization: "Bearer test-key-0123456789abcde"]) == .unauthorized)
+            #expect(try await client.status("/v1/jobs", headers: [.authorization: "Bearer second-key-0123456789abcdef"]) == .ok)
+        }
+    }
+
+    @Test("the render webhook needs the exact secret")
+    func webhook() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let body = ByteBuffer(string: "{\"jobId\": \"job_01M8AKPM2RP9WFKRFDP5V5E8FX\", \"status\": \"succeeded\"}")
+            for header in ["Bearer wrong", "Bearer render-webhook-secret-012345678", "render-webhook-secret-0123456789", ""] {
+                let response = try await client.execute(uri: "/v1/webhooks/render", method: .post, headers: [.authorization: header], body: body)
+                #expect(response.status == .unauthorized, "\(header)")
+            }
+            let accepted = try await client.execute(
+                uri: "/v1/webhooks/render",
+                method: .post,
+                headers: [.authorization: "Bearer render-webhook-secret-0123456789", .contentType: "application/json"],
+                body: body
+            )
+            #expect(accepted.status == .accepted)
+        }
+    }
+
+    @Test("path traversal in upload names stays inside storage; traversal in routes matches nothing")
+    func traversal() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let asset = try await client.upload(try TestMedia.path("intro.wav"), name: "..%2F..%2F..%2Fetc%2Fpasswd").json()
+            let key = try #require(asset["key"] as? String)
+            #expect(key.hasPrefix("uploads/ast_") && !key.contains(".."))
+            for uri in ["/v1/assets/../../etc/passwd/content", "/v1/assets/ast_x/../../../etc/passwd"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .notFound, "\(uri)")
+            }
+        }
+        #expect(harness.storedFiles().count == 1)
+    }
+
+    @Test("the same Idempotency-Key and body return the same job; another body is a 409")
+    func idempotency() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let recipe = "version: 1\nkind: edit\ninputs: { v: { url: \"http://127.0.0.1:9/none.wav\" } }\noutputs: { o: {} }\n"
+            let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "abc-123"]
+            let (first, a) = try await client.json("/v1/jobs", .post, headers: headers, body: "{\"recipe\": \(jsonString(recipe))}")
+            let (second, b) = try await client.json("/v1/jobs", .post, headers: headers, body: "{\"recipe\": \(jsonString(recipe))}")
+            #expect(first == .accepted && second == .accepted && a["id"] as? String == b["id"] as? String)
+            let (conflict, problem) = try await client.json("/v1/jobs", .post, headers: headers, body: "{\"recipe\": \(jsonString(recipe + "# changed\n"))}")
+            #expect(conflict == .conflict && problem["code"] as? String == "idempotency-conflict")
+        }
+    }
+
+    @Test("listing pages with a cursor and filters by type and status")
+    func listing() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let recipe = "version: 1\nkind: ingest\ninputs: { v: { url: \"http://127.0.0.1:9/none.wav\" } }\noutputs: { o: {} }\n"
+            for _ in 0..<3 { _ = try await client.json("/v1/ingest", .post, body: "{\"recipe\": \(jsonString(recipe))}") }
+            let (_, first) = try await client.json("/v1/jobs?type=ingest&limit=2")
+            #expect((first["jobs"] as? [Any])?.count == 2)
+            let cursor = try #require(first["nextCursor"] as? String)
+            let (_, second) = try await client.json("/v1/jobs?type=ingest&limit=2&cursor=\(cursor)")
+            #expect((second["jobs"] as? [Any])?.count == 1 && second["nextCursor"] == nil)
+            let (bad, _) = try await client.json("/v1/jobs?status=done")
+            #expect(bad == .badRequest)
+        }
+    }
+}
