@@ -14,6 +14,8 @@ echo "== a direct run, no job system: mixdown run (outputs in demo-out/)"
 $mixdown run Recipes/podcast-cleanup.yaml --input voice=$voice --out demo-out/podcast-cleanup
 
 echo "== serve the demo media on loopback for the ingest recipe (through yt-dlp)"
+# Network inputs refuse loopback and private addresses unless this is set.
+export MIXDOWN_ALLOW_PRIVATE_URLS=1
 port_file=$(mktemp)
 ( cd Recipes/media && exec python3 -u -m http.server --bind 127.0.0.1 0 >"$port_file" 2>/dev/null ) &
 server=$!

@@ -8,7 +8,7 @@ import MixdownTestSupport
 struct ExecutionHarness {
     let directory: URL
     let tools = MediaTools.fromEnvironment()
-    var limits = InputLimits()
+    var limits = InputLimits(allowPrivateAddresses: true)
 
     init() throws {
         directory = try TestMedia.temporaryDirectory("exec")

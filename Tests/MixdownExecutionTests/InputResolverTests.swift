@@ -29,6 +29,24 @@ struct InputResolverTests {
         }
     }
 
+    @Test("network inputs refuse loopback and private addresses unless allowed, for url and youtube alike")
+    func privateAddresses() async throws {
+        let server = try LoopbackHTTPServer(serving: try TestMedia.directory())
+        defer { server.stop() }
+        var harness = try ExecutionHarness()
+        harness.limits.allowPrivateAddresses = false
+        for keyword in ["url", "youtube"] {
+            for address in [server.url("voice.wav"), "http://localhost:\(server.port)/voice.wav", "http://[::1]:\(server.port)/x", "http://10.1.2.3/x", "http://169.254.169.254/latest"] {
+                let recipe = "version: 1\nkind: ingest\ninputs: { m: { \(keyword): \"\(address)\" } }\noutputs: { audio: {} }\n"
+                await #expect {
+                    _ = try await harness.run(recipe)
+                } throws: { error in
+                    (error as? ExecutionError)?.code == "private-address"
+                }
+            }
+        }
+    }
+
     @Test("youtube inputs go through yt-dlp; media over the duration cap is refused")
     func ytdlp() async throws {
         let server = try LoopbackHTTPServer(serving: try TestMedia.directory())

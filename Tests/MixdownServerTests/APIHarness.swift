@@ -17,8 +17,7 @@ struct APIHarness {
 
     init(apiKeys: [String] = [], timeouts: [JobType: Double] = MixdownConfiguration.defaultTimeouts, maxUploadBytes: Int = 100_000_000) throws {
         directory = try TestMedia.temporaryDirectory("api")
-        services = try MixdownServices.make(
-            MixdownConfiguration(
+        var jobs = MixdownConfiguration(
                 store: "sqlite:\(directory.appendingPathComponent("store.sqlite").path)",
                 storage: directory.appendingPathComponent("storage").path,
                 pollSeconds: 1,
@@ -26,13 +25,13 @@ struct APIHarness {
                 retryBackoffSeconds: 0,
                 timeouts: timeouts
             )
-        )
+        jobs.allowPrivateURLs = true
+        services = try MixdownServices.make(jobs)
         configuration = ServerConfiguration(
             port: 0,
             apiKeys: apiKeys,
             webhookSecret: "render-webhook-secret-0123456789",
-            maxUploadBytes: maxUploadBytes,
-            allowPrivateURLs: true
+            maxUploadBytes: maxUploadBytes
         )
         api = MixdownAPI(services: services, configuration: configuration)
     }

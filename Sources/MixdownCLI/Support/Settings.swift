@@ -18,7 +18,11 @@ enum Services {
 
     /// The download caps for commands that run recipes without the job system.
     static func inputLimits() throws -> InputLimits {
-        let limits = try configuration().inputLimits
-        return InputLimits(maximumBytes: limits.maximumBytes, maximumDurationSeconds: limits.maximumDurationSeconds)
+        let configuration = try configuration()
+        return InputLimits(
+            maximumBytes: configuration.inputLimits.maximumBytes,
+            maximumDurationSeconds: configuration.inputLimits.maximumDurationSeconds,
+            allowPrivateAddresses: configuration.allowPrivateURLs
+        )
     }
 }

@@ -7,9 +7,11 @@ internal import FoundationNetworking
 /// download never lands on disk whole.
 struct HTTPDownloader {
     var maximumBytes: Int
+    var guard_: NetworkGuard
 
     func download(_ url: URL, to destination: String) async throws {
-        let delegate = DownloadDelegate(destination: destination, maximumBytes: maximumBytes)
+        try guard_.check(url)
+        let delegate = DownloadDelegate(destination: destination, maximumBytes: maximumBytes, guard_: guard_)
         let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         try await withTaskCancellationHandler {
@@ -26,6 +28,7 @@ struct HTTPDownloader {
 private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let destination: String
     private let maximumBytes: Int
+    private let guard_: NetworkGuard
     private let lock = NSLock()
     private var handle: FileHandle?
     private var received = 0
@@ -33,9 +36,31 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
     private var continuation: CheckedContinuation<Void, any Error>?
     private var task: URLSessionDataTask?
 
-    init(destination: String, maximumBytes: Int) {
+    init(destination: String, maximumBytes: Int, guard_: NetworkGuard) {
         self.destination = destination
         self.maximumBytes = maximumBytes
+        self.guard_ = guard_
+    }
+
+    /// Every redirect target is checked like the first URL.
+    func urlSession(
+        _ session: URLSession,
+        task: URLSessionTask,
+        willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest,
+        completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        guard let url = request.url else { return completionHandler(nil) }
+        do {
+            try guard_.check(url)
+            completionHandler(request)
+        } catch let error as ExecutionError {
+            lock.withLock { failure = error }
+            completionHandler(nil)
+            task.cancel()
+        } catch {
+            completionHandler(nil)
+        }
     }
 
     func start(session: URLSession, url: URL, continuation: CheckedContinuation<Void, any Error>) {

@@ -5,8 +5,12 @@ public struct InputLimits: Sendable, Hashable {
     /// Longest media accepted from `url` or `youtube`, in seconds (default 30 minutes).
     public var maximumDurationSeconds: Double
 
-    public init(maximumBytes: Int = 100_000_000, maximumDurationSeconds: Double = 1800) {
+    /// Let `url` and `youtube` inputs reach loopback, private and link-local addresses (`MIXDOWN_ALLOW_PRIVATE_URLS=1`).
+    public var allowPrivateAddresses: Bool
+
+    public init(maximumBytes: Int = 100_000_000, maximumDurationSeconds: Double = 1800, allowPrivateAddresses: Bool = false) {
         self.maximumBytes = maximumBytes
         self.maximumDurationSeconds = maximumDurationSeconds
+        self.allowPrivateAddresses = allowPrivateAddresses
     }
 }

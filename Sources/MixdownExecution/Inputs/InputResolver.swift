@@ -107,7 +107,8 @@ public struct InputResolver: Sendable {
             }
             let destination = "\(workDirectory)/download-\(input.name)"
             do {
-                try await HTTPDownloader(maximumBytes: limits.maximumBytes).download(url, to: destination)
+                try await HTTPDownloader(maximumBytes: limits.maximumBytes, guard_: NetworkGuard(allowPrivateAddresses: limits.allowPrivateAddresses))
+                    .download(url, to: destination)
             } catch let error as ExecutionError {
                 throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
             }
@@ -118,6 +119,12 @@ public struct InputResolver: Sendable {
     }
 
     private func fetchWithYTDLP(_ address: String, input: RecipeInput) async throws -> String {
+        // yt-dlp follows its own redirects; the page's host is checked here, the media hosts it picks are not.
+        do {
+            try NetworkGuard(allowPrivateAddresses: limits.allowPrivateAddresses).check(URL(string: address) ?? URL(fileURLWithPath: "/"))
+        } catch let error as ExecutionError {
+            throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
+        }
         let directory = "\(workDirectory)/ytdlp-\(input.name)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let outcome = try await ChildProcess.run(

@@ -18,6 +18,8 @@ public struct MixdownConfiguration: Sendable, Hashable {
     /// How long a worker asked to stop waits for its current job before handing it back.
     public var shutdownGraceSeconds: Double
     public var inputLimits: (maximumBytes: Int, maximumDurationSeconds: Double)
+    /// `MIXDOWN_ALLOW_PRIVATE_URLS=1`: network inputs may reach loopback and private addresses.
+    public var allowPrivateURLs = false
 
     public static func == (lhs: MixdownConfiguration, rhs: MixdownConfiguration) -> Bool {
         lhs.store == rhs.store && lhs.storage == rhs.storage && lhs.pollSeconds == rhs.pollSeconds && lhs.leaseSeconds == rhs.leaseSeconds
@@ -82,6 +84,7 @@ public struct MixdownConfiguration: Sendable, Hashable {
         number("MIXDOWN_SHUTDOWN_GRACE_SECONDS", { configuration.shutdownGraceSeconds = $0 }, minimum: 0)
         number("MIXDOWN_MAX_DOWNLOAD_BYTES") { configuration.inputLimits.maximumBytes = Int($0) }
         number("MIXDOWN_MAX_DURATION_SECONDS") { configuration.inputLimits.maximumDurationSeconds = $0 }
+        configuration.allowPrivateURLs = environment["MIXDOWN_ALLOW_PRIVATE_URLS"] == "1"
         for type in JobType.allCases {
             number("MIXDOWN_TIMEOUT_\(type.rawValue.uppercased())") { configuration.timeouts[type] = $0 }
         }

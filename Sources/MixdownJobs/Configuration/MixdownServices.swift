@@ -33,7 +33,11 @@ public struct MixdownServices: Sendable {
     }
 
     public var inputLimits: InputLimits {
-        InputLimits(maximumBytes: configuration.inputLimits.maximumBytes, maximumDurationSeconds: configuration.inputLimits.maximumDurationSeconds)
+        InputLimits(
+            maximumBytes: configuration.inputLimits.maximumBytes,
+            maximumDurationSeconds: configuration.inputLimits.maximumDurationSeconds,
+            allowPrivateAddresses: configuration.allowPrivateURLs
+        )
     }
 }
 

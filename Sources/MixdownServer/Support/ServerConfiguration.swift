@@ -14,8 +14,6 @@ public struct ServerConfiguration: Sendable {
     public var webhookSecret: String?
     public var maxUploadBytes: Int
     public var maxDurationSeconds: Double
-    /// Lets `url` and `youtube` inputs reach loopback and private addresses (tests).
-    public var allowPrivateURLs: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -25,8 +23,7 @@ public struct ServerConfiguration: Sendable {
         signedURLSeconds: Int = 3600,
         webhookSecret: String? = nil,
         maxUploadBytes: Int = 100_000_000,
-        maxDurationSeconds: Double = 1800,
-        allowPrivateURLs: Bool = false
+        maxDurationSeconds: Double = 1800
     ) {
         self.host = host
         self.port = port
@@ -36,7 +33,6 @@ public struct ServerConfiguration: Sendable {
         self.webhookSecret = webhookSecret
         self.maxUploadBytes = maxUploadBytes
         self.maxDurationSeconds = maxDurationSeconds
-        self.allowPrivateURLs = allowPrivateURLs
     }
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
@@ -45,7 +41,7 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// `MIXDOWN_HOST`, `MIXDOWN_PORT`, `MIXDOWN_API_KEYS`, `MIXDOWN_SIGNING_KEY`, `INTERNAL_WEBHOOK_SECRET`,
-    /// `MIXDOWN_MAX_UPLOAD_BYTES`, `MIXDOWN_MAX_DURATION_SECONDS`, `MIXDOWN_ALLOW_PRIVATE_URLS`.
+    /// `MIXDOWN_MAX_UPLOAD_BYTES`, `MIXDOWN_MAX_DURATION_SECONDS`.
     public static func fromEnvironment(_ environment: [String: String]? = nil) throws -> ServerConfiguration {
         let environment = environment ?? ProcessInfo.processInfo.environment
         var configuration = ServerConfiguration()
@@ -74,7 +70,6 @@ public struct ServerConfiguration: Sendable {
                 problems.append("MIXDOWN_MAX_DURATION_SECONDS=\(text): expected a positive number")
             }
         }
-        configuration.allowPrivateURLs = environment["MIXDOWN_ALLOW_PRIVATE_URLS"] == "1"
         guard problems.isEmpty else { throw Problem(problems: problems) }
         return configuration
     }
