@@ -16,7 +16,8 @@ public struct MixdownAPI: Sendable {
     public init(services: MixdownServices, configuration: ServerConfiguration) {
         self.services = services
         self.configuration = configuration
-        resources = ResourceBuilder(signer: URLSigner(key: configuration.signingKey), lifetime: configuration.signedURLSeconds)
+        // One signing key for every process (MIXDOWN_SIGNING_KEY), read with the rest of the job settings.
+        resources = ResourceBuilder(signer: URLSigner(key: services.configuration.signingKey), lifetime: configuration.signedURLSeconds)
         metrics = RequestMetrics()
     }
 

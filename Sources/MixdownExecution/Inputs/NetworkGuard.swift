@@ -1,4 +1,4 @@
-internal import Foundation
+public import Foundation
 
 /// Refuses network inputs that point inside the machine or its network (loopback, private, link-local,
 /// unspecified, multicast, carrier-grade NAT), so a recipe cannot make the server fetch internal URLs.
@@ -80,5 +80,12 @@ struct NetworkGuard: Sendable {
             }
             return true
         }
+    }
+}
+
+extension InputLimits {
+    /// Applies the same address rules as network inputs to another outgoing URL (job webhooks).
+    public func checkNetworkTarget(_ url: URL) throws {
+        try NetworkGuard(allowPrivateAddresses: allowPrivateAddresses).check(url)
     }
 }

@@ -20,6 +20,8 @@ public struct MixdownConfiguration: Sendable, Hashable {
     public var inputLimits: (maximumBytes: Int, maximumDurationSeconds: Double)
     /// `MIXDOWN_ALLOW_PRIVATE_URLS=1`: network inputs may reach loopback and private addresses.
     public var allowPrivateURLs = false
+    /// `MIXDOWN_SIGNING_KEY`: signs job webhooks (and, in the server, download URLs).
+    public var signingKey: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
 
     public static func == (lhs: MixdownConfiguration, rhs: MixdownConfiguration) -> Bool {
         lhs.store == rhs.store && lhs.storage == rhs.storage && lhs.pollSeconds == rhs.pollSeconds && lhs.leaseSeconds == rhs.leaseSeconds
@@ -85,6 +87,10 @@ public struct MixdownConfiguration: Sendable, Hashable {
         number("MIXDOWN_MAX_DOWNLOAD_BYTES") { configuration.inputLimits.maximumBytes = Int($0) }
         number("MIXDOWN_MAX_DURATION_SECONDS") { configuration.inputLimits.maximumDurationSeconds = $0 }
         configuration.allowPrivateURLs = environment["MIXDOWN_ALLOW_PRIVATE_URLS"] == "1"
+        if let key = environment["MIXDOWN_SIGNING_KEY"], !key.isEmpty {
+            if key.count < 32 { problems.append("MIXDOWN_SIGNING_KEY: use at least 32 characters") }
+            configuration.signingKey = Array(key.utf8)
+        }
         for type in JobType.allCases {
             number("MIXDOWN_TIMEOUT_\(type.rawValue.uppercased())") { configuration.timeouts[type] = $0 }
         }

@@ -125,6 +125,9 @@ struct JobRunner {
             // The lease will expire and the reaper will requeue the job.
             logger.error("could not record the end of \(job.id): \(error)")
         }
+        if job.parameters.notifyUrl != nil, let ended = try? await store.job(id: job.id), ended.status.isFinal {
+            JobNotifier(key: configuration.signingKey, allowPrivateAddresses: configuration.allowPrivateURLs, logger: logger).notify(ended)
+        }
     }
 
     private func execute(_ job: Job, lease: Lease, work: String, state: RunState) async throws -> ([JobOutput], [Asset]) {

@@ -6,8 +6,6 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Bearer keys accepted on `/v1`; empty means no key is required and the server binds to loopback only.
     public var apiKeys: [String]
-    /// Key for signed download URLs (HMAC-SHA256); a random one per process when unset.
-    public var signingKey: [UInt8]
     /// How long a signed URL stays valid.
     public var signedURLSeconds: Int
     /// The render service's callback secret (`INTERNAL_WEBHOOK_SECRET`); nil refuses every callback.
@@ -19,7 +17,6 @@ public struct ServerConfiguration: Sendable {
         host: String = "127.0.0.1",
         port: Int = 8080,
         apiKeys: [String] = [],
-        signingKey: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) },
         signedURLSeconds: Int = 3600,
         webhookSecret: String? = nil,
         maxUploadBytes: Int = 100_000_000,
@@ -28,7 +25,6 @@ public struct ServerConfiguration: Sendable {
         self.host = host
         self.port = port
         self.apiKeys = apiKeys
-        self.signingKey = signingKey
         self.signedURLSeconds = signedURLSeconds
         self.webhookSecret = webhookSecret
         self.maxUploadBytes = maxUploadBytes
@@ -40,7 +36,7 @@ public struct ServerConfiguration: Sendable {
         public var description: String { "invalid server configuration:\n" + problems.map { "  \($0)" }.joined(separator: "\n") }
     }
 
-    /// `MIXDOWN_HOST`, `MIXDOWN_PORT`, `MIXDOWN_API_KEYS`, `MIXDOWN_SIGNING_KEY`, `INTERNAL_WEBHOOK_SECRET`,
+    /// `MIXDOWN_HOST`, `MIXDOWN_PORT`, `MIXDOWN_API_KEYS`, `INTERNAL_WEBHOOK_SECRET`,
     /// `MIXDOWN_MAX_UPLOAD_BYTES`, `MIXDOWN_MAX_DURATION_SECONDS`.
     public static func fromEnvironment(_ environment: [String: String]? = nil) throws -> ServerConfiguration {
         let environment = environment ?? ProcessInfo.processInfo.environment
@@ -53,10 +49,6 @@ public struct ServerConfiguration: Sendable {
         if let keys = environment["MIXDOWN_API_KEYS"] {
             configuration.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             if configuration.apiKeys.contains(where: { $0.count < 16 }) { problems.append("MIXDOWN_API_KEYS: every key needs at least 16 characters") }
-        }
-        if let key = environment["MIXDOWN_SIGNING_KEY"], !key.isEmpty {
-            if key.count < 32 { problems.append("MIXDOWN_SIGNING_KEY: use at least 32 characters") }
-            configuration.signingKey = Array(key.utf8)
         }
         if let secret = environment["INTERNAL_WEBHOOK_SECRET"], !secret.isEmpty {
             if secret.count < 16 { problems.append("INTERNAL_WEBHOOK_SECRET: use at least 16 characters") }
