@@ -3,10 +3,10 @@
 
 SWIFT ?= swift
 YTDLP_VERSION ?= 2026.10.26
-APT_PACKAGES := ffmpeg libsqlite3-dev libcurl4-openssl-dev libyaml-dev fonts-dejavu-core python3 python3-pip curl bc procps
+APT_PACKAGES := ffmpeg libsqlite3-dev libcurl4-openssl-dev libyaml-dev fonts-dejavu-core python3 python3-pip curl bc procps wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo dev test bench clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -24,9 +24,15 @@ demo: build
 
 test: deps
 	$(SWIFT) test
+	Scripts/api-check.sh
+
+dev: build
+	.build/debug/mixdown dev
 
 bench: build
 	@Benchmarks/run.sh
+	@Benchmarks/jobs.sh
+	@Benchmarks/api.sh
 
 clean:
 	rm -rf .build .mixdown demo-out Recipes/media
