@@ -11,7 +11,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         shouldDisplay: false
     )
 
-    @Option(help: "throughput | claim-loop | latency-in-process | latency-cross-process")
+    @Option(help: "throughput | claim-loop | latency-in-process | latency-cross-process | populate")
     var mode: String
 
     @Option(help: "Jobs to create.")
@@ -23,6 +23,11 @@ struct BenchStoreCommand: AsyncParsableCommand {
     func run() async throws {
         let services = try Services.make()
         switch mode {
+        case "populate":
+            // Jobs for the status-route benchmark; prints their ids, one a line.
+            var ids: [String] = []
+            for _ in 0..<jobs { ids.append(try await services.store.submit(Self.noop).id) }
+            Console.print(ids.joined(separator: "\n"))
         case "claim-loop":
             // One no-op worker: claim, one progress write, complete, until nothing is left.
             let owner = "bench-\(ProcessInfo.processInfo.processIdentifier)"
