@@ -25,6 +25,11 @@ struct JobStoreTests {
         let renders = try await reopened.list(type: .render, status: .queued, limit: 10, cursor: nil)
         #expect(renders.jobs.map(\.id) == [ids[3], ids[1]])
         #expect(try await reopened.job(id: "job_nope") == nil)
+        // The status read is the full record less parameters and plan.
+        var full = try #require(try await reopened.job(id: ids[0]))
+        full.parameters = JobParameters()
+        full.plan = nil
+        #expect(try await reopened.status(id: ids[0]) == full)
     }
 
     @Test("an idempotency key returns the same job for the same request and refuses a different one", arguments: StoreBackend.allCases)

@@ -4,11 +4,17 @@ import MixdownStorage
 
 extension SQLiteJobStore {
     static func fetchJob(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> Job? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE \(condition)"), arguments: arguments).map(job(from:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE \(condition)"), arguments: arguments).map { try job(from: $0) }
     }
 
+    /// Every column but `parameters` and `plan`.
+    static let statusColumns = """
+        id, type, status, progress, stage, recipe, recipe_name, attempts, max_attempts, timeout_seconds, lease_owner, lease_expires_at,
+        cancel_requested, idempotency_key, error, result, created_at, updated_at, started_at, finished_at
+        """
+
     /// Reads a row by hand: measurably faster than Codable row decoding on the status route.
-    static func job(from row: Row) throws -> Job {
+    static func job(from row: Row, withParameters: Bool = true) throws -> Job {
         Job(
             id: row["id"],
             type: JobType(rawValue: row["type"]) ?? .save,
@@ -17,8 +23,8 @@ extension SQLiteJobStore {
             stage: row["stage"],
             recipe: row["recipe"],
             recipeName: row["recipe_name"],
-            parameters: try JSONCoding.decode(JobParameters.self, from: row["parameters"]),
-            plan: row["plan"],
+            parameters: withParameters ? try JSONCoding.decode(JobParameters.self, from: row["parameters"]) : JobParameters(),
+            plan: withParameters ? row["plan"] : nil,
             attempts: row["attempts"],
             maxAttempts: row["max_attempts"],
             timeoutSeconds: row["timeout_seconds"],

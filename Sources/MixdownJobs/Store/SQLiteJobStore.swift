@@ -99,6 +99,13 @@ public final class SQLiteJobStore: JobStore {
         try await pool.read { db in try Self.fetchJob(db, where: "id = ?", [id]) }
     }
 
+    public func status(id: String) async throws -> Job? {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(Self.statusColumns) FROM jobs WHERE id = ?")
+            return try Row.fetchOne(statement, arguments: [id]).map { try Self.job(from: $0, withParameters: false) }
+        }
+    }
+
     public func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage {
         let limit = max(1, min(limit, 500))
         return try await pool.read { db in
@@ -118,7 +125,7 @@ public final class SQLiteJobStore: JobStore {
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)", arguments: arguments)
-            let jobs = try rows.prefix(limit).map(Self.job(from:))
+            let jobs = try rows.prefix(limit).map { try Self.job(from: $0) }
             return JobPage(jobs: jobs, nextCursor: rows.count > limit ? jobs.last?.id : nil)
         }
     }
@@ -137,7 +144,7 @@ public final class SQLiteJobStore: JobStore {
                     RETURNING *
                     """
             )
-            return try Row.fetchOne(statement, arguments: [owner, token, leaseMilliseconds]).map(Self.job(from:))
+            return try Row.fetchOne(statement, arguments: [owner, token, leaseMilliseconds]).map { try Self.job(from: $0) }
         }
         return job.map { ($0, Lease(jobId: $0.id, owner: owner, token: token)) }
     }

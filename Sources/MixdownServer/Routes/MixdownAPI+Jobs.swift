@@ -61,8 +61,13 @@ extension MixdownAPI {
 
     func show(_ context: BasicRequestContext) async throws -> Response {
         let id = try jobId(context)
-        guard let job = try await services.store.job(id: id) else { throw ProblemDocument.notFound("job \(id)") }
-        return try JSONResponse.make(resources.job(job))
+        guard let job = try await services.store.status(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+        // The polling route: JSON written by hand, not by JSONEncoder.
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: try resources.job(job).json()))
+        )
     }
 
     func cancel(_ context: BasicRequestContext) async throws -> Response {

@@ -1,6 +1,7 @@
 internal import Foundation
 public import MixdownJobs
 import MixdownStorage
+import MixdownRecipe
 
 /// An output as the API shows it: the job result's fields plus signed URLs to fetch it.
 public struct OutputResource: Codable, Sendable {
@@ -125,5 +126,74 @@ struct ResourceBuilder: Sendable {
             downloadUrl: signedPath(assetId: asset.id, key: asset.key.rawValue, download: true),
             streamUrl: signedPath(assetId: asset.id, key: asset.key.rawValue, download: false)
         )
+    }
+}
+
+import Foundation
+
+extension JobResource {
+    /// The resource as JSON, written by hand (see ``JSONWriter``); matches `JSONEncoder` with sorted keys.
+    func json() throws -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("attempts"); writer.number(attempts)
+        writer.key("cancelRequested"); writer.bool(cancelRequested)
+        writer.key("createdAt"); writer.string(createdAt)
+        if let error {
+            writer.key("error")
+            if error.diagnostics == nil {
+                writer.beginObject()
+                writer.key("code"); writer.string(error.code)
+                if let location = error.location {
+                    writer.key("location"); writer.beginObject()
+                    writer.key("column"); writer.number(location.column)
+                    writer.key("file"); writer.string(location.file)
+                    writer.key("line"); writer.number(location.line)
+                    writer.endObject()
+                }
+                writer.key("message"); writer.string(error.message)
+                writer.endObject()
+            } else {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                writer.raw(String(decoding: try encoder.encode(error), as: UTF8.self))
+            }
+        }
+        writer.field("finishedAt", finishedAt)
+        writer.key("id"); writer.string(id)
+        writer.key("links"); writer.beginObject()
+        writer.key("cancel"); writer.string(links.cancel)
+        writer.key("events"); writer.string(links.events)
+        writer.key("self"); writer.string(links.`self`)
+        writer.endObject()
+        writer.key("maxAttempts"); writer.number(maxAttempts)
+        writer.key("progress"); writer.number(progress)
+        writer.key("recipeName"); writer.string(recipeName)
+        if let result {
+            writer.key("result"); writer.beginObject()
+            writer.key("outputs"); writer.beginArray()
+            for output in result.outputs {
+                writer.beginObject()
+                writer.key("assetId"); writer.string(output.assetId)
+                writer.key("bytes"); writer.number(output.bytes)
+                writer.key("contentType"); writer.string(output.contentType)
+                writer.key("downloadUrl"); writer.string(output.downloadUrl)
+                if let duration = output.durationSeconds { writer.key("durationSeconds"); writer.number(duration) }
+                writer.key("key"); writer.string(output.key)
+                writer.key("name"); writer.string(output.name)
+                writer.key("sha256"); writer.string(output.sha256)
+                writer.key("streamUrl"); writer.string(output.streamUrl)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.field("stage", stage)
+        writer.field("startedAt", startedAt)
+        writer.key("status"); writer.string(status.rawValue)
+        writer.key("type"); writer.string(type.rawValue)
+        writer.key("updatedAt"); writer.string(updatedAt)
+        writer.endObject()
+        return writer.text
     }
 }
