@@ -39,34 +39,18 @@ public enum ChildProcess {
         onStart: @escaping @Sendable (Int32) -> Void = { _ in },
         onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> Outcome {
-        let result: ExecutionResult<[String], SequenceOutput, SequenceOutput>
         switch standardInput {
         case .inherit:
-            result = try await Subprocess.run(
-                .path(FilePath(executable)),
-                arguments: Arguments(arguments),
-                platformOptions: platformOptions(),
-                input: .none,
-                output: .sequence,
-                error: .sequence
-            ) { execution in
+            return try await spawn(executable, arguments, input: .none, output: .sequence) { execution in
                 onStart(execution.processIdentifier.value)
                 return try await drain(execution, tailLines: tailLines, marker: marker, onLine: onLine)
             }
         case .descriptor(let descriptor):
-            result = try await Subprocess.run(
-                .path(FilePath(executable)),
-                arguments: Arguments(arguments),
-                platformOptions: platformOptions(),
-                input: .fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true),
-                output: .sequence,
-                error: .sequence
-            ) { execution in
+            return try await spawn(executable, arguments, input: inputDescriptor(descriptor), output: .sequence) { execution in
                 onStart(execution.processIdentifier.value)
                 return try await drain(execution, tailLines: tailLines, marker: marker, onLine: onLine)
             }
         }
-        return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
     }
 
     /// Runs a program whose standard output goes to `descriptor` (a pipe to the next process), reading
@@ -80,33 +64,40 @@ public enum ChildProcess {
         onStart: @escaping @Sendable (Int32) -> Void = { _ in }
     ) async throws -> Outcome {
         let output = FileDescriptorOutput.fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true)
-        let result: ExecutionResult<[String], FileDescriptorOutput, SequenceOutput>
         switch standardInput {
         case .inherit:
-            result = try await Subprocess.run(
-                .path(FilePath(executable)),
-                arguments: Arguments(arguments),
-                platformOptions: platformOptions(),
-                input: .none,
-                output: output,
-                error: .sequence
-            ) { execution in
+            return try await spawn(executable, arguments, input: .none, output: output) { execution in
                 onStart(execution.processIdentifier.value)
                 return try await collectTail(execution.standardError, lines: tailLines, marker: nil)
             }
         case .descriptor(let input):
-            result = try await Subprocess.run(
-                .path(FilePath(executable)),
-                arguments: Arguments(arguments),
-                platformOptions: platformOptions(),
-                input: .fileDescriptor(FileDescriptor(rawValue: input), closeAfterSpawningProcess: true),
-                output: output,
-                error: .sequence
-            ) { execution in
+            return try await spawn(executable, arguments, input: inputDescriptor(input), output: output) { execution in
                 onStart(execution.processIdentifier.value)
                 return try await collectTail(execution.standardError, lines: tailLines, marker: nil)
             }
         }
+    }
+
+    private static func inputDescriptor(_ descriptor: Int32) -> FileDescriptorInput {
+        .fileDescriptor(FileDescriptor(rawValue: descriptor), closeAfterSpawningProcess: true)
+    }
+
+    /// Starts the program in its own process group with standard error as a sequence; `body` reads it.
+    private static func spawn<Input: InputProtocol, Output: OutputProtocol>(
+        _ executable: String,
+        _ arguments: [String],
+        input: Input,
+        output: Output,
+        body: (Execution<Input, Output, SequenceOutput>) async throws -> [String]
+    ) async throws -> Outcome {
+        let result = try await Subprocess.run(
+            .path(FilePath(executable)),
+            arguments: Arguments(arguments),
+            platformOptions: platformOptions(),
+            input: input,
+            output: output,
+            error: .sequence
+        ) { execution in try await body(execution) }
         return Outcome(exitCode: exitCode(result.terminationStatus), standardErrorTail: result.closureResult)
     }
 
