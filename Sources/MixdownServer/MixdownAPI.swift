@@ -8,7 +8,6 @@ public struct MixdownAPI: Sendable {
     public let services: MixdownServices
     public let configuration: ServerConfiguration
     let resources: ResourceBuilder
-    let metrics: RequestMetrics
 
     /// Signs download URLs; exposed so tests can make expired ones.
     public var signer: URLSigner { resources.signer }
@@ -18,13 +17,13 @@ public struct MixdownAPI: Sendable {
         self.configuration = configuration
         // One signing key for every process (MIXDOWN_SIGNING_KEY), read with the rest of the job settings.
         resources = ResourceBuilder(signer: URLSigner(key: services.configuration.signingKey), lifetime: configuration.signedURLSeconds)
-        metrics = RequestMetrics()
+        ServerMetrics.bootstrap
     }
 
     /// The router with every route of ``APIRoute/all``.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: MetricsCountingMiddleware(metrics: metrics))
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
         for route in APIRoute.all {
             let handler = self.handler(for: route)

@@ -175,3 +175,26 @@ struct APIBadInputTests {
         }
     }
 }
+
+@Suite("API operations")
+struct APIOperationsTests {
+    @Test("health, readiness and Prometheus metrics with request counts and job counts")
+    func operations() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            #expect(try await client.status("/healthz") == .ok)
+            #expect(try await client.status("/readyz") == .ok)
+            _ = try await client.json("/v1/jobs/job_01M8AKPM2RP9WFKRFDP5V5E8FX")
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = String(buffer: metrics.body)
+            #expect(text.contains("mixdown_jobs{status=\"queued\"} 0"), "this test's store is empty")
+            // The registry is per process and other tests share it: counts are at least this test's own.
+            func count(_ prefix: String) -> Double {
+                text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            #expect(count("http_server_request_duration_count{http_route=\"/healthz\",http_request_method=\"GET\",http_response_status_code=\"200\"}") >= 1)
+            #expect(count("hb_request_errors{http_route=\"/v1/jobs/{jobId}\",http_request_method=\"GET\",error_type=\"404\"}") >= 1)
+        }
+    }
+}

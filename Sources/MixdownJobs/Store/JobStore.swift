@@ -41,6 +41,9 @@ public protocol JobStore: Sendable {
     /// jobs whose lease expired. Returns the ids it touched, with the processes recorded for each.
     func reap(backoffSeconds: Double) async throws -> [ReapedJob]
 
+    /// How many jobs are in each status, for metrics.
+    func statusCounts() async throws -> [JobStatus: Int]
+
     func addAsset(_ asset: Asset) async throws
     func asset(id: String) async throws -> Asset?
 

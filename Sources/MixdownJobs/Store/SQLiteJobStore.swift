@@ -339,6 +339,16 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func statusCounts() async throws -> [JobStatus: Int] {
+        try await pool.read { db in
+            var counts: [JobStatus: Int] = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs GROUP BY status") {
+                if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
     public func addAsset(_ asset: Asset) async throws {
         try await durableWrite { db in try Self.insert(asset, createdAt: try Self.now(db), db) }
     }

@@ -18,11 +18,9 @@ extension MixdownAPI {
     }
 
     func metricsText() async throws -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/plain; version=0.0.4"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.prometheusText()))
-        )
+        let counts = try await services.store.statusCounts()
+        let text = ServerMetrics.text(jobCounts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// `POST /v1/recipes/validate`: the CLI's validate over HTTP: 200, or 422 with every diagnostic.
