@@ -1,4 +1,5 @@
 import Foundation
+import MixdownExecution
 import MixdownJobs
 import MixdownPlanner
 import MixdownRecipe
@@ -52,7 +53,7 @@ struct InProcessWorkerTests {
         let path = try await harness.services.storage.localPath(for: video.key)
         let facts = try await TestMedia.facts(path)
         #expect(facts.hasVideo && facts.hasAudio && facts.width == 320)
-        #expect(try PlanExecutorBridge.sha256(path) == video.sha256)
+        #expect(try PlanExecutor.sha256(ofFile: path) == video.sha256)
         // Every output is an asset with the job that made it.
         for job in [ingest, edit, render] {
             for output in job.result?.outputs ?? [] {
@@ -74,10 +75,4 @@ struct InProcessWorkerTests {
         #expect(job.status == .failed && job.attempts == 1 && job.error?.code == "unknown-asset")
         #expect(job.error?.location?.line == 3)
     }
-}
-
-import MixdownExecution
-
-enum PlanExecutorBridge {
-    static func sha256(_ path: String) throws -> String { try PlanExecutor.sha256(ofFile: path) }
 }

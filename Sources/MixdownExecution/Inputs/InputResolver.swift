@@ -80,14 +80,12 @@ public struct InputResolver: Sendable {
             }
             return full
         case .upload:
-            guard uploads[input.name] != nil else {
-                throw ExecutionError(
-                    code: "missing-input",
-                    message: "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH",
-                    location: input.location
-                )
-            }
-            return uploads[input.name]!
+            // Supplied uploads returned above.
+            throw ExecutionError(
+                code: "missing-input",
+                message: "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH",
+                location: input.location
+            )
         case .asset(let id):
             guard let assets else {
                 throw ExecutionError(

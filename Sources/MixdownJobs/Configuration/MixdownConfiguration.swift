@@ -2,7 +2,7 @@ internal import Foundation
 
 /// Every setting of the job system, read from the environment in one place and validated at start-up
 /// with every problem named at once. CLI, worker and server all build their store and storage from it.
-public struct MixdownConfiguration: Sendable, Hashable {
+public struct MixdownConfiguration: Sendable {
     /// Where jobs live: `sqlite:PATH` (or a bare path). Networked stores come later through the same factory.
     public var store: String
     /// Where files live: a folder path (or `file:PATH`).
@@ -23,16 +23,6 @@ public struct MixdownConfiguration: Sendable, Hashable {
     /// `MIXDOWN_SIGNING_KEY`: signs job webhooks (and, in the server, download URLs).
     public var signingKey: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
 
-    public static func == (lhs: MixdownConfiguration, rhs: MixdownConfiguration) -> Bool {
-        lhs.store == rhs.store && lhs.storage == rhs.storage && lhs.pollSeconds == rhs.pollSeconds && lhs.leaseSeconds == rhs.leaseSeconds
-            && lhs.maxAttempts == rhs.maxAttempts && lhs.timeouts == rhs.timeouts && lhs.retryBackoffSeconds == rhs.retryBackoffSeconds
-            && lhs.shutdownGraceSeconds == rhs.shutdownGraceSeconds && lhs.inputLimits == rhs.inputLimits
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(store)
-        hasher.combine(storage)
-    }
 
     public static let defaultTimeouts: [JobType: Double] = [.ingest: 600, .preview: 300, .save: 900, .render: 1800]
 

@@ -4,6 +4,7 @@ internal import Foundation
 internal import FoundationNetworking
 #endif
 internal import Logging
+import MixdownExecution
 
 /// Tells a job's `notifyUrl` that the job ended: a JSON body signed with
 /// `X-Mixdown-Signature: t=UNIX,v1=HEX` (HMAC-SHA256 of `UNIX.BODY` with `MIXDOWN_SIGNING_KEY`), retried with
@@ -45,7 +46,7 @@ struct JobNotifier: Sendable {
 
     func deliver(_ body: Data, to url: URL, jobId: String) async {
         do {
-            try NetworkGuardBridge.check(url, allowPrivateAddresses: allowPrivateAddresses)
+            try InputLimits(allowPrivateAddresses: allowPrivateAddresses).checkNetworkTarget(url)
         } catch {
             logger.warning("notifyUrl refused", metadata: ["job": "\(jobId)", "reason": "\(error)"])
             return
@@ -65,14 +66,5 @@ struct JobNotifier: Sendable {
             try? await Task.sleep(for: .seconds(delay))
             delay *= 2
         }
-    }
-}
-
-import MixdownExecution
-
-/// The execution module's address guard, for webhook targets.
-enum NetworkGuardBridge {
-    static func check(_ url: URL, allowPrivateAddresses: Bool) throws {
-        try InputLimits(allowPrivateAddresses: allowPrivateAddresses).checkNetworkTarget(url)
     }
 }

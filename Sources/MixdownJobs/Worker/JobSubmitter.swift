@@ -1,4 +1,5 @@
 internal import Foundation
+import MixdownExecution
 public import MixdownPlanner
 import MixdownRecipe
 import MixdownStorage
@@ -86,7 +87,7 @@ public struct JobSubmitter: Sendable {
             contentType: contentType,
             bytes: stored.bytes,
             durationSeconds: facts?.duration,
-            sha256: try MixdownExecutionBridge.sha256(path),
+            sha256: try PlanExecutor.sha256(ofFile: path),
             jobId: nil
         )
         try await services.store.addAsset(asset)
@@ -105,11 +106,4 @@ public struct JobSubmitter: Sendable {
         let trimmed = collapsed.trimmingCharacters(in: CharacterSet(charactersIn: "."))
         return trimmed.isEmpty ? "upload" : String(trimmed.prefix(120))
     }
-}
-
-import MixdownExecution
-
-/// The executor's streaming SHA-256, shared so uploads and outputs hash the same way.
-enum MixdownExecutionBridge {
-    static func sha256(_ path: String) throws -> String { try PlanExecutor.sha256(ofFile: path) }
 }

@@ -1,3 +1,5 @@
+import MixdownRecipe
+
 /// A short section rendered fast for listening: every input is seeked, not decoded from the start.
 public struct PreviewWindow: Sendable, Hashable, Codable {
     public var start: Double
@@ -13,8 +15,8 @@ public struct PreviewWindow: Sendable, Hashable, Codable {
         let parts = argument.split(separator: ",")
         guard parts.count == 2 else { return nil }
         let startText = String(parts[0]), durationText = String(parts[1])
-        guard let start = UnitParserBridge.duration(startText), start >= 0,
-            let duration = UnitParserBridge.duration(durationText), duration > 0, duration <= 600
+        guard let start = UnitParser.duration(startText), start >= 0,
+            let duration = UnitParser.duration(durationText), duration > 0, duration <= 600
         else { return nil }
         self.init(start: start, duration: duration)
     }

@@ -1,6 +1,8 @@
 internal import Foundation
 internal import Hummingbird
+import MixdownExecution
 import MixdownJobs
+import MixdownPlanner
 import MixdownStorage
 
 extension MixdownAPI {
@@ -38,10 +40,7 @@ extension MixdownAPI {
     }
 
     private func storeUpload(_ path: String, name: String, contentType: String) async throws -> Response {
-        let facts: MixdownPlannerFactsBridge
-        do {
-            facts = try await MixdownPlannerFactsBridge.probe(path, services: services)
-        } catch {
+        guard let facts = try? await services.prober.facts(for: path), facts.hasAudio || facts.hasVideo else {
             throw ProblemDocument(.unprocessableContent, code: "unreadable-media", detail: "the upload is not audio, video or an image ffprobe can read")
         }
         if let duration = facts.duration, duration > configuration.maxDurationSeconds {
@@ -122,19 +121,5 @@ extension MixdownAPI {
         guard let start = Int(first), start < size else { return nil }
         let end = last.isEmpty ? size - 1 : min(Int(last) ?? -1, size - 1)
         return end >= start ? (start, end) : nil
-    }
-}
-
-import MixdownExecution
-import MixdownPlanner
-
-/// ffprobe through the shared prober.
-struct MixdownPlannerFactsBridge {
-    var duration: Double?
-
-    static func probe(_ path: String, services: MixdownServices) async throws -> MixdownPlannerFactsBridge {
-        let facts = try await services.prober.facts(for: path)
-        guard facts.hasAudio || facts.hasVideo else { throw ExecutionError(code: "unreadable-media", message: "no streams") }
-        return MixdownPlannerFactsBridge(duration: facts.duration)
     }
 }
