@@ -176,6 +176,32 @@ struct APIBadInputTests {
     }
 }
 
+@Suite("API JSON")
+struct APIJSONTests {
+    @Test("hand-written job JSON escapes whatever a client put in it")
+    func escaping() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let name = "quote\" back\\slash\nnew line\u{01}\ttab ünï ✓ </script>"
+            let recipe = "version: 1\nkind: edit\ninputs: { v: { url: \"http://127.0.0.1:9/x.wav\" } }\noutputs: { o: {} }\n"
+            let document = try JSONSerialization.data(withJSONObject: ["recipe": recipe, "name": name])
+            let created = try await client.execute(
+                uri: "/v1/jobs",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(bytes: document)
+            )
+            let id = try #require(try created.json()["id"] as? String)
+            for uri in ["/v1/jobs/\(id)", "/v1/jobs?limit=1"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                let parsed = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+                let job = uri.contains("?") ? try #require((parsed["jobs"] as? [[String: Any]])?.first) : parsed
+                #expect(job["recipeName"] as? String == name, "\(uri)")
+            }
+        }
+    }
+}
+
 @Suite("API operations")
 struct APIOperationsTests {
     @Test("health, readiness and Prometheus metrics with request counts and job counts")

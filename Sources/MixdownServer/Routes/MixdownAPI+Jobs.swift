@@ -36,7 +36,7 @@ extension MixdownAPI {
                 idempotencyKey: request.headers[.idempotencyKey],
                 notifyUrl: submission.notifyUrl
             )
-            return try JSONResponse.make(resources.job(job), status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"])
+            return try JSONResponse.raw(resources.job(job).json(), status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"])
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
         } catch let error as JobStoreError {
@@ -63,22 +63,13 @@ extension MixdownAPI {
         let id = try jobId(context)
         guard let job = try await services.store.status(id: id) else { throw ProblemDocument.notFound("job \(id)") }
         // The polling route: JSON written by hand, not by JSONEncoder.
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: try resources.job(job).json()))
-        )
+        return try JSONResponse.raw(resources.job(job).json())
     }
 
     func cancel(_ context: BasicRequestContext) async throws -> Response {
         let id = try jobId(context)
         guard let job = try await services.store.cancel(id: id) else { throw ProblemDocument.notFound("job \(id)") }
-        return try JSONResponse.make(resources.job(job), status: .accepted)
-    }
-
-    struct Page: Encodable {
-        var jobs: [JobResource]
-        var nextCursor: String?
+        return try JSONResponse.raw(resources.job(job).json(), status: .accepted)
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -103,7 +94,7 @@ extension MixdownAPI {
         let cursor = query.get("cursor")
         if let cursor, !Identifier.isValid(cursor, prefix: "job_") { throw ProblemDocument(.badRequest, code: "bad-query", detail: "cursor is a job id") }
         let page = try await services.store.list(type: type, status: status, limit: limit, cursor: cursor)
-        return try JSONResponse.make(Page(jobs: page.jobs.map(resources.job), nextCursor: page.nextCursor))
+        return try JSONResponse.raw(JobResource.page(page.jobs.map(resources.job), nextCursor: page.nextCursor))
     }
 
     /// `GET /v1/jobs/{id}/events`: Server-Sent Events of progress and status until the job ends.
@@ -113,8 +104,6 @@ extension MixdownAPI {
         let store = services.store
         let resources = self.resources
         let body = ResponseBody { writer in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var last: (JobStatus, Double, String?)?
             var counter = -1
             while true {
@@ -125,9 +114,8 @@ extension MixdownAPI {
                     guard let job = try await store.job(id: id) else { break }
                     if last == nil || last! != (job.status, job.progress, job.stage) {
                         last = (job.status, job.progress, job.stage)
-                        let data = try encoder.encode(resources.job(job))
                         let event = job.status.isFinal ? "end" : "progress"
-                        try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+                        try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(try resources.job(job).json())\n\n"))
                     }
                     if job.status.isFinal { break }
                 }

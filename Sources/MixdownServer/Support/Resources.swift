@@ -18,28 +18,13 @@ public struct OutputResource: Codable, Sendable {
     public var streamUrl: String
 }
 
-/// A job as the API returns it: the CLI's `--json` record with URLs on every output, whatever the type.
-public struct JobResource: Codable, Sendable {
-    public var id: String
-    public var type: JobType
-    public var status: JobStatus
-    public var progress: Double
-    public var stage: String?
-    public var attempts: Int
-    public var maxAttempts: Int
-    public var cancelRequested: Bool
-    public var recipeName: String
-    public var error: JobError?
-    public var result: Result?
-    public var createdAt: String
-    public var updatedAt: String
-    public var startedAt: String?
-    public var finishedAt: String?
+/// A job as the API returns it: the CLI's `--json` record (``JobView``) with signed URLs on every output,
+/// whatever the type, and links. Written as JSON by ``json()``.
+public struct JobResource: Sendable {
+    public var view: JobView
+    /// `view.result`'s outputs with their URLs.
+    public var outputs: [OutputResource]?
     public var links: Links
-
-    public struct Result: Codable, Sendable {
-        public var outputs: [OutputResource]
-    }
 
     public struct Links: Codable, Sendable {
         public var `self`: String
@@ -77,19 +62,9 @@ struct ResourceBuilder: Sendable {
     func job(_ job: Job) -> JobResource {
         let view = JobView(job)
         return JobResource(
-            id: view.id,
-            type: view.type,
-            status: view.status,
-            progress: view.progress,
-            stage: view.stage,
-            attempts: view.attempts,
-            maxAttempts: view.maxAttempts,
-            cancelRequested: view.cancelRequested,
-            recipeName: view.recipeName,
-            error: view.error,
-            result: view.result.map { result in
-                JobResource.Result(
-                    outputs: result.outputs.map { output in
+            view: view,
+            outputs: view.result.map { result in
+                    result.outputs.map { output in
                         OutputResource(
                             name: output.name,
                             key: output.key.rawValue,
@@ -102,12 +77,7 @@ struct ResourceBuilder: Sendable {
                             streamUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: false)
                         )
                     }
-                )
             },
-            createdAt: view.createdAt,
-            updatedAt: view.updatedAt,
-            startedAt: view.startedAt,
-            finishedAt: view.finishedAt,
             links: .init(self: "/v1/jobs/\(job.id)", events: "/v1/jobs/\(job.id)/events", cancel: "/v1/jobs/\(job.id)/cancel")
         )
     }
@@ -132,9 +102,17 @@ struct ResourceBuilder: Sendable {
 import Foundation
 
 extension JobResource {
-    /// The resource as JSON, written by hand (see ``JSONWriter``); matches `JSONEncoder` with sorted keys.
+    /// The resource as JSON, written by hand (see ``JSONWriter``): the polling route's hot path.
     func json() throws -> String {
         var writer = JSONWriter()
+        try write(into: &writer)
+        return writer.text
+    }
+
+    func write(into writer: inout JSONWriter) throws {
+        let (attempts, cancelRequested, createdAt, error) = (view.attempts, view.cancelRequested, view.createdAt, view.error)
+        let (finishedAt, id, maxAttempts, progress, recipeName) = (view.finishedAt, view.id, view.maxAttempts, view.progress, view.recipeName)
+        let (stage, startedAt, status, type, updatedAt) = (view.stage, view.startedAt, view.status, view.type, view.updatedAt)
         writer.beginObject()
         writer.key("attempts"); writer.number(attempts)
         writer.key("cancelRequested"); writer.bool(cancelRequested)
@@ -169,10 +147,10 @@ extension JobResource {
         writer.key("maxAttempts"); writer.number(maxAttempts)
         writer.key("progress"); writer.number(progress)
         writer.key("recipeName"); writer.string(recipeName)
-        if let result {
+        if let outputs {
             writer.key("result"); writer.beginObject()
             writer.key("outputs"); writer.beginArray()
-            for output in result.outputs {
+            for output in outputs {
                 writer.beginObject()
                 writer.key("assetId"); writer.string(output.assetId)
                 writer.key("bytes"); writer.number(output.bytes)
@@ -193,6 +171,17 @@ extension JobResource {
         writer.key("status"); writer.string(status.rawValue)
         writer.key("type"); writer.string(type.rawValue)
         writer.key("updatedAt"); writer.string(updatedAt)
+        writer.endObject()
+    }
+
+    /// A page of jobs: `{"jobs":[...],"nextCursor":...}`.
+    static func page(_ jobs: [JobResource], nextCursor: String?) throws -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("jobs"); writer.beginArray()
+        for job in jobs { try job.write(into: &writer) }
+        writer.endArray()
+        writer.field("nextCursor", nextCursor)
         writer.endObject()
         return writer.text
     }
