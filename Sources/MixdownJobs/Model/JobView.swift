@@ -43,11 +43,24 @@ public struct JobView: Sendable, Hashable, Codable {
         var seconds = time_t(milliseconds / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        var bytes = [UInt8](repeating: 0, count: 24)
+        func put(_ value: Int32, _ width: Int, at offset: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(48 + value % 10)
+                value /= 10
+            }
         }
-        return pad(parts.tm_year + 1900, 4) + "-" + pad(parts.tm_mon + 1, 2) + "-" + pad(parts.tm_mday, 2) + "T" + pad(parts.tm_hour, 2) + ":"
-            + pad(parts.tm_min, 2) + ":" + pad(parts.tm_sec, 2) + "." + pad(Int32(milliseconds % 1000), 3) + "Z"
+        put(parts.tm_year + 1900, 4, at: 0)
+        put(parts.tm_mon + 1, 2, at: 5)
+        put(parts.tm_mday, 2, at: 8)
+        put(parts.tm_hour, 2, at: 11)
+        put(parts.tm_min, 2, at: 14)
+        put(parts.tm_sec, 2, at: 17)
+        put(Int32(milliseconds % 1000), 3, at: 20)
+        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Character)] {
+            bytes[offset] = separator.asciiValue!
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -10,8 +10,8 @@ public protocol JobStore: Sendable {
     /// parameters returns the existing job; with different ones it throws ``JobStoreError/idempotencyConflict``.
     func submit(_ job: NewJob) async throws -> Job
     func job(id: String) async throws -> Job?
-    /// The job for status reads: everything but `parameters` (left empty) and `plan`, which are the costly
-    /// columns to decode and which status readers do not show.
+    /// The job for status reads: everything but the recipe document, `parameters` and `plan` (left empty),
+    /// the costly columns to read and decode, which status readers do not show.
     func status(id: String) async throws -> Job?
     /// Newest first; `cursor` is the last id of the previous page.
     func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage

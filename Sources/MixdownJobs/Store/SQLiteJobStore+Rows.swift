@@ -7,9 +7,9 @@ extension SQLiteJobStore {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM jobs WHERE \(condition)"), arguments: arguments).map { try job(from: $0) }
     }
 
-    /// Every column but `parameters` and `plan`.
+    /// Every column but `recipe`, `parameters` and `plan`.
     static let statusColumns = """
-        id, type, status, progress, stage, recipe, recipe_name, attempts, max_attempts, timeout_seconds, lease_owner, lease_expires_at,
+        id, type, status, progress, stage, recipe_name, attempts, max_attempts, timeout_seconds, lease_owner, lease_expires_at,
         cancel_requested, idempotency_key, error, result, created_at, updated_at, started_at, finished_at
         """
 
@@ -21,7 +21,7 @@ extension SQLiteJobStore {
             status: JobStatus(rawValue: row["status"]) ?? .failed,
             progress: row["progress"],
             stage: row["stage"],
-            recipe: row["recipe"],
+            recipe: withParameters ? row["recipe"] : "",
             recipeName: row["recipe_name"],
             parameters: withParameters ? try JSONCoding.decode(JobParameters.self, from: row["parameters"]) : JobParameters(),
             plan: withParameters ? row["plan"] : nil,
