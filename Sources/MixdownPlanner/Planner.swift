@@ -90,7 +90,13 @@ public struct Planner: Sendable {
                 gainPlaceholders: measured
             )
             stages.append(
-                Stage(id: "measure-\(step.id)", kind: .ffmpeg, arguments: arguments, measures: [measurement], expectedDuration: model.durations[source] ?? 0)
+                Stage(
+                    id: "measure-\(step.id)",
+                    kind: .ffmpeg,
+                    arguments: arguments,
+                    measures: [measurement],
+                    expectedDuration: model.durations[source] ?? 0
+                )
             )
             workFiles.append(file)
             replacements[source] = .work(file: file)
@@ -144,7 +150,13 @@ public struct Planner: Sendable {
                 for (index, cut) in cuts.enumerated() {
                     let arguments = try compiler.compile(targets: [.pipe(node: cut)], replacements: chainReplacements, gainPlaceholders: measured)
                     stages.append(
-                        Stage(id: "pipe-\(index + 1)", kind: .ffmpeg, arguments: arguments, pipesTo: index + 1 < cuts.count ? "pipe-\(index + 2)" : "encode", expectedDuration: model.durations[cut] ?? 0)
+                        Stage(
+                            id: "pipe-\(index + 1)",
+                            kind: .ffmpeg,
+                            arguments: arguments,
+                            pipesTo: index + 1 < cuts.count ? "pipe-\(index + 2)" : "encode",
+                            expectedDuration: model.durations[cut] ?? 0
+                        )
                     )
                     chainReplacements = replacements
                     chainReplacements[cut] = .pipe

@@ -1,5 +1,5 @@
-public import Hummingbird
 internal import Foundation
+public import Hummingbird
 internal import Logging
 public import MixdownJobs
 

@@ -67,7 +67,10 @@ struct CLITests {
         let recipes = try TestMedia.recipesCopy()
         // Its expectations are for a 60 s voice: make one.
         let voice = recipes.appendingPathComponent("voice60.wav").path
-        let status = try Shell.run(TestMedia.repositoryRoot.appendingPathComponent("Scripts/demo-media.sh").path, [recipes.appendingPathComponent("long").path, "60"])
+        let status = try Shell.run(
+            TestMedia.repositoryRoot.appendingPathComponent("Scripts/demo-media.sh").path,
+            [recipes.appendingPathComponent("long").path, "60"]
+        )
         #expect(status.exitCode == 0)
         try FileManager.default.copyItem(atPath: recipes.appendingPathComponent("long/voice.wav").path, toPath: voice)
         let out = recipes.appendingPathComponent("out").path
@@ -117,7 +120,11 @@ struct CLITests {
         try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("media"), withDestinationURL: try TestMedia.directory())
         let good = "version: 1\nkind: edit\ninputs: { v: { file: media/intro.wav } }\nsteps:\n  - gain: -3dB\noutputs: { out: { format: flac } }\n"
         try good.write(to: folder.appendingPathComponent("a-good.yaml"), atomically: true, encoding: .utf8)
-        try good.replacingOccurrences(of: "intro", with: "outro").write(to: folder.appendingPathComponent("b-good.yaml"), atomically: true, encoding: .utf8)
+        try good.replacingOccurrences(of: "intro", with: "outro").write(
+            to: folder.appendingPathComponent("b-good.yaml"),
+            atomically: true,
+            encoding: .utf8
+        )
         try "version: 1\nkind: edit\ninputs: { v: { file: media/missing.wav } }\noutputs: { out: {} }\n"
             .write(to: folder.appendingPathComponent("c-broken.yaml"), atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("out").path
@@ -162,14 +169,18 @@ struct CLITests {
     @Test("a run with a missing upload names the input and exits 65; a failing tool exits 1 without partial files")
     func runErrors() throws {
         let recipes = try TestMedia.recipesCopy()
-        let missing = try Shell.mixdown(["run", recipes.appendingPathComponent("quick-preview.yaml").path, "--out", recipes.appendingPathComponent("o").path])
+        let missing = try Shell.mixdown([
+            "run", recipes.appendingPathComponent("quick-preview.yaml").path, "--out", recipes.appendingPathComponent("o").path,
+        ])
         #expect(missing.exitCode == 65)
         #expect(missing.standardError.contains("input 'voice' is an upload: supply it with --input voice=PATH"))
 
         let notAudio = recipes.appendingPathComponent("notes.wav").path
         try "not audio".write(toFile: notAudio, atomically: true, encoding: .utf8)
         let out = recipes.appendingPathComponent("o2").path
-        let broken = try Shell.mixdown(["run", recipes.appendingPathComponent("quick-preview.yaml").path, "--input", "voice=\(notAudio)", "--out", out])
+        let broken = try Shell.mixdown([
+            "run", recipes.appendingPathComponent("quick-preview.yaml").path, "--input", "voice=\(notAudio)", "--out", out,
+        ])
         #expect(broken.exitCode == 1)
         #expect(broken.standardError.contains("cannot read media"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).filter { !$0.hasPrefix(".mixdown-inputs") }.isEmpty)

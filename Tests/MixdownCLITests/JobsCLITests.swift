@@ -56,7 +56,11 @@ struct JobsCLITests {
         let environment = try Self.environment()
         let directory = try TestMedia.temporaryDirectory("bad")
         let bad = directory.appendingPathComponent("bad.yaml").path
-        try "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - lowpas: 100\noutputs: { o: {} }\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - lowpas: 100\noutputs: { o: {} }\n".write(
+            toFile: bad,
+            atomically: true,
+            encoding: .utf8
+        )
         let status = try Shell.mixdown(["submit", bad, "--input", "v=\(try TestMedia.path("voice.wav"))"], environment: environment)
         #expect(status.exitCode == 65)
         #expect(status.standardError.contains("\(bad):5:5: error: unknown operation 'lowpas' (did you mean 'lowpass'?)"))
@@ -70,7 +74,10 @@ struct JobsCLITests {
         let worker = try await BackgroundProcess(Shell.mixdown, ["worker"], environment: environment)
         let recipes = try TestMedia.recipesCopy()
         let status = try Shell.mixdown(
-            ["submit", recipes.appendingPathComponent("podcast-cleanup.yaml").path, "--input", "voice=\(try TestMedia.path("voice.wav"))", "--wait", "--json"],
+            [
+                "submit", recipes.appendingPathComponent("podcast-cleanup.yaml").path, "--input", "voice=\(try TestMedia.path("voice.wav"))",
+                "--wait", "--json",
+            ],
             environment: environment
         )
         worker.signal(SIGTERM)

@@ -36,7 +36,10 @@ struct InputResolverTests {
         var harness = try ExecutionHarness()
         harness.limits.allowPrivateAddresses = false
         for keyword in ["url", "youtube"] {
-            for address in [server.url("voice.wav"), "http://localhost:\(server.port)/voice.wav", "http://[::1]:\(server.port)/x", "http://10.1.2.3/x", "http://169.254.169.254/latest"] {
+            for address in [
+                server.url("voice.wav"), "http://localhost:\(server.port)/voice.wav", "http://[::1]:\(server.port)/x", "http://10.1.2.3/x",
+                "http://169.254.169.254/latest",
+            ] {
                 let recipe = "version: 1\nkind: ingest\ninputs: { m: { \(keyword): \"\(address)\" } }\noutputs: { audio: {} }\n"
                 await #expect {
                     _ = try await harness.run(recipe)

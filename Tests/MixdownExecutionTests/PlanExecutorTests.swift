@@ -36,7 +36,10 @@ struct PlanExecutorTests {
         #expect(try PlanExecutor.sha256(ofFile: episode.path) == episode.sha256)
         let loudness = try await TestMedia.loudness(episode.path)
         #expect(abs(loudness.integratedLufs + 16) < 1.5)
-        let report = try JSONDecoder().decode(AnalysisDocument.self, from: Data(contentsOf: URL(fileURLWithPath: try #require(outputs["report"]).path)))
+        let report = try JSONDecoder().decode(
+            AnalysisDocument.self,
+            from: Data(contentsOf: URL(fileURLWithPath: try #require(outputs["report"]).path))
+        )
         #expect(abs(report.durationSeconds - 23.5) < 0.1)
         #expect(abs(report.integratedLufs - loudness.integratedLufs) < 0.6)
         #expect(harness.leftovers() == ["episode.mp3", "report.json"])

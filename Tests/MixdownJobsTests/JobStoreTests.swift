@@ -178,7 +178,15 @@ struct JobStoreTests {
             sha256: String(repeating: "0", count: 64),
             jobId: id
         )
-        let output = JobOutput(name: "out", key: asset.key, contentType: "audio/wav", bytes: 10, durationSeconds: 1.5, sha256: asset.sha256, assetId: asset.id)
+        let output = JobOutput(
+            name: "out",
+            key: asset.key,
+            contentType: "audio/wav",
+            bytes: 10,
+            durationSeconds: 1.5,
+            sha256: asset.sha256,
+            assetId: asset.id
+        )
         #expect(try await store.complete(lease, result: JobResult(outputs: [output]), assets: [asset]))
         let stored = try #require(try await store.asset(id: asset.id))
         #expect(stored.key == asset.key && stored.jobId == id && stored.createdAt > 0)

@@ -38,7 +38,8 @@ struct JobsHarness {
         "version: 1\nkind: \(kind)\ninputs: { v: { file: voice.wav } }\nsteps:\n  - loop: { count: \(loops) }\n  - denoise: {}\noutputs: { out: { format: flac } }\n"
     }
 
-    static let quickRecipe = "version: 1\nkind: edit\ninputs: { v: { file: intro.wav } }\nsteps:\n  - trim: { duration: 0.2s }\n  - gain: -3dB\noutputs: { out: { format: wav } }\n"
+    static let quickRecipe =
+        "version: 1\nkind: edit\ninputs: { v: { file: intro.wav } }\nsteps:\n  - trim: { duration: 0.2s }\n  - gain: -3dB\noutputs: { out: { format: wav } }\n"
 
     func submit(_ recipe: String, preview: Bool = false) async throws -> Job {
         try await JobSubmitter(services: services).submit(

@@ -28,8 +28,13 @@ enum StoreBackend: String, CaseIterable, Sendable {
     }
 }
 
-
-func newJob(_ type: JobType = .save, recipe: String = "version: 1\nkind: edit\n", key: String? = nil, timeout: Double = 60, maxAttempts: Int = 3) -> NewJob {
+func newJob(
+    _ type: JobType = .save,
+    recipe: String = "version: 1\nkind: edit\n",
+    key: String? = nil,
+    timeout: Double = 60,
+    maxAttempts: Int = 3
+) -> NewJob {
     NewJob(
         type: type,
         recipe: recipe,

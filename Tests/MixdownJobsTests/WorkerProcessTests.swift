@@ -18,7 +18,10 @@ struct WorkerProcessTests {
         for worker in workers { #expect(try await worker.wait() == 0) }
         for id in ids {
             let job = try await harness.job(id)
-            #expect(job.status == .succeeded && job.attempts == 1, "\(id): \(job.status) after \(job.attempts) attempts, \(String(describing: job.error))")
+            #expect(
+                job.status == .succeeded && job.attempts == 1,
+                "\(id): \(job.status) after \(job.attempts) attempts, \(String(describing: job.error))"
+            )
             #expect(job.result?.outputs.count == 1)
         }
         let log = try String(contentsOf: harness.directory.appendingPathComponent("workers.log"), encoding: .utf8)
@@ -41,7 +44,12 @@ struct WorkerProcessTests {
         #expect(try await rescuer.wait() == 0)
         let job = try await harness.job(id)
         #expect(job.status == .succeeded && job.attempts == 2)
-        for pid in orphans { #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)/cmdline") || (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.contains(id) != true) }
+        for pid in orphans {
+            #expect(
+                !FileManager.default.fileExists(atPath: "/proc/\(pid)/cmdline")
+                    || (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.contains(id) != true
+            )
+        }
         #expect(try JobsHarness.processes(of: id).isEmpty)
         // Only the finished attempt's outputs are stored, and nothing half-written beside them.
         let stored = try FileManager.default.contentsOfDirectory(atPath: harness.directory.appendingPathComponent("storage/jobs/\(id)").path)
@@ -73,7 +81,10 @@ struct WorkerProcessTests {
         let save = try await harness.submit(JobsHarness.slowRecipe(loops: 400)).id
         // A preview renders a 10 s window, so its graph must do slow work before the first output second:
         // the window looped a hundred times, denoised, then reversed (areverse reads everything first).
-        let slowPreview = JobsHarness.slowRecipe(loops: 100).replacingOccurrences(of: "  - denoise: {}\n", with: "  - denoise: {}\n  - trim_silence: { where: end }\n")
+        let slowPreview = JobsHarness.slowRecipe(loops: 100).replacingOccurrences(
+            of: "  - denoise: {}\n",
+            with: "  - denoise: {}\n  - trim_silence: { where: end }\n"
+        )
         let preview = try await harness.submit(slowPreview, preview: true).id
         #expect(try await harness.job(preview).type == .preview)
         #expect(try await harness.job(save).type == .save)

@@ -18,11 +18,15 @@ struct FilterGraphEscapingTests {
         let directory = try TestMedia.temporaryDirectory("escape")
         defer { try? FileManager.default.removeItem(at: directory) }
         let printed = directory.appendingPathComponent("it's: [printed], file.txt").path
-        let graph = "ametadata=mode=add:key=probe:value=\(FilterGraphEscaping.optionValue(text)),"
+        let graph =
+            "ametadata=mode=add:key=probe:value=\(FilterGraphEscaping.optionValue(text)),"
             + "ametadata=mode=print:key=probe:file=\(FilterGraphEscaping.optionValue(printed))"
         let status = try Shell.run(
             MediaTools.fromEnvironment().ffmpeg,
-            ["-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "anullsrc=d=0.05", "-filter_complex", graph, "-frames:a", "1", "-f", "null", "-"]
+            [
+                "-hide_banner", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "anullsrc=d=0.05", "-filter_complex", graph, "-frames:a", "1",
+                "-f", "null", "-",
+            ]
         )
         guard status.exitCode == 0 else { return nil }
         let lines = try String(contentsOfFile: printed, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)

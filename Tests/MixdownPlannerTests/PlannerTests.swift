@@ -8,7 +8,11 @@ func recipe(_ text: String) throws -> Recipe {
 }
 
 func audio(_ name: String, seconds: Double, rate: Int = 48_000) -> PlanInput {
-    PlanInput(name: name, path: "/media/\(name).wav", facts: MediaFacts(duration: seconds, hasAudio: true, hasVideo: false, sampleRate: rate, channels: 2))
+    PlanInput(
+        name: name,
+        path: "/media/\(name).wav",
+        facts: MediaFacts(duration: seconds, hasAudio: true, hasVideo: false, sampleRate: rate, channels: 2)
+    )
 }
 
 extension Stage {

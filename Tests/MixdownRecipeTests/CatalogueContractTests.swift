@@ -23,7 +23,8 @@ struct CatalogueContractTests {
     @Test("every operation's example parses")
     func examplesParse() throws {
         for operation in OperationCatalogue.all {
-            let audioInputs = "a: { upload: true }\n  b: { upload: true }\n  song_a: { upload: true }\n  song_b: { upload: true }\n"
+            let audioInputs =
+                "a: { upload: true }\n  b: { upload: true }\n  song_a: { upload: true }\n  song_b: { upload: true }\n"
                 + "  intro: { upload: true }\n  body: { upload: true }\n  outro: { upload: true }\n  voice: { upload: true }\n  bed: { upload: true }\n"
                 + "  cover: { file: cover.png }"
             var step = "  - \(operation.example)"

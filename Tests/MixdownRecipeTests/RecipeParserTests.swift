@@ -173,7 +173,11 @@ struct RecipeParserTests {
 
     @Test("missing uploads, unknown top-level keys, bad versions and empty documents")
     func structure() {
-        #expect(problems("version: 1\nkind: edit\ninputs: { voice: { upload: true } }\noutputs: { o: {} }\n", uploads: []).map(\.code) == ["missing-input"])
+        #expect(
+            problems("version: 1\nkind: edit\ninputs: { voice: { upload: true } }\noutputs: { o: {} }\n", uploads: []).map(\.code) == [
+                "missing-input"
+            ]
+        )
         let keys = problems("version: 2\nkind: edit\ninput: {}\noutputs: { o: {} }\n").map(\.code)
         #expect(keys.contains("unsupported-version") && keys.contains("unknown-key"))
         #expect(problems("").map(\.code) == ["not-a-mapping"])

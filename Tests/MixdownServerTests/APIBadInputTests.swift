@@ -69,7 +69,10 @@ struct APIBadInputTests {
     func unknownIds() async throws {
         let harness = try APIHarness()
         try await harness.run { client async throws in
-            for uri in ["/v1/jobs/job_01M8AKPM2RP9WFKRFDP5V5E8FX", "/v1/ingest/job_01M8AKPM2RP9WFKRFDP5V5E8FX", "/v1/jobs/nonsense", "/v1/assets/ast_01M8AKPM2RP9WFKRFDP5V5E8FX"] {
+            for uri in [
+                "/v1/jobs/job_01M8AKPM2RP9WFKRFDP5V5E8FX", "/v1/ingest/job_01M8AKPM2RP9WFKRFDP5V5E8FX", "/v1/jobs/nonsense",
+                "/v1/assets/ast_01M8AKPM2RP9WFKRFDP5V5E8FX",
+            ] {
                 let response = try await client.execute(uri: uri, method: .get)
                 #expect(response.status == .notFound, "\(uri)")
                 #expect(try Self.problem(response)["code"] as? String == "not-found")
@@ -91,7 +94,8 @@ struct APIBadInputTests {
             #expect(try await client.status(forged) == .forbidden)
             let extended = url.replacingOccurrences(of: "expires=", with: "expires=9")
             #expect(try await client.status(extended) == .forbidden)
-            let expiredPath = "/v1/assets/\(asset["id"] as! String)/content?expires=1000&signature=\(harness.api.signer.signature(method: "GET", key: asset["key"] as! String, expires: 1000))"
+            let expiredPath =
+                "/v1/assets/\(asset["id"] as! String)/content?expires=1000&signature=\(harness.api.signer.signature(method: "GET", key: asset["key"] as! String, expires: 1000))"
             #expect(try await client.status(expiredPath) == .forbidden)
             let bare = "/v1/assets/\(asset["id"] as! String)/content"
             #expect(try await client.status(bare) == .unauthorized)
@@ -154,7 +158,12 @@ struct APIBadInputTests {
             let (first, a) = try await client.json("/v1/jobs", .post, headers: headers, body: "{\"recipe\": \(jsonString(recipe))}")
             let (second, b) = try await client.json("/v1/jobs", .post, headers: headers, body: "{\"recipe\": \(jsonString(recipe))}")
             #expect(first == .accepted && second == .accepted && a["id"] as? String == b["id"] as? String)
-            let (conflict, problem) = try await client.json("/v1/jobs", .post, headers: headers, body: "{\"recipe\": \(jsonString(recipe + "# changed\n"))}")
+            let (conflict, problem) = try await client.json(
+                "/v1/jobs",
+                .post,
+                headers: headers,
+                body: "{\"recipe\": \(jsonString(recipe + "# changed\n"))}"
+            )
             #expect(conflict == .conflict && problem["code"] as? String == "idempotency-conflict")
         }
     }
@@ -219,7 +228,10 @@ struct APIOperationsTests {
             func count(_ prefix: String) -> Double {
                 text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
             }
-            #expect(count("http_server_request_duration_count{http_route=\"/healthz\",http_request_method=\"GET\",http_response_status_code=\"200\"}") >= 1)
+            #expect(
+                count("http_server_request_duration_count{http_route=\"/healthz\",http_request_method=\"GET\",http_response_status_code=\"200\"}")
+                    >= 1
+            )
             #expect(count("hb_request_errors{http_route=\"/v1/jobs/{jobId}\",http_request_method=\"GET\",error_type=\"404\"}") >= 1)
         }
     }

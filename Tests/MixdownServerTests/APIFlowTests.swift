@@ -20,8 +20,13 @@ struct APIFlowTests {
             let assetId = try #require(upload["id"] as? String)
             #expect(upload["durationSeconds"] as? Double == 20)
 
-            let recipe = "version: 1\nkind: ingest\ninputs: { media: { upload: true } }\nsteps:\n  - { id: clean, resample: { rate: 48000 } }\n  - { id: report, from: clean, analyze: {} }\noutputs: { audio: { from: clean, format: flac }, loudness: { from: report } }\n"
-            let (status, created) = try await client.json("/v1/ingest", .post, body: "{\"recipe\": \(jsonString(recipe)), \"inputs\": {\"media\": \"\(assetId)\"}}")
+            let recipe =
+                "version: 1\nkind: ingest\ninputs: { media: { upload: true } }\nsteps:\n  - { id: clean, resample: { rate: 48000 } }\n  - { id: report, from: clean, analyze: {} }\noutputs: { audio: { from: clean, format: flac }, loudness: { from: report } }\n"
+            let (status, created) = try await client.json(
+                "/v1/ingest",
+                .post,
+                body: "{\"recipe\": \(jsonString(recipe)), \"inputs\": {\"media\": \"\(assetId)\"}}"
+            )
             #expect(status == .accepted && created["type"] as? String == "ingest")
             let id = try #require(created["id"] as? String)
             let viaFeature = try await client.finished(id, route: "/v1/ingest")
@@ -44,7 +49,8 @@ struct APIFlowTests {
         let harness = try APIHarness()
         try await harness.run { client async throws in
             let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
-            let recipe = "version: 1\nkind: edit\ninputs: { voice: { asset: \(assetId) } }\nsteps:\n  - highpass: 80\n  - loudnorm: { target: -16 }\noutputs: { episode: { format: mp3 } }\n"
+            let recipe =
+                "version: 1\nkind: edit\ninputs: { voice: { asset: \(assetId) } }\nsteps:\n  - highpass: 80\n  - loudnorm: { target: -16 }\noutputs: { episode: { format: mp3 } }\n"
             let document = "{\"recipe\": \(jsonString(recipe)), \"preview\": {\"start\": 5, \"duration\": 4}}"
             let (_, preview) = try await client.json("/v1/edit/preview", .post, body: document)
             #expect(preview["type"] as? String == "preview")
@@ -70,7 +76,9 @@ struct APIFlowTests {
             let boundary = "mixdown-boundary-7"
             var body = Data()
             func part(_ name: String, file: String? = nil, _ content: Data) {
-                body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\(file.map { "; filename=\"\($0)\"" } ?? "")\r\n\r\n".utf8)
+                body += Data(
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\(file.map { "; filename=\"\($0)\"" } ?? "")\r\n\r\n".utf8
+                )
                 body += content + Data("\r\n".utf8)
             }
             let recipe = """
@@ -114,9 +122,11 @@ struct APIFlowTests {
         let harness = try APIHarness(timeouts: [.ingest: 600, .preview: 1, .save: 600, .render: 600])
         try await harness.run { client async throws in
             let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
-            let slow = "version: 1\nkind: edit\ninputs: { v: { asset: \(assetId) } }\nsteps:\n  - loop: { count: 300 }\n  - denoise: {}\noutputs: { o: { format: flac } }\n"
+            let slow =
+                "version: 1\nkind: edit\ninputs: { v: { asset: \(assetId) } }\nsteps:\n  - loop: { count: 300 }\n  - denoise: {}\noutputs: { o: { format: flac } }\n"
             let cancels: [(String, HTTPRequest.Method)] = [
-                ("/v1/jobs/%@", .delete), ("/v1/jobs/%@/cancel", .post), ("/v1/edit/save/%@", .delete), ("/v1/render/%@", .delete), ("/v1/ingest/%@", .delete),
+                ("/v1/jobs/%@", .delete), ("/v1/jobs/%@/cancel", .post), ("/v1/edit/save/%@", .delete), ("/v1/render/%@", .delete),
+                ("/v1/ingest/%@", .delete),
             ]
             for (template, method) in cancels {
                 let (_, job) = try await client.json("/v1/edit/save", .post, body: "{\"recipe\": \(jsonString(slow))}")
@@ -129,7 +139,11 @@ struct APIFlowTests {
             }
             // A preview past its 1 s limit fails with `timeout` (its window is reversed, so it must read all of it first).
             let slowPreview = slow.replacingOccurrences(of: "  - denoise: {}\n", with: "  - denoise: {}\n  - trim_silence: { where: end }\n")
-            let (_, preview) = try await client.json("/v1/edit/preview", .post, body: "{\"recipe\": \(jsonString(slowPreview)), \"preview\": {\"start\": 0, \"duration\": 10}}")
+            let (_, preview) = try await client.json(
+                "/v1/edit/preview",
+                .post,
+                body: "{\"recipe\": \(jsonString(slowPreview)), \"preview\": {\"start\": 0, \"duration\": 10}}"
+            )
             let timedOut = try await client.finished(try #require(preview["id"] as? String), route: "/v1/edit/preview")
             #expect(timedOut["status"] as? String == "failed" && (timedOut["error"] as? [String: Any])?["code"] as? String == "timeout")
         }

@@ -18,13 +18,13 @@ struct APIHarness {
     init(apiKeys: [String] = [], timeouts: [JobType: Double] = MixdownConfiguration.defaultTimeouts, maxUploadBytes: Int = 100_000_000) throws {
         directory = try TestMedia.temporaryDirectory("api")
         var jobs = MixdownConfiguration(
-                store: "sqlite:\(directory.appendingPathComponent("store.sqlite").path)",
-                storage: directory.appendingPathComponent("storage").path,
-                pollSeconds: 1,
-                leaseSeconds: 10,
-                retryBackoffSeconds: 0,
-                timeouts: timeouts
-            )
+            store: "sqlite:\(directory.appendingPathComponent("store.sqlite").path)",
+            storage: directory.appendingPathComponent("storage").path,
+            pollSeconds: 1,
+            leaseSeconds: 10,
+            retryBackoffSeconds: 0,
+            timeouts: timeouts
+        )
         jobs.allowPrivateURLs = true
         services = try MixdownServices.make(jobs)
         configuration = ServerConfiguration(
@@ -63,7 +63,13 @@ extension TestResponse {
 }
 
 extension TestClientProtocol {
-    func json(_ uri: String, _ method: HTTPRequest.Method = .get, headers: HTTPFields = [:], body: String? = nil, type: String = "application/json") async throws -> (HTTPResponse.Status, [String: Any]) {
+    func json(
+        _ uri: String,
+        _ method: HTTPRequest.Method = .get,
+        headers: HTTPFields = [:],
+        body: String? = nil,
+        type: String = "application/json"
+    ) async throws -> (HTTPResponse.Status, [String: Any]) {
         var fields = headers
         if body != nil { fields[.contentType] = type }
         let response = try await execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) })
@@ -77,7 +83,12 @@ extension TestClientProtocol {
     func upload(_ path: String, name: String, type: String = "audio/wav", headers: HTTPFields = [:]) async throws -> TestResponse {
         var fields = headers
         fields[.contentType] = type
-        return try await execute(uri: "/v1/uploads?filename=\(name)", method: .post, headers: fields, body: ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: path))))
+        return try await execute(
+            uri: "/v1/uploads?filename=\(name)",
+            method: .post,
+            headers: fields,
+            body: ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: path)))
+        )
     }
 
     /// Polls a job through `route` until it ends; every read goes through the HTTP API.

@@ -29,7 +29,11 @@ struct NotifyWebhookTests {
                 continuation.yield((request.headers, Data(body.readableBytesView)))
                 return .noContent
             }
-            return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { await onPort($0.localAddress?.port ?? 0) })
+            return Application(
+                router: router,
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { await onPort($0.localAddress?.port ?? 0) }
+            )
         }
     }
 
@@ -37,7 +41,14 @@ struct NotifyWebhookTests {
         private let lock = NSLock()
         private var remaining: Int
         init(_ value: Int) { remaining = value }
-        func take() -> Bool { lock.withLock { remaining > 0 ? { remaining -= 1; return true }() : false } }
+        func take() -> Bool {
+            lock.withLock {
+                remaining > 0
+                    ? {
+                        remaining -= 1; return true
+                    }() : false
+            }
+        }
     }
 
     @Test("a finished job POSTs a signed, timestamped body to its notifyUrl, retried after a failure")
@@ -54,17 +65,20 @@ struct NotifyWebhookTests {
             try await harness.run { client async throws in
                 let asset = try await client.upload(try TestMedia.path("intro.wav"), name: "intro.wav").json()
                 let recipe = "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - gain: -6dB\noutputs: { o: { format: flac } }\n"
-                let body = "{\"recipe\": \(jsonString(recipe)), \"inputs\": {\"v\": \"\(asset["id"] as! String)\"}, \"notifyUrl\": \"http://127.0.0.1:\(port)/hook\"}"
+                let body =
+                    "{\"recipe\": \(jsonString(recipe)), \"inputs\": {\"v\": \"\(asset["id"] as! String)\"}, \"notifyUrl\": \"http://127.0.0.1:\(port)/hook\"}"
                 let (_, job) = try await client.json("/v1/edit/save", .post, body: body)
                 var deliveries = receiver.deliveries.makeAsyncIterator()
                 let (headers, payload) = try #require(await deliveries.next())
                 let document = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any])
                 #expect(document["id"] as? String == job["id"] as? String && document["status"] as? String == "succeeded")
                 let signature = try #require(headers[HTTPField.Name("X-Mixdown-Signature")!])
-                let parts = Dictionary(uniqueKeysWithValues: signature.split(separator: ",").map { part in
-                    let pieces = part.split(separator: "=", maxSplits: 1)
-                    return (String(pieces[0]), String(pieces[1]))
-                })
+                let parts = Dictionary(
+                    uniqueKeysWithValues: signature.split(separator: ",").map { part in
+                        let pieces = part.split(separator: "=", maxSplits: 1)
+                        return (String(pieces[0]), String(pieces[1]))
+                    }
+                )
                 let timestamp = try #require(parts["t"])
                 let expected = HMAC<SHA256>.authenticationCode(
                     for: Data("\(timestamp).".utf8) + payload,

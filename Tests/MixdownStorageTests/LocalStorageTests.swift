@@ -5,7 +5,10 @@ import Testing
 
 @Suite("Local storage")
 struct LocalStorageTests {
-    @Test("keys that could leave the root are refused", arguments: ["../etc/passwd", "/etc/passwd", "a/../../b", "a//b", "./a", "a/.", "", "a\\b", "a\u{0}b", "a\nb"])
+    @Test(
+        "keys that could leave the root are refused",
+        arguments: ["../etc/passwd", "/etc/passwd", "a/../../b", "a//b", "./a", "a/.", "", "a\\b", "a\u{0}b", "a\nb"]
+    )
     func traversal(key: String) {
         #expect(throws: StorageError.self) { try StorageKey(key) }
     }

@@ -13,7 +13,12 @@ public final class BackgroundProcess: @unchecked Sendable {
         let (pids, continuation) = AsyncStream.makeStream(of: Int32.self)
         var updates: [Environment.Key: String?] = [:]
         for (key, value) in environment { updates[Environment.Key(rawValue: key)!] = value }
-        let logDescriptor = try FileDescriptor.open(FilePath(log ?? "/dev/null"), .writeOnly, options: [.create, .append], permissions: [.ownerReadWrite])
+        let logDescriptor = try FileDescriptor.open(
+            FilePath(log ?? "/dev/null"),
+            .writeOnly,
+            options: [.create, .append],
+            permissions: [.ownerReadWrite]
+        )
         let environmentValue = Environment.inherit.updating(updates)
         task = Task {
             let result = try await Subprocess.run(

@@ -8,7 +8,8 @@ public enum Shell {
         public var standardError: String
     }
 
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> Status {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> Status
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
@@ -30,13 +31,19 @@ public enum Shell {
         errData = error.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Status(exitCode: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self), standardError: String(decoding: errData, as: UTF8.self))
+        return Status(
+            exitCode: process.terminationStatus,
+            standardOutput: String(decoding: outData, as: UTF8.self),
+            standardError: String(decoding: errData, as: UTF8.self)
+        )
     }
 
     /// The built `mixdown` executable next to the test bundle.
     public static var mixdown: String {
         let build = TestMedia.repositoryRoot.appendingPathComponent(".build/debug/mixdown").path
-        if let products = Bundle.main.executableURL?.deletingLastPathComponent(), FileManager.default.fileExists(atPath: products.appendingPathComponent("mixdown").path) {
+        if let products = Bundle.main.executableURL?.deletingLastPathComponent(),
+            FileManager.default.fileExists(atPath: products.appendingPathComponent("mixdown").path)
+        {
             return products.appendingPathComponent("mixdown").path
         }
         return build

@@ -5,10 +5,13 @@ public import MixdownPlanner
 /// Media made by ffmpeg's lavfi sources, once per test process, with the same script `make demo` uses.
 public enum TestMedia {
     /// The repository root, found from this file's path.
-    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     private static let made = Result { () throws -> URL in
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-test-media-\(ProcessInfo.processInfo.processIdentifier)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mixdown-test-media-\(ProcessInfo.processInfo.processIdentifier)"
+        )
         let status = try Shell.run(repositoryRoot.appendingPathComponent("Scripts/demo-media.sh").path, [directory.path, "20"])
         guard status.exitCode == 0 else { throw TestSupportError("demo-media.sh failed: \(status.standardError)") }
         return directory
@@ -40,7 +43,10 @@ public enum TestMedia {
     /// Generates a lavfi clip: `lavfi` is the source description, e.g. `sine=f=440:d=5`.
     public static func generate(_ lavfi: String, to path: String, extra: [String] = []) throws {
         let tools = MediaTools.fromEnvironment()
-        let status = try Shell.run(tools.ffmpeg, ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", lavfi] + extra + [path])
+        let status = try Shell.run(
+            tools.ffmpeg,
+            ["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", lavfi] + extra + [path]
+        )
         guard status.exitCode == 0 else { throw TestSupportError("ffmpeg failed: \(status.standardError)") }
     }
 

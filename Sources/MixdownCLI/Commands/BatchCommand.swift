@@ -1,6 +1,6 @@
+import ArgumentParser
 internal import Crypto
 internal import Foundation
-import ArgumentParser
 import MixdownExecution
 import MixdownRecipe
 
@@ -126,7 +126,14 @@ struct BatchCommand: AsyncParsableCommand {
             {
                 return entry(.skipped, stamp.outputs)
             }
-            let run = RecipeRun(file: file, overrides: overrides, uploads: uploads, preview: nil, outputDirectory: directory, preparation: preparation)
+            let run = RecipeRun(
+                file: file,
+                overrides: overrides,
+                uploads: uploads,
+                preview: nil,
+                outputDirectory: directory,
+                preparation: preparation
+            )
             let outputs = try await run.execute { _ in }
             let names = outputs.map { URL(fileURLWithPath: $0.path).lastPathComponent }
             try JSONEncoder().encode(Stamp(hash: hash, outputs: names)).write(to: URL(fileURLWithPath: stampPath), options: .atomic)

@@ -1,5 +1,5 @@
-internal import Foundation
 import ArgumentParser
+internal import Foundation
 import MixdownExecution
 import MixdownJobs
 
@@ -112,7 +112,15 @@ struct BenchStoreCommand: AsyncParsableCommand {
             }
             latencies.sort()
             func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-            Console.print(String(format: "%@: submit-to-running p50 %.1f ms, p99 %.1f ms over %d jobs", mode, percentile(0.5), percentile(0.99), latencies.count))
+            Console.print(
+                String(
+                    format: "%@: submit-to-running p50 %.1f ms, p99 %.1f ms over %d jobs",
+                    mode,
+                    percentile(0.5),
+                    percentile(0.99),
+                    latencies.count
+                )
+            )
         default:
             throw ValidationError("unknown mode \(mode)")
         }

@@ -1,5 +1,5 @@
-internal import Foundation
 import ArgumentParser
+internal import Foundation
 import MixdownJobs
 
 /// `mixdown jobs list|show|cancel|retry`: the job store from the command line.
@@ -31,7 +31,9 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let type = try self.type.map { text in
-                guard let type = JobType(rawValue: text) else { throw ValidationError("--type is one of \(JobType.allCases.map(\.rawValue).joined(separator: ", "))") }
+                guard let type = JobType(rawValue: text) else {
+                    throw ValidationError("--type is one of \(JobType.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
                 return type
             }
             let status = try self.status.map { text in
@@ -71,7 +73,9 @@ struct JobsCommand: AsyncParsableCommand {
         }
 
         static func printHuman(_ job: Job) {
-            Console.print("\(job.id)  \(job.type.rawValue)  \(job.status.rawValue)  \(Int(job.progress * 100))%  attempt \(job.attempts)/\(job.maxAttempts)")
+            Console.print(
+                "\(job.id)  \(job.type.rawValue)  \(job.status.rawValue)  \(Int(job.progress * 100))%  attempt \(job.attempts)/\(job.maxAttempts)"
+            )
             if let error = job.error { Console.print("error: \(error.code): \(error.message)") }
             for output in job.result?.outputs ?? [] {
                 let seconds = output.durationSeconds.map { String(format: "%.2f s", $0) } ?? "-"
@@ -93,7 +97,11 @@ struct JobsCommand: AsyncParsableCommand {
                 Console.error("no job \(id)")
                 throw ExitStatus.notFound
             }
-            if json { Console.json(JobView(job)) } else { Console.print("\(job.id)  \(job.status.rawValue)\(job.cancelRequested && job.status == .running ? " (cancel requested)" : "")") }
+            if json {
+                Console.json(JobView(job))
+            } else {
+                Console.print("\(job.id)  \(job.status.rawValue)\(job.cancelRequested && job.status == .running ? " (cancel requested)" : "")")
+            }
         }
     }
 

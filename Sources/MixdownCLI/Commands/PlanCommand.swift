@@ -1,5 +1,5 @@
-internal import Foundation
 import ArgumentParser
+internal import Foundation
 import MixdownExecution
 import MixdownPlanner
 import MixdownRecipe
@@ -71,7 +71,8 @@ struct PlanCommand: AsyncParsableCommand {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             switch input.source {
             case .url(let url):
-                commands[input.name] = "mkdir -p \(quoted(directory)) && curl -fsSL --max-filesize \(limits.maximumBytes) -o \(quoted(path)) \(quoted(url))"
+                commands[input.name] =
+                    "mkdir -p \(quoted(directory)) && curl -fsSL --max-filesize \(limits.maximumBytes) -o \(quoted(path)) \(quoted(url))"
             case .youtube(let url):
                 commands[input.name] =
                     "mkdir -p \(quoted(directory)) && yt-dlp --no-playlist -f bestaudio/best --max-filesize \(limits.maximumBytes) -o \(quoted(path)) -- \(quoted(url))"

@@ -1,5 +1,5 @@
-internal import Foundation
 import ArgumentParser
+internal import Foundation
 import MixdownExecution
 import MixdownPlanner
 import MixdownRecipe

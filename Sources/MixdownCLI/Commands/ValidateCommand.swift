@@ -42,7 +42,9 @@ struct ValidateCommand: AsyncParsableCommand {
         if !invalid.isEmpty {
             if !json {
                 let problems = invalid.map(\.diagnostics.count).reduce(0, +)
-                Console.error("\(problems) problem\(problems == 1 ? "" : "s") in \(invalid.count) of \(results.count) recipe\(results.count == 1 ? "" : "s")")
+                Console.error(
+                    "\(problems) problem\(problems == 1 ? "" : "s") in \(invalid.count) of \(results.count) recipe\(results.count == 1 ? "" : "s")"
+                )
             }
             throw ExitStatus.invalidRecipe
         }

@@ -44,15 +44,18 @@ struct BatchReport: Codable, Sendable {
     func junitXML() -> String {
         let total = entries.map(\.seconds).reduce(0, +)
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuite name=\"mixdown-batch\" tests=\"\(entries.count)\" failures=\"\(failed)\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", total))\">\n"
+        xml +=
+            "<testsuite name=\"mixdown-batch\" tests=\"\(entries.count)\" failures=\"\(failed)\" skipped=\"\(skipped)\" time=\"\(String(format: "%.3f", total))\">\n"
         for entry in entries {
-            xml += "  <testcase classname=\"mixdown.batch\" name=\"\(escape(entry.name))\" file=\"\(escape(entry.file))\" time=\"\(String(format: "%.3f", entry.seconds))\""
+            xml +=
+                "  <testcase classname=\"mixdown.batch\" name=\"\(escape(entry.name))\" file=\"\(escape(entry.file))\" time=\"\(String(format: "%.3f", entry.seconds))\""
             switch entry.status {
             case .passed: xml += "/>\n"
             case .skipped: xml += ">\n    <skipped message=\"unchanged since the last run\"/>\n  </testcase>\n"
             case .failed:
                 let message = entry.error ?? "failed"
-                xml += ">\n    <failure message=\"\(escape(message.components(separatedBy: "\n").first ?? message))\">\(escape(message))</failure>\n  </testcase>\n"
+                xml +=
+                    ">\n    <failure message=\"\(escape(message.components(separatedBy: "\n").first ?? message))\">\(escape(message))</failure>\n  </testcase>\n"
             }
         }
         return xml + "</testsuite>\n"

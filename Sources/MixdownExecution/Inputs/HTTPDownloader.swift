@@ -1,6 +1,7 @@
 internal import Foundation
+
 #if canImport(FoundationNetworking)
-internal import FoundationNetworking
+    internal import FoundationNetworking
 #endif
 
 /// Streams an http(s) URL to a file, stopping as soon as the byte cap is passed so an oversized

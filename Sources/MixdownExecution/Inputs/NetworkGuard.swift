@@ -17,7 +17,8 @@ struct NetworkGuard: Sendable {
         for address in addresses where !Self.isPublic(address) {
             throw ExecutionError(
                 code: "private-address",
-                message: "\(host) resolves to \(address.description), a loopback, private or link-local address (set MIXDOWN_ALLOW_PRIVATE_URLS=1 to allow)"
+                message:
+                    "\(host) resolves to \(address.description), a loopback, private or link-local address (set MIXDOWN_ALLOW_PRIVATE_URLS=1 to allow)"
             )
         }
     }
@@ -29,7 +30,8 @@ struct NetworkGuard: Sendable {
         var description: String {
             switch self {
             case .v4(let bytes): bytes.map(String.init).joined(separator: ".")
-            case .v6(let bytes): stride(from: 0, to: 16, by: 2).map { String(format: "%x", Int(bytes[$0]) << 8 | Int(bytes[$0 + 1])) }.joined(separator: ":")
+            case .v6(let bytes):
+                stride(from: 0, to: 16, by: 2).map { String(format: "%x", Int(bytes[$0]) << 8 | Int(bytes[$0 + 1])) }.joined(separator: ":")
             }
         }
     }

@@ -15,7 +15,9 @@ public struct LoudnessReport: Sendable, Hashable, Codable {
         var values: [String: Double] = [:]
         for line in lines[start...] {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasSuffix(":") && !trimmed.contains(" ") || ["Integrated loudness:", "Loudness range:", "Sample peak:", "True peak:"].contains(trimmed) {
+            if trimmed.hasSuffix(":") && !trimmed.contains(" ")
+                || ["Integrated loudness:", "Loudness range:", "Sample peak:", "True peak:"].contains(trimmed)
+            {
                 section = trimmed
                 continue
             }
@@ -51,7 +53,10 @@ public struct LoudnessMeter: Sendable {
     public func measure(_ path: String) async throws -> LoudnessReport {
         let outcome = try await ChildProcess.run(
             tools.ffmpeg,
-            ["-hide_banner", "-nostdin", "-nostats", "-i", path, "-map", "0:a:0", "-af", "ebur128=peak=true+sample:framelog=verbose", "-f", "null", "-"],
+            [
+                "-hide_banner", "-nostdin", "-nostats", "-i", path, "-map", "0:a:0", "-af", "ebur128=peak=true+sample:framelog=verbose", "-f", "null",
+                "-",
+            ],
             keepStandardErrorAfter: "Summary:"
         )
         guard outcome.succeeded, let report = LoudnessReport(ebur128Summary: outcome.standardErrorTail) else {

@@ -199,7 +199,9 @@ public struct PlanExecutor: Sendable {
                         (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, standardOutput: output, onStart: onStart))
                     }
                 } else {
-                    group.addTask { (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, onStart: onStart, onLine: reporter)) }
+                    group.addTask {
+                        (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, onStart: onStart, onLine: reporter))
+                    }
                 }
             }
             var outcomes: [Int: ChildProcess.Outcome] = [:]
@@ -281,7 +283,11 @@ public struct PlanExecutor: Sendable {
 
     private func check(_ expect: Expectation, output: PlannedOutput, path: String, facts: MediaFacts) async throws {
         func miss(_ key: String, _ message: String) -> ExecutionError {
-            ExecutionError(code: "expectation-failed", message: "output '\(output.name)': \(message)", location: expect.locations[key] ?? output.location)
+            ExecutionError(
+                code: "expectation-failed",
+                message: "output '\(output.name)': \(message)",
+                location: expect.locations[key] ?? output.location
+            )
         }
         func show(_ range: ClosedRange<Double>) -> String { "[\(range.lowerBound), \(range.upperBound)]" }
         if let range = expect.duration {

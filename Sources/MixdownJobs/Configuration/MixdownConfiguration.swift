@@ -23,7 +23,6 @@ public struct MixdownConfiguration: Sendable {
     /// `MIXDOWN_SIGNING_KEY`: signs job webhooks (and, in the server, download URLs).
     public var signingKey: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
 
-
     public static let defaultTimeouts: [JobType: Double] = [.ingest: 600, .preview: 300, .save: 900, .render: 1800]
 
     public init(
@@ -91,7 +90,9 @@ public struct MixdownConfiguration: Sendable {
             problems.append("MIXDOWN_STORAGE=\(configuration.storage): this build supports a local folder only")
         }
         if configuration.pollSeconds > configuration.leaseSeconds {
-            problems.append("MIXDOWN_POLL_SECONDS (\(configuration.pollSeconds)) must not exceed MIXDOWN_LEASE_SECONDS (\(configuration.leaseSeconds))")
+            problems.append(
+                "MIXDOWN_POLL_SECONDS (\(configuration.pollSeconds)) must not exceed MIXDOWN_LEASE_SECONDS (\(configuration.leaseSeconds))"
+            )
         }
         guard problems.isEmpty else { throw Problem(problems: problems) }
         return configuration

@@ -15,7 +15,8 @@ public struct MixdownServices: Sendable {
 
     public static func make(_ configuration: MixdownConfiguration) throws -> MixdownServices {
         let storePath = configuration.store.hasPrefix("sqlite:") ? String(configuration.store.dropFirst("sqlite:".count)) : configuration.store
-        let storagePath = configuration.storage.hasPrefix("file://") ? String(configuration.storage.dropFirst("file://".count)) : configuration.storage
+        let storagePath =
+            configuration.storage.hasPrefix("file://") ? String(configuration.storage.dropFirst("file://".count)) : configuration.storage
         let tools = MediaTools.fromEnvironment()
         return MixdownServices(
             configuration: configuration,

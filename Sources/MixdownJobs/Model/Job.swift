@@ -89,7 +89,15 @@ public struct NewJob: Sendable, Hashable {
     public var maxAttempts: Int
     public var timeoutSeconds: Double
 
-    public init(type: JobType, recipe: String, recipeName: String, parameters: JobParameters, idempotencyKey: String? = nil, maxAttempts: Int, timeoutSeconds: Double) {
+    public init(
+        type: JobType,
+        recipe: String,
+        recipeName: String,
+        parameters: JobParameters,
+        idempotencyKey: String? = nil,
+        maxAttempts: Int,
+        timeoutSeconds: Double
+    ) {
         self.type = type
         self.recipe = recipe
         self.recipeName = recipeName

@@ -61,7 +61,9 @@ extension SQLiteJobStore {
                 INSERT OR REPLACE INTO assets (id, key, name, content_type, bytes, duration_seconds, sha256, job_id, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [asset.id, asset.key.rawValue, asset.name, asset.contentType, asset.bytes, asset.durationSeconds, asset.sha256, asset.jobId, createdAt]
+            arguments: [
+                asset.id, asset.key.rawValue, asset.name, asset.contentType, asset.bytes, asset.durationSeconds, asset.sha256, asset.jobId, createdAt,
+            ]
         )
     }
 

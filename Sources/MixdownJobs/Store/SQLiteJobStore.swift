@@ -88,7 +88,8 @@ public final class SQLiteJobStore: JobStore {
                     VALUES (?, ?, 'queued', 0, ?, ?, ?, 0, ?, ?, 0, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    id, new.type.rawValue, new.recipe, new.recipeName, parameters, new.maxAttempts, new.timeoutSeconds, new.idempotencyKey, now, now, now,
+                    id, new.type.rawValue, new.recipe, new.recipeName, parameters, new.maxAttempts, new.timeoutSeconds, new.idempotencyKey, now, now,
+                    now,
                 ]
             )
             return try Self.fetchJob(db, where: "id = ?", [id])!
@@ -297,7 +298,8 @@ public final class SQLiteJobStore: JobStore {
             // Each job's own limit, set from its type's timeout when it was submitted.
             let timedOut = try Row.fetchAll(
                 db,
-                sql: "SELECT id, type, timeout_seconds, processes FROM jobs WHERE status = 'running' AND started_at + CAST(timeout_seconds * 1000 AS INTEGER) < ?",
+                sql:
+                    "SELECT id, type, timeout_seconds, processes FROM jobs WHERE status = 'running' AND started_at + CAST(timeout_seconds * 1000 AS INTEGER) < ?",
                 arguments: [now]
             )
             for row in timedOut {

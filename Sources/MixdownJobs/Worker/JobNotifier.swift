@@ -1,10 +1,11 @@
 internal import Crypto
 internal import Foundation
-#if canImport(FoundationNetworking)
-internal import FoundationNetworking
-#endif
 internal import Logging
 import MixdownExecution
+
+#if canImport(FoundationNetworking)
+    internal import FoundationNetworking
+#endif
 
 /// Tells a job's `notifyUrl` that the job ended: a JSON body signed with
 /// `X-Mixdown-Signature: t=UNIX,v1=HEX` (HMAC-SHA256 of `UNIX.BODY` with `MIXDOWN_SIGNING_KEY`), retried with
@@ -35,7 +36,11 @@ struct JobNotifier: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let view = JobView(job)
-        guard let body = try? encoder.encode(Body(id: job.id, type: job.type, status: job.status, error: job.error, result: job.result, finishedAt: view.finishedAt)) else {
+        guard
+            let body = try? encoder.encode(
+                Body(id: job.id, type: job.type, status: job.status, error: job.error, result: job.result, finishedAt: view.finishedAt)
+            )
+        else {
             return
         }
         let notifier = self
@@ -58,8 +63,13 @@ struct JobNotifier: Sendable {
             request.httpBody = body
             request.timeoutInterval = 10
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(Self.signature(key: key, timestamp: Int(Date().timeIntervalSince1970), body: body), forHTTPHeaderField: "X-Mixdown-Signature")
-            if let (_, response) = try? await URLSession.shared.data(for: request), let status = (response as? HTTPURLResponse)?.statusCode, (200..<300).contains(status) {
+            request.setValue(
+                Self.signature(key: key, timestamp: Int(Date().timeIntervalSince1970), body: body),
+                forHTTPHeaderField: "X-Mixdown-Signature"
+            )
+            if let (_, response) = try? await URLSession.shared.data(for: request), let status = (response as? HTTPURLResponse)?.statusCode,
+                (200..<300).contains(status)
+            {
                 return
             }
             logger.info("notifyUrl delivery failed", metadata: ["job": "\(jobId)", "attempt": "\(attempt)"])

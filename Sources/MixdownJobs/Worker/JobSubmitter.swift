@@ -62,7 +62,13 @@ public struct JobSubmitter: Sendable {
                 type: type,
                 recipe: text,
                 recipeName: recipeName,
-                parameters: JobParameters(overrides: overrides, uploads: uploads, preview: preview, notifyUrl: notifyUrl, recipeDirectory: recipeDirectory),
+                parameters: JobParameters(
+                    overrides: overrides,
+                    uploads: uploads,
+                    preview: preview,
+                    notifyUrl: notifyUrl,
+                    recipeDirectory: recipeDirectory
+                ),
                 idempotencyKey: idempotencyKey,
                 maxAttempts: services.configuration.maxAttempts,
                 timeoutSeconds: services.configuration.timeout(for: type)
@@ -97,9 +103,12 @@ public struct JobSubmitter: Sendable {
 
     /// A file name that is one plain storage-key segment.
     static func safeFileName(_ name: String) -> String {
-        let cleaned = String(name.unicodeScalars.map { scalar in
-            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-_".unicodeScalars.contains(scalar)) ? Character(scalar) : "_"
-        })
+        let cleaned = String(
+            name.unicodeScalars.map { scalar in
+                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-_".unicodeScalars.contains(scalar))
+                    ? Character(scalar) : "_"
+            }
+        )
         // No dot runs either: harmless inside one segment, but a name like "..__etc" only confuses readers.
         var collapsed = cleaned
         while collapsed.contains("..") { collapsed = collapsed.replacingOccurrences(of: "..", with: "_") }

@@ -40,8 +40,7 @@ public struct Worker: Service {
             }
             // Busy: claim straight away. Woken by a commit: look before taking the write lock.
             let worthClaiming = try await justFinished ? true : store.hasRunnableJob()
-            if worthClaiming, let (job, lease) = try await store.claim(owner: owner, leaseSeconds: configuration.leaseSeconds)
-            {
+            if worthClaiming, let (job, lease) = try await store.claim(owner: owner, leaseSeconds: configuration.leaseSeconds) {
                 justFinished = true
                 logger.info("claimed", metadata: ["job": "\(job.id)", "type": "\(job.type.rawValue)", "attempt": "\(job.attempts)"])
                 await JobRunner(services: services, logger: logger).run(job, lease: lease)

@@ -169,7 +169,9 @@ extension GraphCompiler {
             // Data steps run in stages of their own on a work file; a graph never reads them.
             return Labels()
         default:
-            throw RecipeError([RecipeDiagnostic(code: "unsupported-operation", message: "the planner cannot compile '\(step.operation)'", location: step.location)])
+            throw RecipeError([
+                RecipeDiagnostic(code: "unsupported-operation", message: "the planner cannot compile '\(step.operation)'", location: step.location)
+            ])
         }
     }
 
@@ -200,7 +202,9 @@ extension GraphCompiler {
         state.chains.append("[\(audio)]asplit=2[\(drawn)][\(soundtrack)]")
         switch step.string("style") ?? "waveform" {
         case "spectrum":
-            state.chains.append("[\(drawn)]showspectrum=s=\(width)x\(height):slide=scroll:mode=combined:color=intensity,fps=\(fps),format=rgba[\(picture)]")
+            state.chains.append(
+                "[\(drawn)]showspectrum=s=\(width)x\(height):slide=scroll:mode=combined:color=intensity,fps=\(fps),format=rgba[\(picture)]"
+            )
         case "cqt":
             state.chains.append("[\(drawn)]showcqt=s=\(width)x\(height):fps=\(fps),format=rgba[\(picture)]")
         default:

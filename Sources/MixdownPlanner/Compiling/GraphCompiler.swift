@@ -101,7 +101,9 @@ struct GraphCompiler {
 
     private func inputLabels(_ input: RecipeInput, _ state: inout State) throws(RecipeError) -> Labels {
         guard let planned = inputs[input.name] else {
-            throw RecipeError([RecipeDiagnostic(code: "unresolved-input", message: "input '\(input.name)' was not resolved to a file", location: input.location)])
+            throw RecipeError([
+                RecipeDiagnostic(code: "unresolved-input", message: "input '\(input.name)' was not resolved to a file", location: input.location)
+            ])
         }
         let index = state.inputs.count
         var options: [String] = []

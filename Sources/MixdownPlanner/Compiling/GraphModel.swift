@@ -77,7 +77,8 @@ struct GraphModel {
             throw RecipeError([
                 RecipeDiagnostic(
                     code: "unknown-duration",
-                    message: "'\(step.operation).\(parameter)' needs the length of '\(name)', which is unknown here (after trim_silence, or a still image)",
+                    message:
+                        "'\(step.operation).\(parameter)' needs the length of '\(name)', which is unknown here (after trim_silence, or a still image)",
                     location: step.argumentLocations[parameter] ?? step.location
                 )
             ])

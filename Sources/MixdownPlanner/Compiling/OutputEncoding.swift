@@ -15,15 +15,17 @@ enum OutputEncoding {
         case .opus: arguments = ["-c:a", "libopus"] + audioBitrate(128_000) + ["-f", "opus"]
         case .ogg: arguments = ["-c:a", "libvorbis"] + audioBitrate(160_000) + ["-f", "ogg"]
         case .mp4:
-            arguments = [
-                "-c:v", "libx264", "-preset", preview ? "ultrafast" : "veryfast", "-crf", preview ? "30" : "23", "-pix_fmt", "yuv420p",
-                "-c:a", "aac",
-            ] + audioBitrate(192_000) + ["-movflags", "+faststart", "-f", "mp4"]
+            arguments =
+                [
+                    "-c:v", "libx264", "-preset", preview ? "ultrafast" : "veryfast", "-crf", preview ? "30" : "23", "-pix_fmt", "yuv420p",
+                    "-c:a", "aac",
+                ] + audioBitrate(192_000) + ["-movflags", "+faststart", "-f", "mp4"]
         case .webm:
-            arguments = [
-                "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-b:v", "0", "-crf", preview ? "45" : "33",
-                "-pix_fmt", "yuv420p", "-c:a", "libopus",
-            ] + audioBitrate(128_000) + ["-f", "webm"]
+            arguments =
+                [
+                    "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-b:v", "0", "-crf", preview ? "45" : "33",
+                    "-pix_fmt", "yuv420p", "-c:a", "libopus",
+                ] + audioBitrate(128_000) + ["-f", "webm"]
         case .png: arguments = ["-frames:v", "1", "-c:v", "png", "-update", "1", "-f", "image2"]
         case .json: arguments = []
         }

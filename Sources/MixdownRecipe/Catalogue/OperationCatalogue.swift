@@ -32,7 +32,8 @@ public enum OperationCatalogue {
         ),
         OperationSpec(
             name: "loudnorm",
-            summary: "Normalises integrated loudness (EBU R128). With `two_pass` the loudness is measured first, in the same pass as the steps before it, then applied as a linear gain with a true-peak limiter.",
+            summary:
+                "Normalises integrated loudness (EBU R128). With `two_pass` the loudness is measured first, in the same pass as the steps before it, then applied as a linear gain with a true-peak limiter.",
             parameters: [
                 .init("target", .level, default: "-16", "Integrated loudness target in LUFS (-70..-5)."),
                 .init("true_peak", .level, default: "-1.5", "Maximum true peak in dBTP (-9..0)."),
@@ -204,7 +205,8 @@ public enum OperationCatalogue {
         ),
         OperationSpec(
             name: "visualize",
-            summary: "Makes a video from audio: a waveform, spectrum or constant-Q display, over a colour or image background. The audio rides along as the video's soundtrack.",
+            summary:
+                "Makes a video from audio: a waveform, spectrum or constant-Q display, over a colour or image background. The audio rides along as the video's soundtrack.",
             parameters: [
                 .init("audio", .reference, "The audio to show (default: `from`)."),
                 .init("style", .choice(["waveform", "spectrum", "cqt"]), default: "waveform", "What to draw."),

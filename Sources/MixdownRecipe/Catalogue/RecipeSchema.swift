@@ -19,8 +19,14 @@ public enum RecipeSchema {
             "input": input(),
             "output": output(),
             "step": step(),
-            "duration": scalar(number: ["type": "number", "minimum": 0], pattern: "^\\s*\\+?(\\d+(\\.\\d+)?|((\\d+(\\.\\d+)?)(h|ms|m|s))+|\\d+(:\\d{1,2}(\\.\\d+)?){1,2})\\s*$"),
-            "signedDuration": scalar(number: ["type": "number"], pattern: "^\\s*[+-]?(\\d+(\\.\\d+)?|((\\d+(\\.\\d+)?)(h|ms|m|s))+|\\d+(:\\d{1,2}(\\.\\d+)?){1,2})\\s*$"),
+            "duration": scalar(
+                number: ["type": "number", "minimum": 0],
+                pattern: "^\\s*\\+?(\\d+(\\.\\d+)?|((\\d+(\\.\\d+)?)(h|ms|m|s))+|\\d+(:\\d{1,2}(\\.\\d+)?){1,2})\\s*$"
+            ),
+            "signedDuration": scalar(
+                number: ["type": "number"],
+                pattern: "^\\s*[+-]?(\\d+(\\.\\d+)?|((\\d+(\\.\\d+)?)(h|ms|m|s))+|\\d+(:\\d{1,2}(\\.\\d+)?){1,2})\\s*$"
+            ),
             "level": scalar(number: ["type": "number"], pattern: "^\\s*[+-]?\\d+(\\.\\d+)?\\s*([dD][bB])?\\s*$"),
             "frequency": scalar(number: ["type": "number", "exclusiveMinimum": 0], pattern: "^\\s*\\d+(\\.\\d+)?\\s*([kK]|[kK]?[hH][zZ])?\\s*$"),
             "color": scalar(number: nil, pattern: "^(#|0x|0X)([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})$|^[A-Za-z]+$"),

@@ -15,7 +15,9 @@ extension ParseContext {
             var list: [(name: String, location: SourceLocation)] = []
             if step.spec.input != nil {
                 if let audio = step.references.first(where: { $0.parameter == "audio" }) {
-                    if step.from != nil { error("conflicting-parameters", "'visualize' takes its audio from 'from' or 'audio', not both", at: audio.location) }
+                    if step.from != nil {
+                        error("conflicting-parameters", "'visualize' takes its audio from 'from' or 'audio', not both", at: audio.location)
+                    }
                     list.append((audio.name, audio.location))
                 } else if let from = step.from {
                     list.append(from)

@@ -62,7 +62,11 @@ extension ParseContext {
                 continue
             }
             if source != nil {
-                error("bad-input", "input '\(name)' has more than one source; give exactly one of \(ParseContext.sourceKeys.joined(separator: ", "))", at: fieldKey)
+                error(
+                    "bad-input",
+                    "input '\(name)' has more than one source; give exactly one of \(ParseContext.sourceKeys.joined(separator: ", "))",
+                    at: fieldKey
+                )
                 continue
             }
             guard let parsed = parseSource(field, fieldValue, input: name) else { continue }

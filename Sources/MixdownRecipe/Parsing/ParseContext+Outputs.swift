@@ -45,7 +45,12 @@ extension ParseContext {
             if let fromNode = fields["from"], let text = scalarText(fromNode, what: "'from'") {
                 source = text
                 if types[text] == nil {
-                    error("unknown-reference", "output '\(name)': '\(text)' is not an input or a step id", at: fromNode, suggestion: Suggestion.closest(to: text, in: types.keys))
+                    error(
+                        "unknown-reference",
+                        "output '\(name)': '\(text)' is not an input or a step id",
+                        at: fromNode,
+                        suggestion: Suggestion.closest(to: text, in: types.keys)
+                    )
                     continue
                 }
             }
@@ -81,12 +86,16 @@ extension ParseContext {
                 }
             }
             if let rateNode = fields["sample_rate"], let text = scalarText(rateNode, what: "'sample_rate'") {
-                if let rate = Int(text), (8000...192_000).contains(rate) { output.sampleRate = rate } else {
+                if let rate = Int(text), (8000...192_000).contains(rate) {
+                    output.sampleRate = rate
+                } else {
                     error("bad-value", "output '\(name)': 'sample_rate' must be 8000..192000 Hz", at: rateNode)
                 }
             }
             if let channelsNode = fields["channels"], let text = scalarText(channelsNode, what: "'channels'") {
-                if let channels = Int(text), (1...8).contains(channels) { output.channels = channels } else {
+                if let channels = Int(text), (1...8).contains(channels) {
+                    output.channels = channels
+                } else {
                     error("bad-value", "output '\(name)': 'channels' must be 1..8", at: channelsNode)
                 }
             }

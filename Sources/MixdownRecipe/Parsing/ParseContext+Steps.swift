@@ -76,14 +76,22 @@ extension ParseContext {
                     continue
                 }
                 if let existing = operation, !existing.spec.name.isEmpty {
-                    error("two-operations", "a step holds exactly one operation; '\(existing.spec.name)' and '\(name)' are both here: split them into two steps", at: key)
+                    error(
+                        "two-operations",
+                        "a step holds exactly one operation; '\(existing.spec.name)' and '\(name)' are both here: split them into two steps",
+                        at: key
+                    )
                     continue
                 }
                 operation = (spec, key, value)
             }
         }
         guard let operation else {
-            error("no-operation", "step \(index + 1) has no operation; known operations: \(OperationCatalogue.names.joined(separator: ", "))", at: node)
+            error(
+                "no-operation",
+                "step \(index + 1) has no operation; known operations: \(OperationCatalogue.names.joined(separator: ", "))",
+                at: node
+            )
             return nil
         }
         guard !operation.spec.name.isEmpty else { return nil }
@@ -118,7 +126,8 @@ extension ParseContext {
                     let known = spec.parameters.map(\.name)
                     error(
                         "unknown-parameter",
-                        "'\(spec.name)' has no parameter '\(name)'" + (known.isEmpty ? " (it takes none)" : "; it takes \(known.joined(separator: ", "))"),
+                        "'\(spec.name)' has no parameter '\(name)'"
+                            + (known.isEmpty ? " (it takes none)" : "; it takes \(known.joined(separator: ", "))"),
                         at: key,
                         suggestion: Suggestion.closest(to: name, in: known)
                     )
@@ -152,7 +161,11 @@ extension ParseContext {
             }
         }
         if !spec.requiresOneOf.isEmpty, !spec.requiresOneOf.contains(where: { name in written.contains { $0.0.name == name } }) {
-            error("missing-parameter", "'\(spec.name)' needs at least one of \(spec.requiresOneOf.joined(separator: ", ")), e.g. \(spec.example)", at: node)
+            error(
+                "missing-parameter",
+                "'\(spec.name)' needs at least one of \(spec.requiresOneOf.joined(separator: ", ")), e.g. \(spec.example)",
+                at: node
+            )
         }
         checkOperationRules(spec, result, node)
         return result
@@ -163,7 +176,11 @@ extension ParseContext {
         let arguments = parsed.arguments
         func check(_ name: String, _ range: ClosedRange<Double>, _ unit: String) {
             if let value = arguments[name]?.number, !range.contains(value) {
-                error("out-of-range", "'\(spec.name).\(name)' must be between \(format(range.lowerBound)) and \(format(range.upperBound)) \(unit)", at: parsed.locations[name])
+                error(
+                    "out-of-range",
+                    "'\(spec.name).\(name)' must be between \(format(range.lowerBound)) and \(format(range.upperBound)) \(unit)",
+                    at: parsed.locations[name]
+                )
             }
         }
         switch spec.name {
@@ -192,14 +209,19 @@ extension ParseContext {
         case "highpass", "lowpass": check("freq", 1...40_000, "Hz")
         case "trim_silence": check("threshold", -100...0, "dB")
         case "mix":
-            if case .numbers(let weights)? = arguments["weights"], case .references(let tracks)? = arguments["tracks"], weights.count != tracks.count {
+            if case .numbers(let weights)? = arguments["weights"], case .references(let tracks)? = arguments["tracks"], weights.count != tracks.count
+            {
                 error("bad-value", "'mix.weights' has \(weights.count) weights for \(tracks.count) tracks", at: parsed.locations["weights"])
             }
         case "eq":
             if case .records(let bands)? = arguments["bands"] {
                 for band in bands {
-                    if let freq = band["freq"]?.number, freq > 40_000 { error("out-of-range", "an eq band's 'freq' must be at most 40kHz", at: parsed.locations["bands"]) }
-                    if let gain = band["gain"]?.number, abs(gain) > 30 { error("out-of-range", "an eq band's 'gain' must be within ±30 dB", at: parsed.locations["bands"]) }
+                    if let freq = band["freq"]?.number, freq > 40_000 {
+                        error("out-of-range", "an eq band's 'freq' must be at most 40kHz", at: parsed.locations["bands"])
+                    }
+                    if let gain = band["gain"]?.number, abs(gain) > 30 {
+                        error("out-of-range", "an eq band's 'gain' must be within ±30 dB", at: parsed.locations["bands"])
+                    }
                 }
             }
         default: break

@@ -48,7 +48,11 @@ extension ParseContext {
             for item in items {
                 guard spend(item), let text = scalarText(item, what: "each of \(name)") else { return nil }
                 guard let value = UnitParser.number(text), range.contains(value) else {
-                    error("bad-value", "\(name): '\(text)' is not a number between \(format(range.lowerBound)) and \(format(range.upperBound))", at: item)
+                    error(
+                        "bad-value",
+                        "\(name): '\(text)' is not a number between \(format(range.lowerBound)) and \(format(range.upperBound))",
+                        at: item
+                    )
                     return nil
                 }
                 values.append(value)

@@ -95,7 +95,11 @@ final class ParseContext {
 
     func parseDocument(_ text: String) -> Recipe? {
         guard text.utf8.count <= options.maximumBytes else {
-            error("too-large", "the recipe is \(text.utf8.count) bytes; the limit is \(options.maximumBytes)", at: SourceLocation(file: file, line: 1, column: 1))
+            error(
+                "too-large",
+                "the recipe is \(text.utf8.count) bytes; the limit is \(options.maximumBytes)",
+                at: SourceLocation(file: file, line: 1, column: 1)
+            )
             return nil
         }
         let root: Node?
@@ -145,7 +149,12 @@ final class ParseContext {
                 continue
             }
             guard RecipeParser.topLevelKeys.contains(name) else {
-                error("unknown-key", "unknown top-level key '\(name)'", at: key, suggestion: Suggestion.closest(to: name, in: RecipeParser.topLevelKeys))
+                error(
+                    "unknown-key",
+                    "unknown top-level key '\(name)'",
+                    at: key,
+                    suggestion: Suggestion.closest(to: name, in: RecipeParser.topLevelKeys)
+                )
                 continue
             }
             fields[name] = value

@@ -24,7 +24,9 @@ extension MixdownAPI {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/body"
         _ = FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw ProblemDocument(.internalServerError, code: "io", detail: "cannot buffer the upload") }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw ProblemDocument(.internalServerError, code: "io", detail: "cannot buffer the upload")
+        }
         var total = 0
         do {
             defer { try? handle.close() }
@@ -41,7 +43,11 @@ extension MixdownAPI {
 
     private func storeUpload(_ path: String, name: String, contentType: String) async throws -> Response {
         guard let facts = try? await services.prober.facts(for: path), facts.hasAudio || facts.hasVideo else {
-            throw ProblemDocument(.unprocessableContent, code: "unreadable-media", detail: "the upload is not audio, video or an image ffprobe can read")
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: "unreadable-media",
+                detail: "the upload is not audio, video or an image ffprobe can read"
+            )
         }
         if let duration = facts.duration, duration > configuration.maxDurationSeconds {
             throw ProblemDocument(
@@ -56,7 +62,9 @@ extension MixdownAPI {
 
     func asset(_ context: BasicRequestContext) async throws -> Asset {
         let id = try context.parameters.require("assetId")
-        guard Identifier.isValid(id, prefix: "ast_"), let asset = try await services.store.asset(id: id) else { throw ProblemDocument.notFound("asset \(id)") }
+        guard Identifier.isValid(id, prefix: "ast_"), let asset = try await services.store.asset(id: id) else {
+            throw ProblemDocument.notFound("asset \(id)")
+        }
         return asset
     }
 
@@ -71,7 +79,15 @@ extension MixdownAPI {
         let query = request.uri.queryParameters
         if let signature = query.get("signature") {
             let expires = Int(query.get("expires") ?? "") ?? 0
-            guard resources.signer.verify(method: "GET", key: asset.key.rawValue, expires: expires, signature: signature, now: Int(Date().timeIntervalSince1970)) else {
+            guard
+                resources.signer.verify(
+                    method: "GET",
+                    key: asset.key.rawValue,
+                    expires: expires,
+                    signature: signature,
+                    now: Int(Date().timeIntervalSince1970)
+                )
+            else {
                 throw ProblemDocument(.forbidden, code: "bad-signature", detail: "the signed URL is altered, foreign or expired")
             }
         } else if !APIKeyCheck.isAuthorized(request, keys: configuration.apiKeys) {

@@ -1,10 +1,10 @@
 internal import Foundation
-internal import Hummingbird
 internal import HTTPTypes
-import MixdownStorage
+internal import Hummingbird
 import MixdownJobs
 import MixdownPlanner
 import MixdownRecipe
+import MixdownStorage
 
 extension MixdownAPI {
     /// `POST /v1/jobs` and the per-feature `POST /v1/{feature}`: validate, store uploads, create the job, 202.
@@ -77,7 +77,9 @@ extension MixdownAPI {
         var type: JobType?
         var status: JobStatus?
         if let text = query.get("type") {
-            guard let value = JobType(rawValue: text) else { throw ProblemDocument(.badRequest, code: "bad-query", detail: "type is one of ingest, preview, save, render") }
+            guard let value = JobType(rawValue: text) else {
+                throw ProblemDocument(.badRequest, code: "bad-query", detail: "type is one of ingest, preview, save, render")
+            }
             type = value
         }
         if let text = query.get("status") {
@@ -88,11 +90,15 @@ extension MixdownAPI {
         }
         var limit = 50
         if let text = query.get("limit") {
-            guard let value = Int(text), (1...500).contains(value) else { throw ProblemDocument(.badRequest, code: "bad-query", detail: "limit is 1...500") }
+            guard let value = Int(text), (1...500).contains(value) else {
+                throw ProblemDocument(.badRequest, code: "bad-query", detail: "limit is 1...500")
+            }
             limit = value
         }
         let cursor = query.get("cursor")
-        if let cursor, !Identifier.isValid(cursor, prefix: "job_") { throw ProblemDocument(.badRequest, code: "bad-query", detail: "cursor is a job id") }
+        if let cursor, !Identifier.isValid(cursor, prefix: "job_") {
+            throw ProblemDocument(.badRequest, code: "bad-query", detail: "cursor is a job id")
+        }
         let page = try await services.store.list(type: type, status: status, limit: limit, cursor: cursor)
         return try JSONResponse.raw(JobResource.page(page.jobs.map(resources.job), nextCursor: page.nextCursor))
     }

@@ -29,7 +29,9 @@ extension MixdownAPI {
         defer { submission.removeTemporaryFiles() }
         do {
             let recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides)).parse(submission.recipe, file: submission.name)
-            return try JSONResponse.make(Validation(valid: true, kind: recipe.kind.rawValue, inputs: recipe.inputs.map(\.name), outputs: recipe.outputs.map(\.name)))
+            return try JSONResponse.make(
+                Validation(valid: true, kind: recipe.kind.rawValue, inputs: recipe.inputs.map(\.name), outputs: recipe.outputs.map(\.name))
+            )
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
         }
@@ -49,24 +51,46 @@ extension MixdownAPI {
         let recipe: Recipe
         do {
             let uploads = Set(submission.assetInputs.keys).union(submission.files.keys)
-            recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides, providedUploads: uploads)).parse(submission.recipe, file: submission.name)
+            recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides, providedUploads: uploads)).parse(
+                submission.recipe,
+                file: submission.name
+            )
             if let input = recipe.inputs.first(where: { if case .file = $0.source { true } else { false } }) {
-                throw RecipeError([RecipeDiagnostic(code: "file-input-not-allowed", message: "input '\(input.name)': upload it instead of naming a server file", location: input.location)])
+                throw RecipeError([
+                    RecipeDiagnostic(
+                        code: "file-input-not-allowed",
+                        message: "input '\(input.name)': upload it instead of naming a server file",
+                        location: input.location
+                    )
+                ])
             }
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
         }
         var uploads = submission.files
         for (name, id) in submission.assetInputs {
-            guard let asset = try await services.store.asset(id: id) else { throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "no asset \(id)") }
+            guard let asset = try await services.store.asset(id: id) else {
+                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "no asset \(id)")
+            }
             uploads[name] = try await services.storage.localPath(for: asset.key)
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-plan-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let preparation = RecipePreparation(tools: services.tools, prober: services.prober, limits: services.inputLimits, assets: StoreAssetResolver(services: services))
+        let preparation = RecipePreparation(
+            tools: services.tools,
+            prober: services.prober,
+            limits: services.inputLimits,
+            assets: StoreAssetResolver(services: services)
+        )
         do {
-            let (plan, _) = try await preparation.plan(recipe, recipeDirectory: work, uploads: uploads, preview: submission.preview, workDirectory: work)
+            let (plan, _) = try await preparation.plan(
+                recipe,
+                recipeDirectory: work,
+                uploads: uploads,
+                preview: submission.preview,
+                workDirectory: work
+            )
             return try JSONResponse.make(plan)
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)

@@ -1,8 +1,8 @@
 internal import Foundation
 internal import Hummingbird
-internal import MultipartKit
 import MixdownJobs
 import MixdownPlanner
+internal import MultipartKit
 
 /// A job request in any of the accepted shapes: a YAML recipe body, a JSON document, or
 /// `multipart/form-data` with a `recipe` part, an optional `params` part and one part per upload input.
@@ -98,7 +98,11 @@ struct Submission {
             )
         }
         guard contentType.isEmpty || contentType.contains("yaml") || contentType.hasPrefix("text/") else {
-            throw ProblemDocument(.unsupportedMediaType, code: "unsupported-media-type", detail: "send application/yaml, application/json or multipart/form-data")
+            throw ProblemDocument(
+                .unsupportedMediaType,
+                code: "unsupported-media-type",
+                detail: "send application/yaml, application/json or multipart/form-data"
+            )
         }
         // A bare YAML recipe: parameters ride in the query (`set.NAME`, `input.NAME`, `preview`, `notifyUrl`).
         var submission = Submission(recipe: text, name: "request.yaml")
@@ -108,7 +112,9 @@ struct Submission {
             if key.hasPrefix("input.") { submission.assetInputs[String(key.dropFirst(6))] = value }
             if key == "notifyUrl" { submission.notifyUrl = value }
             if key == "preview" {
-                guard let window = PreviewWindow(argument: value) else { throw ProblemDocument(.badRequest, code: "bad-query", detail: "preview is START,DURATION") }
+                guard let window = PreviewWindow(argument: value) else {
+                    throw ProblemDocument(.badRequest, code: "bad-query", detail: "preview is START,DURATION")
+                }
                 submission.preview = window
             }
         }
@@ -143,7 +149,11 @@ struct Submission {
             for try await buffer in request.body {
                 total += buffer.readableBytes
                 guard total <= api.configuration.maxUploadBytes + maxDocumentBytes else {
-                    throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "the request is larger than \(api.configuration.maxUploadBytes) bytes")
+                    throw ProblemDocument(
+                        .contentTooLarge,
+                        code: "too-large",
+                        detail: "the request is larger than \(api.configuration.maxUploadBytes) bytes"
+                    )
                 }
                 try parser.execute(buffer)
                 if let failure = collector.failure { throw failure }
@@ -166,7 +176,9 @@ struct Submission {
             submission.overrides = decoded.mapValues(\.text)
         }
         if let preview = collector.fields["preview"] {
-            guard let window = PreviewWindow(argument: preview) else { throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "preview is START,DURATION") }
+            guard let window = PreviewWindow(argument: preview) else {
+                throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "preview is START,DURATION")
+            }
             submission.preview = window
         }
         submission.notifyUrl = collector.fields["notifyUrl"]
@@ -241,12 +253,19 @@ enum JSONValue: Codable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 
     func encode(to encoder: any Encoder) throws {

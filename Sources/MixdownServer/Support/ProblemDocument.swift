@@ -1,5 +1,5 @@
-public import Hummingbird
 internal import Foundation
+public import Hummingbird
 public import MixdownRecipe
 
 /// An RFC 9457 problem document (`application/problem+json`) with a stable `code`; recipe errors carry

@@ -1,7 +1,8 @@
 internal import Foundation
+import Foundation
 public import MixdownJobs
-import MixdownStorage
 import MixdownRecipe
+import MixdownStorage
 
 /// An output as the API shows it: the job result's fields plus signed URLs to fetch it.
 public struct OutputResource: Codable, Sendable {
@@ -64,19 +65,19 @@ struct ResourceBuilder: Sendable {
         return JobResource(
             view: view,
             outputs: view.result.map { result in
-                    result.outputs.map { output in
-                        OutputResource(
-                            name: output.name,
-                            key: output.key.rawValue,
-                            contentType: output.contentType,
-                            bytes: output.bytes,
-                            durationSeconds: output.durationSeconds,
-                            sha256: output.sha256,
-                            assetId: output.assetId,
-                            downloadUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: true),
-                            streamUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: false)
-                        )
-                    }
+                result.outputs.map { output in
+                    OutputResource(
+                        name: output.name,
+                        key: output.key.rawValue,
+                        contentType: output.contentType,
+                        bytes: output.bytes,
+                        durationSeconds: output.durationSeconds,
+                        sha256: output.sha256,
+                        assetId: output.assetId,
+                        downloadUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: true),
+                        streamUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: false)
+                    )
+                }
             },
             links: .init(self: "/v1/jobs/\(job.id)", events: "/v1/jobs/\(job.id)/events", cancel: "/v1/jobs/\(job.id)/cancel")
         )
@@ -98,8 +99,6 @@ struct ResourceBuilder: Sendable {
         )
     }
 }
-
-import Foundation
 
 extension JobResource {
     /// The resource as JSON, written by hand (see ``JSONWriter``): the polling route's hot path.

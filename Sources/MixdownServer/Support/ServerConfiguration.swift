@@ -44,21 +44,33 @@ public struct ServerConfiguration: Sendable {
         var problems: [String] = []
         if let host = environment["MIXDOWN_HOST"], !host.isEmpty { configuration.host = host }
         if let text = environment["MIXDOWN_PORT"], !text.isEmpty {
-            if let port = Int(text), (0...65535).contains(port) { configuration.port = port } else { problems.append("MIXDOWN_PORT=\(text): expected 0...65535") }
+            if let port = Int(text), (0...65535).contains(port) {
+                configuration.port = port
+            } else {
+                problems.append("MIXDOWN_PORT=\(text): expected 0...65535")
+            }
         }
         if let keys = environment["MIXDOWN_API_KEYS"] {
             configuration.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            if configuration.apiKeys.contains(where: { $0.count < 16 }) { problems.append("MIXDOWN_API_KEYS: every key needs at least 16 characters") }
+            if configuration.apiKeys.contains(where: { $0.count < 16 }) {
+                problems.append("MIXDOWN_API_KEYS: every key needs at least 16 characters")
+            }
         }
         if let secret = environment["INTERNAL_WEBHOOK_SECRET"], !secret.isEmpty {
             if secret.count < 16 { problems.append("INTERNAL_WEBHOOK_SECRET: use at least 16 characters") }
             configuration.webhookSecret = secret
         }
         if let text = environment["MIXDOWN_MAX_UPLOAD_BYTES"], !text.isEmpty {
-            if let bytes = Int(text), bytes > 0 { configuration.maxUploadBytes = bytes } else { problems.append("MIXDOWN_MAX_UPLOAD_BYTES=\(text): expected a positive number") }
+            if let bytes = Int(text), bytes > 0 {
+                configuration.maxUploadBytes = bytes
+            } else {
+                problems.append("MIXDOWN_MAX_UPLOAD_BYTES=\(text): expected a positive number")
+            }
         }
         if let text = environment["MIXDOWN_MAX_DURATION_SECONDS"], !text.isEmpty {
-            if let seconds = Double(text), seconds > 0 { configuration.maxDurationSeconds = seconds } else {
+            if let seconds = Double(text), seconds > 0 {
+                configuration.maxDurationSeconds = seconds
+            } else {
                 problems.append("MIXDOWN_MAX_DURATION_SECONDS=\(text): expected a positive number")
             }
         }

@@ -12,7 +12,9 @@ enum ServerMetrics {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
     }()
 
-    static var jobs: MetricNameDescriptor { MetricNameDescriptor(namespace: "mixdown", metricName: "jobs", unitName: "", helpText: "Jobs in the store by status.") }
+    static var jobs: MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "mixdown", metricName: "jobs", unitName: "", helpText: "Jobs in the store by status.")
+    }
 
     static func text(jobCounts: [String: Int]) -> String {
         for (status, count) in jobCounts {
