@@ -6,7 +6,7 @@ YTDLP_VERSION ?= 2026.10.26
 APT_PACKAGES := ffmpeg libsqlite3-dev libcurl4-openssl-dev libyaml-dev fonts-dejavu-core python3 python3-pip curl bc procps wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build demo dev test bench clean
+.PHONY: deps build demo dev test bench format clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,6 +33,9 @@ bench: build
 	@Benchmarks/run.sh
 	@Benchmarks/jobs.sh
 	@Benchmarks/api.sh
+
+format:
+	$(SWIFT) format -i -r Sources Tests Package.swift
 
 clean:
 	rm -rf .build .mixdown demo-out Recipes/media
