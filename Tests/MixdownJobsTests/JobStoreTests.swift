@@ -119,6 +119,19 @@ struct JobStoreTests {
         #expect(try await store.job(id: save)?.status == .running)
     }
 
+    @Test("a cancel requested while the worker died ends the job cancelled, not requeued", arguments: StoreBackend.allCases)
+    func cancelWithLostWorker(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let id = try await store.submit(newJob()).id
+        _ = try #require(try await store.claim(owner: "doomed", leaseSeconds: 0.001))
+        _ = try await store.cancel(id: id)
+        var reaped: [ReapedJob] = []
+        while reaped.isEmpty { reaped = try await store.reap(backoffSeconds: 0) }
+        #expect(reaped.map(\.reason) == ["cancelled"])
+        #expect(try await store.job(id: id)?.status == .cancelled)
+        #expect(try await store.claim(owner: "next", leaseSeconds: 30) == nil)
+    }
+
     @Test("cancel ends a queued job at once and reaches a running one through its heartbeat", arguments: StoreBackend.allCases)
     func cancel(backend: StoreBackend) async throws {
         let store = try backend.services(try backend.configuration()).store

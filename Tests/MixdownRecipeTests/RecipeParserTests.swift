@@ -206,6 +206,15 @@ struct RecipeParserTests {
         #expect(recipe.outputs.map(\.format) == [.wav, .json])
     }
 
+    @Test("caption files stay inside the recipe's folder", arguments: ["/etc/passwd", "../secret.srt", "subs/../../x.srt", "a\\b.srt"])
+    func captionPaths(path: String) {
+        let found = problems(
+            "version: 1\nkind: render\ninputs: { v: { upload: true } }\nsteps:\n  - visualize: {}\n  - captions: { srt: '\(path)' }\noutputs: { o: {} }\n"
+        )
+        #expect(found.map(\.code) == ["bad-value"])
+        #expect(found.first?.location?.line == 6)
+    }
+
     @Test("alias bombs stop at the node budget instead of hanging")
     func aliasBomb() {
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"

@@ -109,6 +109,11 @@ struct APIBadInputTests {
         try await harness.run { client async throws in
             #expect(try await client.status("/healthz") == .ok)
             #expect(try await client.status("/v1/jobs") == .unauthorized)
+            // Spellings the router still resolves get no way around the key.
+            for path in ["//v1/jobs", "/v1//jobs", "/v1/jobs/", "///v1/jobs"] {
+                let status = try await client.status(path)
+                #expect(status == .unauthorized || status == .notFound, "\(path): \(status)")
+            }
             #expect(try await client.status("/v1/jobs", headers: [.authorization: "Bearer test-key-0123456789abcdeX"]) == .unauthorized)
             #expect(try await client.status("/v1/jobs", headers: [.authorization: "Bearer test-key-0123456789abcde"]) == .unauthorized)
             #expect(try await client.status("/v1/jobs", headers: [.authorization: "Bearer second-key-0123456789abcdef"]) == .ok)
@@ -132,6 +137,50 @@ struct APIBadInputTests {
             )
             #expect(accepted.status == .accepted)
         }
+    }
+
+    @Test("uploads are stored and served only as media: HTML becomes octet-stream, with nosniff")
+    func contentTypes() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let asset = try await client.upload(try TestMedia.path("intro.wav"), name: "page.html", type: "text/html; charset=utf-8").json()
+            #expect(asset["contentType"] as? String == "application/octet-stream")
+            let served = try await client.execute(uri: try #require(asset["streamUrl"] as? String), method: .get)
+            #expect(served.headers[.contentType] == "application/octet-stream")
+            #expect(served.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            let audio = try await client.upload(try TestMedia.path("intro.wav"), name: "intro.wav", type: "audio/wav").json()
+            #expect(audio["contentType"] as? String == "audio/wav")
+        }
+    }
+
+    @Test("a multipart upload with a mixed-case boundary and no recipe part stores the file")
+    func multipartUpload() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let boundary = "----WebKitFormBoundaryAbC123xYz"
+            var body = Data(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"intro.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8
+            )
+            body += try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("intro.wav")))
+            body += Data("\r\n--\(boundary)--\r\n".utf8)
+            let response = try await client.execute(
+                uri: "/v1/uploads",
+                method: .post,
+                headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(bytes: body)
+            )
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+            #expect(try response.json()["durationSeconds"] as? Double == 4)
+            // A job body that lacks the recipe part is still refused, and leaves nothing behind.
+            let noRecipe = try await client.execute(
+                uri: "/v1/jobs",
+                method: .post,
+                headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                body: ByteBuffer(bytes: body)
+            )
+            #expect(noRecipe.status == .badRequest && (try? noRecipe.json()["code"] as? String) == "missing-recipe")
+        }
+        #expect(harness.storedFiles().count == 1)
     }
 
     @Test("path traversal in upload names stays inside storage; traversal in routes matches nothing")

@@ -73,7 +73,7 @@ struct APIFlowTests {
     func render() async throws {
         let harness = try APIHarness()
         try await harness.run { client async throws in
-            let boundary = "mixdown-boundary-7"
+            let boundary = "MixdownBoundary7XyZ"
             var body = Data()
             func part(_ name: String, file: String? = nil, _ content: Data) {
                 body += Data(

@@ -114,7 +114,12 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
             dataTask.cancel()
             return
         }
-        handle?.write(data)
+        do {
+            try handle?.write(contentsOf: data)
+        } catch {
+            failure = ExecutionError(code: "download-failed", message: "cannot write the download: \(error.localizedDescription)")
+            dataTask.cancel()
+        }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {

@@ -77,9 +77,15 @@ struct NetworkGuard: Sendable {
             if b[0] == 0xFE && (b[1] & 0xC0) == 0x80 { return false }  // fe80::/10 link-local
             if (b[0] & 0xFE) == 0xFC { return false }  // fc00::/7 unique local
             if b[0] == 0xFF { return false }  // multicast
-            if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF {  // IPv4-mapped
+            if b[0] == 0xFE && (b[1] & 0xC0) == 0xC0 { return false }  // fec0::/10 site-local
+            // Forms that carry an IPv4 address are judged by it: mapped ::ffff:a.b.c.d, compatible ::a.b.c.d,
+            // NAT64 64:ff9b::/96, and 6to4 2002:AABB:CCDD::/16.
+            if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF { return isPublic(.v4(Array(b[12..<16]))) }
+            if b[0..<12].allSatisfy({ $0 == 0 }) { return isPublic(.v4(Array(b[12..<16]))) }
+            if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4..<12].allSatisfy({ $0 == 0 }) {
                 return isPublic(.v4(Array(b[12..<16])))
             }
+            if b[0] == 0x20 && b[1] == 0x02 { return isPublic(.v4(Array(b[2..<6]))) }
             return true
         }
     }

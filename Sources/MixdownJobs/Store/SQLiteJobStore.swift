@@ -317,11 +317,24 @@ public final class SQLiteJobStore: JobStore {
             }
             let expired = try Row.fetchAll(
                 db,
-                sql: "SELECT id, attempts, max_attempts, processes FROM jobs WHERE status = 'running' AND lease_expires_at < ?",
+                sql: "SELECT id, attempts, max_attempts, processes, cancel_requested FROM jobs WHERE status = 'running' AND lease_expires_at < ?",
                 arguments: [now]
             )
             for row in expired {
                 let id: String = row["id"], attempts: Int = row["attempts"], maximum: Int = row["max_attempts"]
+                // A cancel asked for while its worker died is honoured, not retried.
+                if row["cancel_requested"] as Bool {
+                    try db.execute(
+                        sql: """
+                            UPDATE jobs SET status = 'cancelled', finished_at = ?, updated_at = ?, lease_owner = NULL, lease_token = NULL,
+                                lease_expires_at = NULL, processes = NULL, error = '{"code":"cancelled","message":"cancelled on request"}'
+                            WHERE id = ?
+                            """,
+                        arguments: [now, now, id]
+                    )
+                    reaped.append(ReapedJob(id: id, reason: "cancelled", processes: row["processes"]))
+                    continue
+                }
                 let error = JobError(code: "worker-lost", message: "the worker running attempt \(attempts) stopped renewing its lease")
                 let final = attempts >= maximum
                 try db.execute(

@@ -25,6 +25,9 @@ struct JobNotifier: Sendable {
         var finishedAt: String?
     }
 
+    /// A session that follows no redirect: the checked URL is the only one contacted.
+    static let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+
     static func signature(key: [UInt8], timestamp: Int, body: Data) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).".utf8) + body, using: SymmetricKey(data: key))
         return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
@@ -76,5 +79,18 @@ struct JobNotifier: Sendable {
             try? await Task.sleep(for: .seconds(delay))
             delay *= 2
         }
+    }
+}
+
+/// Answers every redirect with "don't follow".
+private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(
+        _ session: URLSession,
+        task: URLSessionTask,
+        willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest,
+        completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }

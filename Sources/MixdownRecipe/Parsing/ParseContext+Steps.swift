@@ -207,6 +207,15 @@ extension ParseContext {
             check("amount", -60...0, "dB")
             check("threshold", -60...0, "dB")
         case "highpass", "lowpass": check("freq", 1...40_000, "Hz")
+        case "captions":
+            // A recipe reads files beside itself only: never an absolute path, never out through '..'.
+            if let path = arguments["srt"]?.string, path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.contains("\\") {
+                error(
+                    "bad-value",
+                    "'captions.srt' must be a path inside the recipe's folder, without '/' at the start or '..'",
+                    at: parsed.locations["srt"]
+                )
+            }
         case "trim_silence": check("threshold", -100...0, "dB")
         case "mix":
             if case .numbers(let weights)? = arguments["weights"], case .references(let tracks)? = arguments["tracks"], weights.count != tracks.count

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import HTTPTypes
 internal import Hummingbird
 import MixdownExecution
 import MixdownJobs
@@ -9,9 +10,9 @@ extension MixdownAPI {
     /// `POST /v1/uploads`: the body (raw media, `?filename=`) streamed to a temporary file with the byte cap
     /// enforced while it arrives (413, nothing kept), probed (422 past the duration cap, nothing kept), stored.
     func upload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let contentType = request.headers[.contentType] ?? "application/octet-stream"
-        if contentType.lowercased().hasPrefix("multipart/form-data") {
-            let submission = try await Submission.readMultipart(request, contentType: contentType.lowercased(), api: self)
+        let contentType = Self.storableContentType(request.headers[.contentType])
+        if request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true {
+            let submission = try await Submission.readMultipart(request, contentType: request.headers[.contentType] ?? "", api: self)
             defer { submission.removeTemporaryFiles() }
             guard let (name, path) = submission.files.first else {
                 throw ProblemDocument(.badRequest, code: "missing-file", detail: "the multipart body has no file part")
@@ -97,7 +98,10 @@ extension MixdownAPI {
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         var start = 0, end = size - 1
         var status = HTTPResponse.Status.ok
-        var headers: HTTPFields = [.contentType: asset.contentType, .acceptRanges: "bytes"]
+        // Only media and JSON are served as themselves; nosniff stops a browser from guessing HTML.
+        var headers: HTTPFields = [
+            .contentType: Self.storableContentType(asset.contentType), .acceptRanges: "bytes", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        ]
         if let range = request.headers[.range] {
             guard let parsed = Self.byteRange(range, size: size) else {
                 return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(size)"])
@@ -122,6 +126,15 @@ extension MixdownAPI {
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)
+    }
+
+    /// A stored or served content type: audio, video, raster images and JSON as given, anything else (HTML,
+    /// SVG, scripts) as `application/octet-stream`, so an upload can never be served as a page.
+    static func storableContentType(_ given: String?) -> String {
+        let type = (given ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let allowed =
+            type.hasPrefix("audio/") || type.hasPrefix("video/") || (type.hasPrefix("image/") && !type.contains("svg")) || type == "application/json"
+        return allowed && type.allSatisfy({ $0.isLetter || $0.isNumber || "/.+-".contains($0) }) ? type : "application/octet-stream"
     }
 
     /// One `bytes=` range: `a-b`, `a-` or `-n`; nil when unsatisfiable or not understood.

@@ -7,7 +7,8 @@ internal import MultipartKit
 /// A job request in any of the accepted shapes: a YAML recipe body, a JSON document, or
 /// `multipart/form-data` with a `recipe` part, an optional `params` part and one part per upload input.
 struct Submission {
-    var recipe: String
+    /// Nil only for a multipart body without a `recipe` part (an upload).
+    var recipe: String!
     var name: String
     var overrides: [String: String] = [:]
     /// Upload inputs that name stored assets.
@@ -75,9 +76,16 @@ struct Submission {
     static let maxDocumentBytes = 1 << 20
 
     static func read(_ request: Request, context: BasicRequestContext, api: MixdownAPI) async throws -> Submission {
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let original = request.headers[.contentType] ?? ""
+        let contentType = original.lowercased()
         if contentType.hasPrefix("multipart/form-data") {
-            return try await readMultipart(request, contentType: contentType, api: api)
+            // Boundaries are case-sensitive: hand over the header as sent.
+            let submission = try await readMultipart(request, contentType: original, api: api)
+            guard submission.recipe != nil else {
+                submission.removeTemporaryFiles()
+                throw ProblemDocument(.badRequest, code: "missing-recipe", detail: "the multipart body needs a 'recipe' part")
+            }
+            return submission
         }
         let body = try await collect(request.body, limit: maxDocumentBytes)
         let text = String(decoding: body, as: UTF8.self)
@@ -134,9 +142,12 @@ struct Submission {
 
     /// Streams parts to temporary files so uploads are never held in memory; caps the whole body.
     static func readMultipart(_ request: Request, contentType: String, api: MixdownAPI) async throws -> Submission {
-        guard let boundary = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")),
-            !boundary.isEmpty, contentType.contains("boundary=")
-        else { throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "multipart/form-data needs a boundary") }
+        let boundary = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.lowercased().hasPrefix("boundary=") }
+            .map { String($0.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        guard let boundary, !boundary.isEmpty, boundary.count <= 70 else {
+            throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "multipart/form-data needs a boundary")
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-upload-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let collector = MultipartCollector(directory: directory)
@@ -158,31 +169,31 @@ struct Submission {
                 try parser.execute(buffer)
                 if let failure = collector.failure { throw failure }
             }
+            collector.finish()
+            if let failure = collector.failure { throw failure }
+            var submission = Submission(recipe: collector.fields["recipe"], name: "request.yaml", files: collector.files)
+            submission.temporaryDirectory = directory
+            if let params = collector.fields["params"] {
+                guard let decoded = try? JSONDecoder().decode([String: ParamValue].self, from: Data(params.utf8)) else {
+                    throw ProblemDocument(.badRequest, code: "bad-json", detail: "the 'params' part must be a JSON object")
+                }
+                submission.overrides = decoded.mapValues(\.text)
+            }
+            if let preview = collector.fields["preview"] {
+                guard let window = PreviewWindow(argument: preview) else {
+                    throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "preview is START,DURATION")
+                }
+                submission.preview = window
+            }
+            submission.notifyUrl = collector.fields["notifyUrl"]
+            return submission
         } catch {
+            // Whatever went wrong, nothing of the body stays on disk and no file stays open.
+            collector.finish()
             try? FileManager.default.removeItem(atPath: directory)
             if error is ProblemDocument { throw error }
             throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "cannot read the multipart body: \(error)")
         }
-        guard let recipe = collector.fields["recipe"] else {
-            try? FileManager.default.removeItem(atPath: directory)
-            throw ProblemDocument(.badRequest, code: "missing-recipe", detail: "the multipart body needs a 'recipe' part")
-        }
-        var submission = Submission(recipe: recipe, name: "request.yaml", files: collector.files)
-        submission.temporaryDirectory = directory
-        if let params = collector.fields["params"] {
-            guard let decoded = try? JSONDecoder().decode([String: ParamValue].self, from: Data(params.utf8)) else {
-                throw ProblemDocument(.badRequest, code: "bad-json", detail: "the 'params' part must be a JSON object")
-            }
-            submission.overrides = decoded.mapValues(\.text)
-        }
-        if let preview = collector.fields["preview"] {
-            guard let window = PreviewWindow(argument: preview) else {
-                throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "preview is START,DURATION")
-            }
-            submission.preview = window
-        }
-        submission.notifyUrl = collector.fields["notifyUrl"]
-        return submission
     }
 
     var temporaryDirectory: String?
@@ -228,13 +239,23 @@ final class MultipartCollector: @unchecked Sendable {
                 handle = FileHandle(forWritingAtPath: path)
                 files[name] = path
             }
-            handle?.write(Data(buffer.readableBytesView))
+            do {
+                try handle?.write(contentsOf: buffer.readableBytesView)
+            } catch {
+                failure = ProblemDocument(.internalServerError, code: "io", detail: "cannot buffer part '\(name)': \(error.localizedDescription)")
+            }
         } else {
             text += buffer.readableBytesView
             if text.count > Submission.maxDocumentBytes {
                 failure = ProblemDocument(.contentTooLarge, code: "too-large", detail: "part '\(name)' is too large")
             }
         }
+    }
+
+    /// Closes any file still open (after an error mid-part).
+    func finish() {
+        try? handle?.close()
+        handle = nil
     }
 
     func complete() {

@@ -1,15 +1,17 @@
 internal import Hummingbird
 
-/// Requires `Authorization: Bearer KEY` on `/v1` when keys are configured; keys compare in constant time.
-/// Signed content URLs and the render webhook carry their own authentication and pass through.
+/// Requires `Authorization: Bearer KEY` on every route when keys are configured, except the few listed as
+/// public; keys compare in constant time. The decision uses the matched route pattern, not the raw path,
+/// so spellings such as `//v1/jobs` that the router still resolves cannot slip past.
 struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let keys: [String]
 
+    /// Health checks, the metrics scrape, and the routes that carry their own authentication
+    /// (signed content URLs, the render webhook's shared secret).
+    static var publicRoutes: Set<String> { ["/healthz", "/readyz", "/metrics", "/v1/webhooks/render", "/v1/assets/{assetId}/content"] }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard !keys.isEmpty, path.hasPrefix("/v1/"), path != "/v1/webhooks/render",
-            !(path.hasPrefix("/v1/assets/") && path.hasSuffix("/content"))
-        else { return try await next(request, context) }
+        guard !keys.isEmpty, !Self.publicRoutes.contains(context.endpointPath ?? "") else { return try await next(request, context) }
         guard Self.isAuthorized(request, keys: keys) else {
             throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "send Authorization: Bearer <API key>")
         }
