@@ -54,12 +54,9 @@ public struct Planner: Sendable {
                 guard let source = step.sources.first, recipe.input(named: source) != nil, consumers[source] == 1,
                     let length = byName[source]?.facts.duration
                 else { continue }
-                let start = step.number("start") ?? 0
-                var end = length
-                if let written = step.number("end") { end = written < 0 ? length + written : min(written, length) }
-                if let duration = step.number("duration") { end = min(length, start + duration) }
-                foldedStarts[source] = start
-                foldedLengths[source] = max(0, end - start)
+                let bounds = step.trimBounds(within: length)
+                foldedStarts[source] = bounds.start
+                foldedLengths[source] = bounds.end - bounds.start
             }
         }
         let model = try GraphModel(recipe: recipe, inputs: byName, preview: options.preview, foldedTrims: foldedLengths)

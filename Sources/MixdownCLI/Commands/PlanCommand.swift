@@ -23,10 +23,7 @@ struct PlanCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let window = try preview.map { text in
-            guard let window = PreviewWindow(argument: text) else { throw ValidationError("--preview takes START,DURATION, e.g. 90,10") }
-            return window
-        }
+        let window = try PreviewOption.parse(preview)
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
         let tools = MediaTools.fromEnvironment()
         let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: try Services.inputLimits())

@@ -39,10 +39,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let window = try preview.map { text in
-            guard let window = PreviewWindow(argument: text) else { throw ValidationError("--preview takes START,DURATION, e.g. 90,10") }
-            return window
-        }
+        let window = try PreviewOption.parse(preview)
         let tools = MediaTools.fromEnvironment()
         let run = RecipeRun(
             file: file,

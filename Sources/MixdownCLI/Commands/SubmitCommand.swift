@@ -30,10 +30,7 @@ struct SubmitCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let window = try preview.map { text in
-            guard let window = PreviewWindow(argument: text) else { throw ValidationError("--preview takes START,DURATION, e.g. 90,10") }
-            return window
-        }
+        let window = try PreviewOption.parse(preview)
         let services = try Services.make()
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("cannot read \(file)")

@@ -39,11 +39,8 @@ struct GraphModel {
         switch step.operation {
         case "trim":
             guard let source else { return step.number("duration") }
-            let start = min(step.number("start") ?? 0, source)
-            var end = source
-            if let written = step.number("end") { end = written < 0 ? source + written : min(written, source) }
-            if let length = step.number("duration") { end = min(source, start + length) }
-            return max(0, end - start)
+            let bounds = step.trimBounds(within: source)
+            return bounds.end - bounds.start
         case "speed": return source.map { $0 / (step.number("factor") ?? 1) }
         case "pad": return source.map { $0 + (step.number("start") ?? 0) + (step.number("end") ?? 0) }
         case "loop":
@@ -84,5 +81,17 @@ struct GraphModel {
             ])
         }
         return duration
+    }
+}
+
+extension RecipeStep {
+    /// Where a `trim` starts and ends inside a stream of `length` seconds: `end` may count back from the end,
+    /// `duration` counts from `start`, and neither passes the stream's end. `end` is never before `start`.
+    func trimBounds(within length: Double) -> (start: Double, end: Double) {
+        let start = min(number("start") ?? 0, length)
+        var end = length
+        if let written = number("end") { end = written < 0 ? length + written : min(written, length) }
+        if let duration = number("duration") { end = min(length, start + duration) }
+        return (start, max(start, end))
     }
 }
