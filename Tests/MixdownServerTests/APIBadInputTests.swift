@@ -158,16 +158,13 @@ struct APIBadInputTests {
         let harness = try APIHarness()
         try await harness.run { client async throws in
             let boundary = "----WebKitFormBoundaryAbC123xYz"
-            var body = Data(
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"intro.wav\"\r\nContent-Type: audio/wav\r\n\r\n".utf8
-            )
-            body += try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("intro.wav")))
-            body += Data("\r\n--\(boundary)--\r\n".utf8)
+            let intro = try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("intro.wav")))
+            let body = multipartBody(boundary: boundary, [FormPart(name: "file", file: "intro.wav", type: "audio/wav", content: intro)])
             let response = try await client.execute(
                 uri: "/v1/uploads",
                 method: .post,
                 headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: ByteBuffer(bytes: body)
+                body: body
             )
             #expect(response.status == .created, "\(String(buffer: response.body))")
             #expect(try response.json()["durationSeconds"] as? Double == 4)
@@ -176,7 +173,7 @@ struct APIBadInputTests {
                 uri: "/v1/jobs",
                 method: .post,
                 headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: ByteBuffer(bytes: body)
+                body: body
             )
             #expect(noRecipe.status == .badRequest && (try? noRecipe.json()["code"] as? String) == "missing-recipe")
         }

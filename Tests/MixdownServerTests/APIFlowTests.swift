@@ -74,13 +74,6 @@ struct APIFlowTests {
         let harness = try APIHarness()
         try await harness.run { client async throws in
             let boundary = "MixdownBoundary7XyZ"
-            var body = Data()
-            func part(_ name: String, file: String? = nil, _ content: Data) {
-                body += Data(
-                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\(file.map { "; filename=\"\($0)\"" } ?? "")\r\n\r\n".utf8
-                )
-                body += content + Data("\r\n".utf8)
-            }
             let recipe = """
                 version: 1
                 kind: render
@@ -91,15 +84,19 @@ struct APIFlowTests {
                   - title: "Over HTTP: it's [fine]"
                 outputs: { video: { format: mp4 } }
                 """
-            part("recipe", Data(recipe.utf8))
-            part("voice", file: "voice.wav", try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("voice.wav"))))
-            part("cover", file: "cover.png", try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("cover.png"))))
-            body += Data("--\(boundary)--\r\n".utf8)
+            let body = multipartBody(
+                boundary: boundary,
+                [
+                    FormPart(name: "recipe", content: Data(recipe.utf8)),
+                    FormPart(name: "voice", file: "voice.wav", content: try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("voice.wav")))),
+                    FormPart(name: "cover", file: "cover.png", content: try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("cover.png")))),
+                ]
+            )
             let response = try await client.execute(
                 uri: "/v1/render",
                 method: .post,
                 headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: ByteBuffer(bytes: body)
+                body: body
             )
             #expect(response.status == .accepted, "\(String(buffer: response.body))")
             let id = try #require(try response.json()["id"] as? String)

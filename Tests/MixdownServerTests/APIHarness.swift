@@ -108,3 +108,24 @@ extension TestClientProtocol {
 func jsonString(_ text: String) -> String {
     String(decoding: try! JSONSerialization.data(withJSONObject: [text], options: []), as: UTF8.self).dropFirst().dropLast().description
 }
+
+/// One part of a multipart/form-data body.
+struct FormPart {
+    var name: String
+    var file: String? = nil
+    var type: String? = nil
+    var content: Data
+}
+
+/// A multipart/form-data body as a browser sends it.
+func multipartBody(boundary: String, _ parts: [FormPart]) -> ByteBuffer {
+    var body = Data()
+    for part in parts {
+        var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(part.name)\""
+        if let file = part.file { head += "; filename=\"\(file)\"" }
+        if let type = part.type { head += "\r\nContent-Type: \(type)" }
+        body += Data((head + "\r\n\r\n").utf8) + part.content + Data("\r\n".utf8)
+    }
+    body += Data("--\(boundary)--\r\n".utf8)
+    return ByteBuffer(bytes: body)
+}
