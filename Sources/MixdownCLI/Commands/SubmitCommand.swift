@@ -67,22 +67,17 @@ struct JobFollower {
 
     func follow(_ id: String, json: Bool) async throws -> Job {
         let bar = !json && Console.isTerminal ? ProgressBar(label: id) : nil
-        var counter = -1
-        var lastRead = ContinuousClock.now - .seconds(60)
+        var counter = try await services.store.changeCounter()
         while true {
-            // Re-read the job when the store changed (a cheap PRAGMA), or at least once a second.
-            let current = try await services.store.changeCounter()
-            if current != counter || ContinuousClock.now - lastRead > .seconds(1) {
-                counter = current
-                lastRead = .now
-                guard let job = try await services.store.job(id: id) else { throw ExitStatus.notFound }
-                if job.status.isFinal {
-                    bar?.finish()
-                    return job
-                }
-                bar?.update(.init(kind: .progress, stage: job.stage ?? job.status.rawValue, stageProgress: job.progress, progress: job.progress))
+            guard let job = try await services.store.job(id: id) else { throw ExitStatus.notFound }
+            if job.status.isFinal {
+                bar?.finish()
+                return job
             }
-            try await Task.sleep(for: .milliseconds(50))
+            bar?.update(.init(kind: .progress, stage: job.stage ?? job.status.rawValue, stageProgress: job.progress, progress: job.progress))
+            // Re-read when the store changed, or at least once a second.
+            counter = await services.store.waitForChange(since: counter, upTo: 1)
+            try Task.checkCancellation()
         }
     }
 }

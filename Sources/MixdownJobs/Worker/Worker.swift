@@ -54,21 +54,9 @@ public struct Worker: Service {
                 logger.info("no queued or running jobs left; exiting")
                 return
             }
-            counter = await waitForWork(since: counter)
+            counter = await store.waitForChange(since: counter, upTo: configuration.pollSeconds, doorbell: services.wake)
         }
         logger.info("worker stopped")
-    }
-
-    /// Waits for the doorbell, a commit by another connection, or the poll interval; returns the latest change counter.
-    private func waitForWork(since counter: Int) async -> Int {
-        let deadline = ContinuousClock.now + .seconds(services.configuration.pollSeconds)
-        var latest = counter
-        while ContinuousClock.now < deadline && !Task.isCancelled && !Task.isShuttingDownGracefully {
-            if await services.wake.wait(upTo: 0.05) { break }
-            latest = (try? await services.store.changeCounter()) ?? latest
-            if latest != counter { break }
-        }
-        return latest
     }
 
     private func reap() async {

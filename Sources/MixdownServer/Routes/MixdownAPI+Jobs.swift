@@ -111,21 +111,17 @@ extension MixdownAPI {
         let resources = self.resources
         let body = ResponseBody { writer in
             var last: (JobStatus, Double, String?)?
-            var counter = -1
-            while true {
-                // Re-read when the store changed (a PRAGMA, no table read) or once a second.
-                let current = try await store.changeCounter()
-                if current != counter || last == nil {
-                    counter = current
-                    guard let job = try await store.job(id: id) else { break }
-                    if last == nil || last! != (job.status, job.progress, job.stage) {
-                        last = (job.status, job.progress, job.stage)
-                        let event = job.status.isFinal ? "end" : "progress"
-                        try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(try resources.job(job).json())\n\n"))
-                    }
-                    if job.status.isFinal { break }
+            var counter = try await store.changeCounter()
+            while let job = try await store.job(id: id) {
+                if last == nil || last! != (job.status, job.progress, job.stage) {
+                    last = (job.status, job.progress, job.stage)
+                    let event = job.status.isFinal ? "end" : "progress"
+                    try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(try resources.job(job).json())\n\n"))
                 }
-                try await Task.sleep(for: .milliseconds(100))
+                if job.status.isFinal { break }
+                // Re-read when the store changed, or at least once a second.
+                counter = await store.waitForChange(since: counter, upTo: 1)
+                try Task.checkCancellation()
             }
             try await writer.finish(nil)
         }
