@@ -23,6 +23,7 @@ public struct MixdownAPI: Sendable {
     /// The router with every route of ``APIRoute/all``.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
         for route in APIRoute.all {

@@ -68,16 +68,21 @@ struct JobsHarness {
         let deadline = ContinuousClock.now + .seconds(seconds)
         var counter = -1
         while ContinuousClock.now < deadline {
-            let current = try await services.store.changeCounter()
-            if current != counter {
-                counter = current
-                if try await condition() { return }
-            }
-            // Yield to the scheduler without sleeping; the PRAGMA read is the event source.
-            await Task.yield()
+            if try await condition() { return }
+            // The store's change counter is the event; waiting on it leaves the cores to the workers.
+            counter = await services.store.waitForChange(since: counter, upTo: 1)
         }
         Issue.record("timed out waiting for \(what)")
         throw TestSupportError("timed out waiting for \(what)")
+    }
+
+    /// The job's attempt folders left in the workers' temporary folder.
+    static func workFolders(of jobId: String) -> [String] {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-jobs").path
+        let stores = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return stores.flatMap { store in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(store)")) ?? []).filter { $0.hasPrefix(jobId) }
+        }
     }
 
     /// ffmpeg processes whose command line names the job (its work folder does).

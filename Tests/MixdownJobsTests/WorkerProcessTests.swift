@@ -35,6 +35,7 @@ struct WorkerProcessTests {
         let doomed = try await harness.startWorker()
         try await harness.waitFor("the job to run") { try await harness.job(id).progress > 0 }
         #expect(try !JobsHarness.processes(of: id).isEmpty)
+        #expect(JobsHarness.workFolders(of: id).count == 1)
         doomed.signal(SIGKILL)
         _ = try await doomed.wait()
         // The killed worker's ffmpeg keeps running until the next worker reaps the lease and kills it.
@@ -51,6 +52,8 @@ struct WorkerProcessTests {
             )
         }
         #expect(try JobsHarness.processes(of: id).isEmpty)
+        // The killed attempt's work folder (its partial files) went with the reaping.
+        #expect(JobsHarness.workFolders(of: id) == [])
         // Only the finished attempt's outputs are stored, and nothing half-written beside them.
         let stored = try FileManager.default.contentsOfDirectory(atPath: harness.directory.appendingPathComponent("storage/jobs/\(id)").path)
         #expect(stored == ["out.flac"])

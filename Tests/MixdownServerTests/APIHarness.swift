@@ -15,7 +15,13 @@ struct APIHarness {
     let configuration: ServerConfiguration
     let api: MixdownAPI
 
-    init(apiKeys: [String] = [], timeouts: [JobType: Double] = MixdownConfiguration.defaultTimeouts, maxUploadBytes: Int = 100_000_000) throws {
+    init(
+        apiKeys: [String] = [],
+        timeouts: [JobType: Double] = MixdownConfiguration.defaultTimeouts,
+        maxUploadBytes: Int = 100_000_000,
+        maxDurationSeconds: Double = 1800,
+        configure: (inout MixdownConfiguration) -> Void = { _ in }
+    ) throws {
         directory = try TestMedia.temporaryDirectory("api")
         var jobs = MixdownConfiguration(
             store: "sqlite:\(directory.appendingPathComponent("store.sqlite").path)",
@@ -26,12 +32,14 @@ struct APIHarness {
             timeouts: timeouts
         )
         jobs.allowPrivateURLs = true
+        configure(&jobs)
         services = try MixdownServices.make(jobs)
         configuration = ServerConfiguration(
             port: 0,
             apiKeys: apiKeys,
             webhookSecret: "render-webhook-secret-0123456789",
-            maxUploadBytes: maxUploadBytes
+            maxUploadBytes: maxUploadBytes,
+            maxDurationSeconds: maxDurationSeconds
         )
         api = MixdownAPI(services: services, configuration: configuration)
     }
@@ -42,6 +50,8 @@ struct APIHarness {
         defer { worker.cancel() }
         try await api.application().test(.live) { client in try await body(client) }
     }
+
+    var storePath: String { directory.appendingPathComponent("store.sqlite").path }
 
     /// Files under the storage root, relative, sorted.
     func storedFiles() -> [String] {

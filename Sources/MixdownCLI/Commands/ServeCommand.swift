@@ -36,6 +36,8 @@ enum ServerRunner {
         let api = MixdownAPI(services: services, configuration: configuration)
         var logger = Logger(label: "mixdown")
         logger.logLevel = .info
+        // Upload bodies a killed server was receiving; those of live servers on this host stay.
+        WorkFolders.sweepUploads(logger: logger)
         let application = api.application { port in
             Console.print("mixdown API listening on http://\(configuration.isLoopbackOnly ? "127.0.0.1" : configuration.host):\(port)")
         }

@@ -18,6 +18,10 @@ public struct MixdownConfiguration: Sendable {
     /// How long a worker asked to stop waits for its current job before handing it back.
     public var shutdownGraceSeconds: Double
     public var inputLimits: (maximumBytes: Int, maximumDurationSeconds: Double)
+    /// `MIXDOWN_STORE_BUSY_SECONDS`: how long a write waits for another process's write lock.
+    public var storeBusySeconds: Double = 30
+    /// `MIXDOWN_NOTIFY_ATTEMPTS`: deliveries of a job's end to its `notifyUrl` before giving up.
+    public var notifyAttempts = 8
     /// `MIXDOWN_ALLOW_PRIVATE_URLS=1`: network inputs may reach loopback and private addresses.
     public var allowPrivateURLs = false
     /// `MIXDOWN_SIGNING_KEY`: signs job webhooks (and, in the server, download URLs).
@@ -58,10 +62,11 @@ public struct MixdownConfiguration: Sendable {
         let environment = environment ?? ProcessInfo.processInfo.environment
         var configuration = MixdownConfiguration()
         var problems: [String] = []
-        func number(_ name: String, _ apply: (Double) -> Void, minimum: Double = 0.001) {
+        // Every number is bounded, so the conversions to milliseconds and counts below cannot overflow.
+        func number(_ name: String, _ apply: (Double) -> Void, minimum: Double = 0.001, maximum: Double = 1e9) {
             guard let text = environment[name], !text.isEmpty else { return }
-            guard let value = Double(text), value >= minimum, value.isFinite else {
-                problems.append("\(name)=\(text): expected a number of at least \(minimum)")
+            guard let value = Double(text), value >= minimum, value <= maximum else {
+                problems.append("\(name)=\(text): expected a number from \(minimum) to \(maximum)")
                 return
             }
             apply(value)
@@ -70,10 +75,12 @@ public struct MixdownConfiguration: Sendable {
         if let storage = environment["MIXDOWN_STORAGE"], !storage.isEmpty { configuration.storage = storage }
         number("MIXDOWN_POLL_SECONDS") { configuration.pollSeconds = $0 }
         number("MIXDOWN_LEASE_SECONDS") { configuration.leaseSeconds = $0 }
-        number("MIXDOWN_MAX_ATTEMPTS", { configuration.maxAttempts = Int($0) }, minimum: 1)
+        number("MIXDOWN_MAX_ATTEMPTS", { configuration.maxAttempts = Int(min($0, 1000)) }, minimum: 1)
+        number("MIXDOWN_NOTIFY_ATTEMPTS", { configuration.notifyAttempts = Int(min($0, 1000)) }, minimum: 1)
+        number("MIXDOWN_STORE_BUSY_SECONDS") { configuration.storeBusySeconds = min($0, 3600) }
         number("MIXDOWN_RETRY_BACKOFF_SECONDS", { configuration.retryBackoffSeconds = $0 }, minimum: 0)
         number("MIXDOWN_SHUTDOWN_GRACE_SECONDS", { configuration.shutdownGraceSeconds = $0 }, minimum: 0)
-        number("MIXDOWN_MAX_DOWNLOAD_BYTES") { configuration.inputLimits.maximumBytes = Int($0) }
+        number("MIXDOWN_MAX_DOWNLOAD_BYTES") { configuration.inputLimits.maximumBytes = Int(min($0, 1e15)) }
         number("MIXDOWN_MAX_DURATION_SECONDS") { configuration.inputLimits.maximumDurationSeconds = $0 }
         configuration.allowPrivateURLs = environment["MIXDOWN_ALLOW_PRIVATE_URLS"] == "1"
         if let key = environment["MIXDOWN_SIGNING_KEY"], !key.isEmpty {

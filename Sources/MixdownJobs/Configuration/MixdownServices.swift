@@ -20,7 +20,7 @@ public struct MixdownServices: Sendable {
         let tools = MediaTools.fromEnvironment()
         return MixdownServices(
             configuration: configuration,
-            store: try SQLiteJobStore(path: storePath),
+            store: try SQLiteJobStore(path: storePath, busySeconds: configuration.storeBusySeconds),
             storage: try LocalStorage(root: storagePath),
             tools: tools,
             prober: MediaProber(tools: tools),

@@ -29,6 +29,8 @@ public struct Job: Sendable, Hashable, Codable {
     public var updatedAt: Int64
     public var startedAt: Int64?
     public var finishedAt: Int64?
+    /// The delivery of the job's end to its `notifyUrl`, once the job ended; nil without a `notifyUrl`.
+    public var notification: NotificationState?
 
     public init(
         id: String,
@@ -52,7 +54,8 @@ public struct Job: Sendable, Hashable, Codable {
         createdAt: Int64 = 0,
         updatedAt: Int64 = 0,
         startedAt: Int64? = nil,
-        finishedAt: Int64? = nil
+        finishedAt: Int64? = nil,
+        notification: NotificationState? = nil
     ) {
         self.id = id
         self.type = type
@@ -76,6 +79,7 @@ public struct Job: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.notification = notification
     }
 }
 

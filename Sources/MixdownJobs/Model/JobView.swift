@@ -18,6 +18,7 @@ public struct JobView: Sendable, Hashable, Codable {
     public var updatedAt: String
     public var startedAt: String?
     public var finishedAt: String?
+    public var notification: NotificationState?
 
     public init(_ job: Job) {
         id = job.id
@@ -35,6 +36,7 @@ public struct JobView: Sendable, Hashable, Codable {
         updatedAt = Self.iso(job.updatedAt)
         startedAt = job.startedAt.map(Self.iso)
         finishedAt = job.finishedAt.map(Self.iso)
+        notification = job.notification
     }
 
     /// `2026-11-26T00:22:18.456Z`. Formatted by hand: a date formatter per call cost more than the

@@ -47,10 +47,22 @@ public protocol JobStore: Sendable {
     func addAsset(_ asset: Asset) async throws
     func asset(id: String) async throws -> Asset?
 
+    /// Takes the oldest due `notifyUrl` delivery for `leaseSeconds` (no other worker sees it meanwhile);
+    /// the job as it ended, or nil when none is due.
+    func claimNotification(leaseSeconds: Double) async throws -> Job?
+    /// Records one delivery attempt: delivered, or failed and tried again after `retryAfterSeconds`
+    /// until `maxAttempts` attempts were made.
+    func recordNotification(jobId: String, delivered: Bool, error: String?, maxAttempts: Int, retryAfterSeconds: Double) async throws
+    /// Whether a delivery is due now (a worker told to exit when idle waits for those).
+    func hasDueNotification() async throws -> Bool
+    /// Running jobs and their lease tokens, to tell a live job's work folder from a dead one's.
+    func runningLeases() async throws -> [String: String]
+
     /// A cheap value that changes when another connection commits, for waking workers without reading the jobs table.
     func changeCounter() async throws -> Int
     /// The store clock, milliseconds since 1970.
     func now() async throws -> Int64
+    /// Throws unless the store can be read and written now.
     func checkReady() async throws
 }
 

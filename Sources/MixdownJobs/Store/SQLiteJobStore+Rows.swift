@@ -10,7 +10,8 @@ extension SQLiteJobStore {
     /// Every column but `recipe`, `parameters` and `plan`.
     static let statusColumns = """
         id, type, status, progress, stage, recipe_name, attempts, max_attempts, timeout_seconds, lease_owner, lease_expires_at,
-        cancel_requested, idempotency_key, error, result, created_at, updated_at, started_at, finished_at
+        cancel_requested, idempotency_key, error, result, created_at, updated_at, started_at, finished_at,
+        notify_state, notify_attempts, notify_error
         """
 
     /// Reads a row by hand: measurably faster than Codable row decoding on the status route.
@@ -37,7 +38,10 @@ extension SQLiteJobStore {
             createdAt: row["created_at"],
             updatedAt: row["updated_at"],
             startedAt: row["started_at"],
-            finishedAt: row["finished_at"]
+            finishedAt: row["finished_at"],
+            notification: (row["notify_state"] as String?).flatMap(NotificationState.Status.init(rawValue:)).map {
+                NotificationState(status: $0, attempts: row["notify_attempts"], lastError: row["notify_error"])
+            }
         )
     }
 
@@ -115,6 +119,26 @@ extension SQLiteJobStore {
                         created_at INTEGER NOT NULL
                     );
                     CREATE INDEX assets_job ON assets (job_id);
+                    """
+            )
+        }
+        // A job's end and the duty to announce it commit together: the trigger covers every path that
+        // ends a job (worker, cancel, reaper), so no delivery can be lost between the two writes.
+        migrator.registerMigration("v2: durable notifications") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE jobs ADD COLUMN notify_state TEXT;
+                    ALTER TABLE jobs ADD COLUMN notify_attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE jobs ADD COLUMN notify_next_at INTEGER;
+                    ALTER TABLE jobs ADD COLUMN notify_error TEXT;
+                    CREATE INDEX jobs_notify ON jobs (notify_next_at) WHERE notify_state = 'pending';
+                    CREATE TRIGGER jobs_notify_on_end AFTER UPDATE OF status ON jobs
+                    WHEN NEW.status IN ('succeeded', 'failed', 'cancelled') AND OLD.status NOT IN ('succeeded', 'failed', 'cancelled')
+                        AND json_extract(NEW.parameters, '$.notifyUrl') IS NOT NULL
+                    BEGIN
+                        UPDATE jobs SET notify_state = 'pending', notify_attempts = 0, notify_next_at = NEW.updated_at, notify_error = NULL
+                        WHERE id = NEW.id;
+                    END;
                     """
             )
         }

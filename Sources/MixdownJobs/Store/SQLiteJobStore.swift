@@ -19,13 +19,18 @@ public final class SQLiteJobStore: JobStore {
     /// The store clock in SQL: milliseconds since 1970.
     static let nowSQL = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
 
-    public init(path: String) throws {
+    /// A connection of its own with a short busy timeout, so a readiness check answers quickly when
+    /// another process holds the write lock.
+    let prober: DatabaseQueue
+
+    /// - Parameter busySeconds: how long a write waits for another process's write lock before failing.
+    public init(path: String, busySeconds: Double = 30) throws {
         self.path = path
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var configuration = Configuration()
         // Several workers share the file: wait for the writer instead of failing with SQLITE_BUSY.
-        configuration.busyMode = .timeout(30)
+        configuration.busyMode = .timeout(busySeconds)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
@@ -35,6 +40,9 @@ public final class SQLiteJobStore: JobStore {
         watcherConfiguration.readonly = true
         watcherConfiguration.busyMode = .timeout(30)
         watcher = try DatabaseQueue(path: path, configuration: watcherConfiguration)
+        var proberConfiguration = Configuration()
+        proberConfiguration.busyMode = .timeout(min(busySeconds, 2))
+        prober = try DatabaseQueue(path: path, configuration: proberConfiguration)
     }
 
     // MARK: Durable writes
@@ -92,7 +100,8 @@ public final class SQLiteJobStore: JobStore {
                     now,
                 ]
             )
-            return try Self.fetchJob(db, where: "id = ?", [id])!
+            guard let job = try Self.fetchJob(db, where: "id = ?", [id]) else { throw JobStoreError.notFound(id) }
+            return job
         }
     }
 
@@ -356,7 +365,8 @@ public final class SQLiteJobStore: JobStore {
 
     public func statusCounts() async throws -> [JobStatus: Int] {
         try await pool.read { db in
-            var counts: [JobStatus: Int] = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0, 0) })
+            var counts: [JobStatus: Int] = [:]
+            for status in JobStatus.allCases { counts[status] = 0 }
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM jobs GROUP BY status") {
                 if let status = JobStatus(rawValue: row["status"]) { counts[status] = row["n"] }
             }
@@ -382,7 +392,65 @@ public final class SQLiteJobStore: JobStore {
         try await pool.read { db in try Self.now(db) }
     }
 
+    /// Takes the write lock and gives it back: a store another process keeps locked, or a file that
+    /// cannot be opened for writing, is not ready.
     public func checkReady() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM jobs WHERE id = ''") }
+        try await prober.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                try db.execute(sql: "UPDATE jobs SET id = id WHERE id = ''")
+                return .rollback
+            }
+        }
+    }
+
+    // MARK: Notifications
+
+    public func claimNotification(leaseSeconds: Double) async throws -> Job? {
+        try await write { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    UPDATE jobs SET notify_next_at = \(Self.nowSQL) + ?
+                    WHERE id = (SELECT id FROM jobs WHERE notify_state = 'pending' AND notify_next_at <= \(Self.nowSQL)
+                        ORDER BY notify_next_at LIMIT 1)
+                    RETURNING *
+                    """,
+                arguments: [Int64(leaseSeconds * 1000)]
+            ).map { try Self.job(from: $0) }
+        }
+    }
+
+    public func recordNotification(jobId: String, delivered: Bool, error: String?, maxAttempts: Int, retryAfterSeconds: Double) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET notify_attempts = notify_attempts + 1, notify_error = ?,
+                        notify_state = CASE WHEN ? THEN 'delivered' WHEN notify_attempts + 1 >= ? THEN 'failed' ELSE 'pending' END,
+                        notify_next_at = \(Self.nowSQL) + ?
+                    WHERE id = ? AND notify_state = 'pending'
+                    """,
+                arguments: [delivered ? nil : error, delivered, maxAttempts, Int64(max(0, retryAfterSeconds) * 1000), jobId]
+            )
+        }
+    }
+
+    public func hasDueNotification() async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM jobs WHERE notify_state = 'pending' AND notify_next_at <= \(Self.nowSQL))"
+            ) ?? false
+        }
+    }
+
+    public func runningLeases() async throws -> [String: String] {
+        try await pool.read { db in
+            var leases: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, lease_token FROM jobs WHERE status = 'running' AND lease_token IS NOT NULL") {
+                leases[row["id"]] = row["lease_token"]
+            }
+            return leases
+        }
     }
 }

@@ -7,14 +7,18 @@ import MixdownExecution
     internal import FoundationNetworking
 #endif
 
-/// Tells a job's `notifyUrl` that the job ended: a JSON body signed with
-/// `X-Mixdown-Signature: t=UNIX,v1=HEX` (HMAC-SHA256 of `UNIX.BODY` with `MIXDOWN_SIGNING_KEY`), retried with
-/// backoff in the background so the worker never waits on a slow receiver.
+/// Delivers jobs' ends to their `notifyUrl`: a JSON body signed with `X-Mixdown-Signature: t=UNIX,v1=HEX`
+/// (HMAC-SHA256 of `UNIX.BODY` with `MIXDOWN_SIGNING_KEY`).
+///
+/// The duty to deliver is recorded in the store with the job's end, and each attempt with its outcome,
+/// so a delivery survives restarts and is made at least once by whichever worker claims it. Only the
+/// checked address is contacted: the host is checked against private addresses before each attempt and
+/// redirects are never followed (a 3xx is a failed attempt).
 struct JobNotifier: Sendable {
-    let key: [UInt8]
-    let allowPrivateAddresses: Bool
+    let services: MixdownServices
     let logger: Logger
-    var attempts = 5
+    /// How long one attempt may take before another worker may try.
+    static let claimSeconds = 60.0
 
     struct Body: Encodable {
         var id: String
@@ -25,17 +29,39 @@ struct JobNotifier: Sendable {
         var finishedAt: String?
     }
 
-    /// A session that follows no redirect: the checked URL is the only one contacted.
-    static let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
-
     static func signature(key: [UInt8], timestamp: Int, body: Data) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).".utf8) + body, using: SymmetricKey(data: key))
         return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Starts delivery and returns at once.
-    func notify(_ job: Job) {
-        guard let address = job.parameters.notifyUrl, let url = URL(string: address) else { return }
+    /// Delivers every due notification, one at a time, and returns when none is due.
+    func deliverDue() async throws {
+        let store = services.store
+        let configuration = services.configuration
+        while !Task.isCancelled, let job = try await store.claimNotification(leaseSeconds: Self.claimSeconds) {
+            let failure = await deliver(job)
+            let attempts = (job.notification?.attempts ?? 0) + 1
+            try await store.recordNotification(
+                jobId: job.id,
+                delivered: failure == nil,
+                error: failure,
+                maxAttempts: configuration.notifyAttempts,
+                retryAfterSeconds: min(600, configuration.retryBackoffSeconds * Double(1 << min(attempts, 12)))
+            )
+            if let failure {
+                logger.info("notifyUrl delivery failed", metadata: ["job": "\(job.id)", "attempt": "\(attempts)", "reason": "\(failure)"])
+            }
+        }
+    }
+
+    /// One attempt; nil when the receiver answered 2xx, otherwise why not.
+    func deliver(_ job: Job) async -> String? {
+        guard let address = job.parameters.notifyUrl, let url = URL(string: address) else { return "notifyUrl is not a URL" }
+        do {
+            try services.inputLimits.checkNetworkTarget(url)
+        } catch {
+            return "refused: \(error)"
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let view = JobView(job)
@@ -43,46 +69,48 @@ struct JobNotifier: Sendable {
             let body = try? encoder.encode(
                 Body(id: job.id, type: job.type, status: job.status, error: job.error, result: job.result, finishedAt: view.finishedAt)
             )
-        else {
-            return
-        }
-        let notifier = self
-        Task.detached {
-            await notifier.deliver(body, to: url, jobId: job.id)
+        else { return "cannot encode the body" }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.timeoutInterval = 10
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(
+            Self.signature(key: services.configuration.signingKey, timestamp: Int(Date().timeIntervalSince1970), body: body),
+            forHTTPHeaderField: "X-Mixdown-Signature"
+        )
+        let status = await Self.post(request)
+        switch status {
+        case .success(let code) where (200..<300).contains(code): return nil
+        case .success(let code) where (300..<400).contains(code): return "the receiver answered HTTP \(code); redirects are not followed"
+        case .success(let code): return "the receiver answered HTTP \(code)"
+        case .failure(let message): return message
         }
     }
 
-    func deliver(_ body: Data, to url: URL, jobId: String) async {
-        do {
-            try InputLimits(allowPrivateAddresses: allowPrivateAddresses).checkNetworkTarget(url)
-        } catch {
-            logger.warning("notifyUrl refused", metadata: ["job": "\(jobId)", "reason": "\(error)"])
-            return
-        }
-        var delay = 1.0
-        for attempt in 1...attempts {
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.httpBody = body
-            request.timeoutInterval = 10
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(
-                Self.signature(key: key, timestamp: Int(Date().timeIntervalSince1970), body: body),
-                forHTTPHeaderField: "X-Mixdown-Signature"
-            )
-            if let (_, response) = try? await URLSession.shared.data(for: request), let status = (response as? HTTPURLResponse)?.statusCode,
-                (200..<300).contains(status)
-            {
-                return
-            }
-            logger.info("notifyUrl delivery failed", metadata: ["job": "\(jobId)", "attempt": "\(attempt)"])
-            try? await Task.sleep(for: .seconds(delay))
-            delay *= 2
+    enum Outcome {
+        case success(Int)
+        case failure(String)
+    }
+
+    /// POSTs through a session of its own whose delegate refuses every redirect.
+    static func post(_ request: URLRequest) async -> Outcome {
+        let delegate = NoRedirects()
+        let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)
+        defer { session.finishTasksAndInvalidate() }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+            session.dataTask(with: request) { _, response, error in
+                if let status = (response as? HTTPURLResponse)?.statusCode {
+                    continuation.resume(returning: .success(status))
+                } else {
+                    continuation.resume(returning: .failure(error.map { "cannot reach the receiver: \($0.localizedDescription)" } ?? "no response"))
+                }
+            }.resume()
         }
     }
 }
 
-/// Answers every redirect with "don't follow".
+/// Answers every redirect with "don't follow": the redirect response itself becomes the answer.
 private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
     func urlSession(
         _ session: URLSession,

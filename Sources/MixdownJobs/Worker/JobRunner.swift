@@ -54,7 +54,7 @@ struct JobRunner {
         let store = services.store
         let configuration = services.configuration
         let state = RunState()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-jobs/\(job.id)-\(lease.token.suffix(8))").path
+        let work = WorkFolders.job(job.id, leaseToken: lease.token, store: services.configuration.store)
         defer { try? FileManager.default.removeItem(atPath: work) }
 
         let execution = Task { try await execute(job, lease: lease, work: work, state: state) }
@@ -102,8 +102,15 @@ struct JobRunner {
         do {
             switch (result, state.stopReason) {
             case (.success(let (outputs, assets)), nil):
-                if try await store.complete(lease, result: JobResult(outputs: outputs), assets: assets) {
-                    logger.info("succeeded", metadata: ["job": "\(job.id)"])
+                do {
+                    if try await store.complete(lease, result: JobResult(outputs: outputs), assets: assets) {
+                        logger.info("succeeded", metadata: ["job": "\(job.id)"])
+                    }
+                } catch {
+                    // No asset rows were written, so the stored outputs would be orphans. (A lost lease is
+                    // different: the new owner writes the same keys and needs them.)
+                    await removeStored(outputs.map(\.key))
+                    throw error
                 }
             case (_, .cancelled?):
                 _ = try await store.markCancelled(lease)
@@ -117,16 +124,14 @@ struct JobRunner {
             case (_, .lost?):
                 logger.warning("lease lost; another worker owns the job now", metadata: ["job": "\(job.id)"])
             case (.failure(let error), nil):
-                let (jobError, retry) = Self.describe(error)
+                var (jobError, retry) = Self.describe(error)
+                jobError.message = ServerPaths.redact(jobError.message, work: work, services: services)
                 _ = try await store.fail(lease, error: jobError, retry: retry, backoffSeconds: configuration.retryBackoffSeconds)
                 logger.info("failed", metadata: ["job": "\(job.id)", "code": "\(jobError.code)"])
             }
         } catch {
             // The lease will expire and the reaper will requeue the job.
             logger.error("could not record the end of \(job.id): \(error)")
-        }
-        if job.parameters.notifyUrl != nil, let ended = try? await store.job(id: job.id), ended.status.isFinal {
-            JobNotifier(key: configuration.signingKey, allowPrivateAddresses: configuration.allowPrivateURLs, logger: logger).notify(ended)
         }
     }
 
@@ -163,36 +168,55 @@ struct JobRunner {
         var outputs: [JobOutput] = []
         var assets: [Asset] = []
         let now = try await services.store.now()
-        for artifact in artifacts {
-            let fileName = URL(fileURLWithPath: artifact.path).lastPathComponent
-            let key = try StorageKey("jobs/\(job.id)/\(fileName)")
-            let stored = try await services.storage.put(file: artifact.path, key: key, contentType: artifact.contentType)
-            let id = Identifier.make(prefix: "ast_", milliseconds: UInt64(now))
-            assets.append(
-                Asset(
-                    id: id,
-                    key: key,
-                    name: fileName,
-                    contentType: artifact.contentType,
-                    bytes: stored.bytes,
-                    durationSeconds: artifact.durationSeconds,
-                    sha256: artifact.sha256,
-                    jobId: job.id
+        // All or none: when one output cannot be stored, the ones stored before it are removed again.
+        var stored: [StorageKey] = []
+        do {
+            for artifact in artifacts {
+                let fileName = URL(fileURLWithPath: artifact.path).lastPathComponent
+                let key = try StorageKey("jobs/\(job.id)/\(fileName)")
+                let object = try await services.storage.put(file: artifact.path, key: key, contentType: artifact.contentType)
+                stored.append(key)
+                let id = Identifier.make(prefix: "ast_", milliseconds: UInt64(now))
+                assets.append(
+                    Asset(
+                        id: id,
+                        key: key,
+                        name: fileName,
+                        contentType: artifact.contentType,
+                        bytes: object.bytes,
+                        durationSeconds: artifact.durationSeconds,
+                        sha256: artifact.sha256,
+                        jobId: job.id
+                    )
                 )
-            )
-            outputs.append(
-                JobOutput(
-                    name: artifact.name,
-                    key: key,
-                    contentType: artifact.contentType,
-                    bytes: stored.bytes,
-                    durationSeconds: artifact.durationSeconds,
-                    sha256: artifact.sha256,
-                    assetId: id
+                outputs.append(
+                    JobOutput(
+                        name: artifact.name,
+                        key: key,
+                        contentType: artifact.contentType,
+                        bytes: object.bytes,
+                        durationSeconds: artifact.durationSeconds,
+                        sha256: artifact.sha256,
+                        assetId: id
+                    )
                 )
-            )
+            }
+        } catch {
+            await removeStored(stored)
+            throw error
         }
         return (outputs, assets)
+    }
+
+    /// Removes objects a failed publication stored.
+    func removeStored(_ keys: [StorageKey]) async {
+        for key in keys {
+            do {
+                try await services.storage.delete(key)
+            } catch {
+                logger.error("cannot remove \(key) after a failed publication: \(error)")
+            }
+        }
     }
 
     /// The job error for a failure, and whether another attempt could help.

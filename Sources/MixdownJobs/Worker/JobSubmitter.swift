@@ -15,6 +15,8 @@ public struct JobSubmitter: Sendable {
 
     /// - Parameters:
     ///   - files: local paths for `upload` inputs, by input name.
+    ///   - fileNames: the names the client gave those files (default: the path's last component).
+    ///   - contentTypes: their content types (default: `application/octet-stream`).
     ///   - assets: stored assets for `upload` inputs, by input name.
     ///   - recipeDirectory: where relative `file:` inputs live; nil for documents that came over the network.
     public func submit(
@@ -22,6 +24,8 @@ public struct JobSubmitter: Sendable {
         recipeName: String,
         overrides: [String: String] = [:],
         files: [String: String] = [:],
+        fileNames: [String: String] = [:],
+        contentTypes: [String: String] = [:],
         assets: [String: String] = [:],
         recipeDirectory: String? = nil,
         preview: PreviewWindow? = nil,
@@ -54,7 +58,11 @@ public struct JobSubmitter: Sendable {
             default: continue
             }
             guard let local else { continue }
-            uploads[input.name] = try await storeUpload(local, name: URL(fileURLWithPath: local).lastPathComponent).id
+            uploads[input.name] = try await storeUpload(
+                local,
+                name: fileNames[input.name] ?? URL(fileURLWithPath: local).lastPathComponent,
+                contentType: contentTypes[input.name] ?? "application/octet-stream"
+            ).id
         }
         let type = JobType(kind: recipe.kind, preview: preview != nil)
         let job = try await services.store.submit(
@@ -96,7 +104,13 @@ public struct JobSubmitter: Sendable {
             sha256: try PlanExecutor.sha256(ofFile: path),
             jobId: nil
         )
-        try await services.store.addAsset(asset)
+        do {
+            try await services.store.addAsset(asset)
+        } catch {
+            // Without its row nothing would ever find or remove the object.
+            try? await services.storage.delete(key)
+            throw error
+        }
         // The store stamps the creation time; return its record.
         return try await services.store.asset(id: id) ?? asset
     }

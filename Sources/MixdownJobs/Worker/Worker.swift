@@ -2,18 +2,24 @@ internal import Foundation
 public import Logging
 public import ServiceLifecycle
 
-/// Claims jobs from the store and runs them one at a time, until asked to stop.
+/// Claims jobs from the store and runs them one at a time, and delivers jobs' ends to their `notifyUrl`,
+/// until asked to stop.
 ///
 /// Wake-up: a job submitted in this process rings ``WakeSignal`` and starts at once; a job submitted by
 /// another process changes the store's `PRAGMA data_version`, which the worker reads every 50 ms (it
 /// reads no table); the poll interval is the fallback for stores without such a signal. Every poll
 /// interval the worker also reaps: jobs past their own type's timeout fail, and jobs whose lease expired
-/// are requeued (or failed without attempts left), their orphaned processes on this host killed.
+/// are requeued (or failed without attempts left), their orphaned processes on this host killed and
+/// their work folders removed.
+///
+/// A store that fails (locked by another process, unreachable, disk full) never ends the worker: the
+/// error is logged and the worker tries again after a backoff that doubles up to 30 s.
 public struct Worker: Service {
     public let services: MixdownServices
     /// `host:pid:random`, recorded as the lease owner.
     public let owner: String
-    /// Return once nothing is queued or running (demo and tests) instead of waiting for more work.
+    /// Return once nothing is queued or running and no delivery is due (demo and tests) instead of
+    /// waiting for more work.
     public var exitWhenIdle: Bool
     public var logger: Logger
 
@@ -27,47 +33,91 @@ public struct Worker: Service {
     static let host = ProcessInfo.processInfo.hostName
 
     public func run() async throws {
-        let store = services.store
-        let configuration = services.configuration
-        var lastReap = ContinuousClock.now - .seconds(3600)
-        var counter = try await store.changeCounter()
-        var justFinished = true
-        logger.info("worker started", metadata: ["owner": "\(owner)", "store": "\(configuration.store)"])
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            if ContinuousClock.now - lastReap >= .seconds(configuration.pollSeconds) {
-                await reap()
-                lastReap = .now
+        logger.info("worker started", metadata: ["owner": "\(owner)", "store": "\(services.configuration.store)"])
+        await WorkFolders.sweep(services: services, logger: logger)
+        let jobsDone = Flag()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await runJobs()
+                jobsDone.set()
             }
-            // Busy: claim straight away. Woken by a commit: look before taking the write lock.
-            let worthClaiming = try await justFinished ? true : store.hasRunnableJob()
-            if worthClaiming, let (job, lease) = try await store.claim(owner: owner, leaseSeconds: configuration.leaseSeconds) {
-                justFinished = true
-                logger.info("claimed", metadata: ["job": "\(job.id)", "type": "\(job.type.rawValue)", "attempt": "\(job.attempts)"])
-                await JobRunner(services: services, logger: logger).run(job, lease: lease)
-                continue
-            }
-            justFinished = false
-            // Running jobs count as work to come: one may be an orphan whose lease the reaper will hand back.
-            if exitWhenIdle, try await store.list(type: nil, status: .queued, limit: 1, cursor: nil).jobs.isEmpty,
-                try await store.list(type: nil, status: .running, limit: 1, cursor: nil).jobs.isEmpty
-            {
-                logger.info("no queued or running jobs left; exiting")
-                return
-            }
-            counter = await store.waitForChange(since: counter, upTo: configuration.pollSeconds, doorbell: services.wake)
+            group.addTask { await deliverNotifications(until: jobsDone) }
         }
         logger.info("worker stopped")
     }
 
-    private func reap() async {
-        do {
-            for job in try await services.store.reap(backoffSeconds: services.configuration.retryBackoffSeconds) {
-                logger.warning("reaped", metadata: ["job": "\(job.id)", "reason": "\(job.reason)"])
-                Worker.killOrphans(job.processes, jobId: job.id)
+    private var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+
+    private func runJobs() async {
+        let store = services.store
+        let configuration = services.configuration
+        var lastReap = ContinuousClock.now - .seconds(3600)
+        var counter = (try? await store.changeCounter()) ?? 0
+        var justFinished = true
+        var backoff = Backoff()
+        while !stopping {
+            do {
+                if ContinuousClock.now - lastReap >= .seconds(configuration.pollSeconds) {
+                    try await reap()
+                    lastReap = .now
+                }
+                // Busy: claim straight away. Woken by a commit: look before taking the write lock.
+                let worthClaiming = try await justFinished ? true : store.hasRunnableJob()
+                if worthClaiming, let (job, lease) = try await store.claim(owner: owner, leaseSeconds: configuration.leaseSeconds) {
+                    backoff.reset()
+                    justFinished = true
+                    logger.info("claimed", metadata: ["job": "\(job.id)", "type": "\(job.type.rawValue)", "attempt": "\(job.attempts)"])
+                    await JobRunner(services: services, logger: logger).run(job, lease: lease)
+                    continue
+                }
+                backoff.reset()
+                justFinished = false
+                // Running jobs count as work to come: one may be an orphan whose lease the reaper will hand back.
+                if exitWhenIdle, try await store.list(type: nil, status: .queued, limit: 1, cursor: nil).jobs.isEmpty,
+                    try await store.list(type: nil, status: .running, limit: 1, cursor: nil).jobs.isEmpty
+                {
+                    logger.info("no queued or running jobs left")
+                    return
+                }
+                counter = await store.waitForChange(since: counter, upTo: configuration.pollSeconds, doorbell: services.wake)
+            } catch {
+                if stopping { break }
+                let delay = backoff.next()
+                logger.error("store error; trying again in \(delay) s", metadata: ["error": "\(error)"])
+                justFinished = true
+                _ = await store.waitForChange(since: counter, upTo: delay)
             }
-        } catch {
-            logger.error("reap failed: \(error)")
         }
+    }
+
+    /// Delivers due notifications whenever the store changes; with `exitWhenIdle`, returns once the job
+    /// loop has ended and no delivery is due.
+    private func deliverNotifications(until jobsDone: Flag) async {
+        let store = services.store
+        let notifier = JobNotifier(services: services, logger: logger)
+        var counter = (try? await store.changeCounter()) ?? 0
+        var backoff = Backoff()
+        while !stopping {
+            do {
+                try await notifier.deliverDue()
+                backoff.reset()
+                if exitWhenIdle && jobsDone.isSet, try await !store.hasDueNotification() { return }
+                counter = await store.waitForChange(since: counter, upTo: exitWhenIdle && jobsDone.isSet ? 0.2 : services.configuration.pollSeconds)
+            } catch {
+                if stopping { break }
+                let delay = backoff.next()
+                logger.error("notification delivery: store error; trying again in \(delay) s", metadata: ["error": "\(error)"])
+                _ = await store.waitForChange(since: counter, upTo: delay)
+            }
+        }
+    }
+
+    private func reap() async throws {
+        for job in try await services.store.reap(backoffSeconds: services.configuration.retryBackoffSeconds) {
+            logger.warning("reaped", metadata: ["job": "\(job.id)", "reason": "\(job.reason)"])
+            Worker.killOrphans(job.processes, jobId: job.id)
+        }
+        await WorkFolders.sweep(services: services, logger: logger)
     }
 
     /// Kills the process groups a lost worker on this host left behind, after checking each still
@@ -79,4 +129,25 @@ public struct Worker: Service {
             if commandLine.contains(jobId) { kill(-pid, SIGKILL) }
         }
     }
+}
+
+/// Seconds to wait after consecutive failures: 0.5, 1, 2 ... 30.
+struct Backoff {
+    private var failures = 0
+
+    mutating func next() -> Double {
+        failures += 1
+        return min(30, 0.25 * Double(1 << min(failures, 8)))
+    }
+
+    mutating func reset() { failures = 0 }
+}
+
+/// A one-way flag shared between tasks.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

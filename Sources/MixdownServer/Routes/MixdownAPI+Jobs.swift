@@ -7,36 +7,30 @@ import MixdownRecipe
 import MixdownStorage
 
 extension MixdownAPI {
-    /// `POST /v1/jobs` and the per-feature `POST /v1/{feature}`: validate, store uploads, create the job, 202.
+    /// `POST /v1/jobs` and the per-feature `POST /v1/{feature}`: every check of ``admit(_:feature:)``, then
+    /// uploads stored and the job created, 202.
     func submit(_ request: Request, _ context: BasicRequestContext, feature: String?) async throws -> Response {
+        let idempotencyKey = try Self.idempotencyKey(request)
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
         var preview = submission.preview
         if feature == "edit/preview" && preview == nil { preview = PreviewWindow(start: 0, duration: 30) }
         if feature == "edit/save" { preview = nil }
+        _ = try await admit(submission, feature: feature)
         do {
-            let kind = try RecipeParser(options: .init(parameterOverrides: submission.overrides)).parse(submission.recipe, file: submission.name).kind
-            if let feature, let required = Self.kind(for: feature), required != kind {
-                throw ProblemDocument(
-                    .unprocessableContent,
-                    code: "wrong-kind",
-                    detail: "POST /v1/\(feature) takes '\(required.rawValue)' recipes; this one is '\(kind.rawValue)' (use POST /v1/jobs)"
-                )
-            }
-            for (name, id) in submission.assetInputs where try await services.store.asset(id: id) == nil {
-                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(id)")
-            }
             let job = try await JobSubmitter(services: services).submit(
                 recipe: submission.recipe,
                 recipeName: submission.name,
                 overrides: submission.overrides,
-                files: submission.files,
+                files: submission.files.mapValues(\.path),
+                fileNames: submission.files.mapValues(\.fileName),
+                contentTypes: submission.files.mapValues(\.contentType),
                 assets: submission.assetInputs,
                 preview: preview,
-                idempotencyKey: request.headers[.idempotencyKey],
+                idempotencyKey: idempotencyKey,
                 notifyUrl: submission.notifyUrl
             )
-            return try JSONResponse.raw(resources.job(job).json(), status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"])
+            return JSONResponse.raw(try resources.job(job).json(), status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"])
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
         } catch let error as JobStoreError {

@@ -18,23 +18,21 @@ extension MixdownAPI {
     }
 
     func metricsText() async throws -> Response {
-        let counts = try await services.store.statusCounts()
-        let text = ServerMetrics.text(jobCounts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
+        var counts: [String: Int] = [:]
+        for (status, count) in try await services.store.statusCounts() { counts[status.rawValue] = count }
+        let text = ServerMetrics.text(jobCounts: counts)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// `POST /v1/recipes/validate`: the CLI's validate over HTTP: 200, or 422 with every diagnostic.
+    /// `POST /v1/recipes/validate`: the checks `POST /v1/jobs` makes on the same body, without creating a
+    /// job: 200, or the problem document submission would answer (422 with every diagnostic for a recipe).
     func validate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
-        do {
-            let recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides)).parse(submission.recipe, file: submission.name)
-            return try JSONResponse.make(
-                Validation(valid: true, kind: recipe.kind.rawValue, inputs: recipe.inputs.map(\.name), outputs: recipe.outputs.map(\.name))
-            )
-        } catch let error as RecipeError {
-            throw ProblemDocument.invalidRecipe(error)
-        }
+        let recipe = try await admit(submission, feature: nil)
+        return try JSONResponse.make(
+            Validation(valid: true, kind: recipe.kind.rawValue, inputs: recipe.inputs.map(\.name), outputs: recipe.outputs.map(\.name))
+        )
     }
 
     struct Validation: Encodable {
@@ -44,30 +42,13 @@ extension MixdownAPI {
         var outputs: [String]
     }
 
-    /// `POST /v1/recipes/plan`: the plan as JSON; upload inputs name assets (`inputs`).
+    /// `POST /v1/recipes/plan`: the plan as JSON, after the checks a submission gets; upload inputs name
+    /// assets (`inputs`) or come as parts.
     func plan(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
-        let recipe: Recipe
-        do {
-            let uploads = Set(submission.assetInputs.keys).union(submission.files.keys)
-            recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides, providedUploads: uploads)).parse(
-                submission.recipe,
-                file: submission.name
-            )
-            if let input = recipe.inputs.first(where: { if case .file = $0.source { true } else { false } }) {
-                throw RecipeError([
-                    RecipeDiagnostic(
-                        code: "file-input-not-allowed",
-                        message: "input '\(input.name)': upload it instead of naming a server file",
-                        location: input.location
-                    )
-                ])
-            }
-        } catch let error as RecipeError {
-            throw ProblemDocument.invalidRecipe(error)
-        }
-        var uploads = submission.files
+        let recipe = try await admit(submission, feature: nil)
+        var uploads = submission.files.mapValues(\.path)
         for (name, id) in submission.assetInputs {
             guard let asset = try await services.store.asset(id: id) else {
                 throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "no asset \(id)")
@@ -95,7 +76,11 @@ extension MixdownAPI {
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
         } catch let error as ExecutionError {
-            throw ProblemDocument(.unprocessableContent, code: error.code, detail: error.description)
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: error.code,
+                detail: ServerPaths.redact(error.description, work: work, services: services)
+            )
         }
     }
 

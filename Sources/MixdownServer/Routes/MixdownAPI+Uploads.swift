@@ -14,50 +14,68 @@ extension MixdownAPI {
         if request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true {
             let submission = try await Submission.readMultipart(request, contentType: request.headers[.contentType] ?? "", api: self)
             defer { submission.removeTemporaryFiles() }
-            guard let (name, path) = submission.files.first else {
-                throw ProblemDocument(.badRequest, code: "missing-file", detail: "the multipart body has no file part")
+            guard submission.files.count == 1, let (_, file) = submission.files.first else {
+                throw ProblemDocument(.badRequest, code: "missing-file", detail: "send exactly one file part")
             }
-            return try await storeUpload(path, name: name, contentType: "application/octet-stream")
+            return try await storeUpload(file.path, name: file.fileName, contentType: file.contentType)
         }
         let name = request.uri.queryParameters.get("filename") ?? "upload"
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-upload-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try WorkFolders.makeUploadFolder()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/body"
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw ProblemDocument(.internalServerError, code: "io", detail: "cannot buffer the upload")
-        }
-        var total = 0
+        // Written through NIO's file system off the event loop, refused the moment it passes the cap.
+        let capped = CappedBody(body: request.body, limit: configuration.maxUploadBytes)
         do {
-            defer { try? handle.close() }
-            for try await buffer in request.body {
-                total += buffer.readableBytes
-                guard total <= configuration.maxUploadBytes else {
-                    throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(configuration.maxUploadBytes) bytes")
-                }
-                try handle.write(contentsOf: buffer.readableBytesView)
-            }
+            try await FileIO().writeFile(contents: capped, path: path, context: context)
+        } catch {
+            // NIO's file system wraps what the body sequence threw; the cap's verdict is kept aside.
+            if let problem = capped.verdict.problem { throw problem }
+            throw error
         }
         return try await storeUpload(path, name: name, contentType: contentType)
     }
 
     private func storeUpload(_ path: String, name: String, contentType: String) async throws -> Response {
-        guard let facts = try? await services.prober.facts(for: path), facts.hasAudio || facts.hasVideo else {
-            throw ProblemDocument(
-                .unprocessableContent,
-                code: "unreadable-media",
-                detail: "the upload is not audio, video or an image ffprobe can read"
-            )
-        }
-        if let duration = facts.duration, duration > configuration.maxDurationSeconds {
-            throw ProblemDocument(
-                .unprocessableContent,
-                code: "too-long",
-                detail: "the upload lasts \(Int(duration)) s; the limit is \(Int(configuration.maxDurationSeconds)) s"
-            )
-        }
+        try await checkUploadedMedia(path, what: "the upload")
         let asset = try await JobSubmitter(services: services).storeUpload(path, name: name, contentType: contentType)
         return try JSONResponse.make(resources.asset(asset), status: .created, headers: [.location: "/v1/assets/\(asset.id)"])
     }
+}
+
+/// A request body that fails with 413 as soon as more than `limit` bytes have arrived.
+struct CappedBody: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let body: RequestBody
+    let limit: Int
+    let verdict = Verdict()
+
+    /// Why the sequence stopped, readable after whoever iterated it rethrew (or wrapped) the error.
+    final class Verdict: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: ProblemDocument?
+        var problem: ProblemDocument? {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RequestBody.AsyncIterator
+        let limit: Int
+        let verdict: Verdict
+        var total = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let buffer = try await base.next() else { return nil }
+            total += buffer.readableBytes
+            guard total <= limit else {
+                let problem = ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(limit) bytes")
+                verdict.problem = problem
+                throw problem
+            }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: body.makeAsyncIterator(), limit: limit, verdict: verdict) }
 }

@@ -14,7 +14,15 @@ struct Submission {
     /// Upload inputs that name stored assets.
     var assetInputs: [String: String] = [:]
     /// Upload inputs that came as multipart parts, written to temporary files.
-    var files: [String: String] = [:]
+    var files: [String: UploadedFile] = [:]
+
+    /// A file part: where it was buffered, and what the client called it.
+    struct UploadedFile: Sendable {
+        var path: String
+        var fileName: String
+        /// The part's `Content-Type`, reduced to what may be served back (``MixdownAPI/storableContentType(_:)``).
+        var contentType: String
+    }
     var preview: PreviewWindow?
     var notifyUrl: String?
 
@@ -148,9 +156,8 @@ struct Submission {
         guard let boundary, !boundary.isEmpty, boundary.count <= 70 else {
             throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "multipart/form-data needs a boundary")
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-upload-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let collector = MultipartCollector(directory: directory)
+        let directory = try WorkFolders.makeUploadFolder()
+        let collector = MultipartCollector(directory: directory, maximumFileBytes: api.configuration.maxUploadBytes)
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in collector.header(name, value) }
         parser.onBody = { buffer in collector.body(&buffer) }
@@ -158,13 +165,10 @@ struct Submission {
         var total = 0
         do {
             for try await buffer in request.body {
+                // Each file is capped as it arrives (the collector); this bounds what the parts around them add.
                 total += buffer.readableBytes
-                guard total <= api.configuration.maxUploadBytes + maxDocumentBytes else {
-                    throw ProblemDocument(
-                        .contentTooLarge,
-                        code: "too-large",
-                        detail: "the request is larger than \(api.configuration.maxUploadBytes) bytes"
-                    )
+                guard total <= (api.configuration.maxUploadBytes + maxDocumentBytes) * MultipartCollector.maximumFiles else {
+                    throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "the request body is too large")
                 }
                 try parser.execute(buffer)
                 if let failure = collector.failure { throw failure }
@@ -192,7 +196,7 @@ struct Submission {
             collector.finish()
             try? FileManager.default.removeItem(atPath: directory)
             if error is ProblemDocument { throw error }
-            throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "cannot read the multipart body: \(error)")
+            throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "the multipart body is malformed")
         }
     }
 
@@ -203,51 +207,97 @@ struct Submission {
     }
 }
 
-/// Receives MultipartKit's callbacks: small text parts into memory, file parts into files.
+/// Receives MultipartKit's callbacks: the named text fields into memory, file parts into files, each file
+/// capped at the upload byte limit while it arrives.
 final class MultipartCollector: @unchecked Sendable {
+    /// Parts that are always text, whatever their disposition (`curl -F recipe=@episode.yaml` sends a filename).
+    static let textFields: Set<String> = ["recipe", "params", "preview", "notifyUrl"]
+    static let maximumFiles = 16
+    static let maximumFields = 32
+
     let directory: String
+    let maximumFileBytes: Int
     var fields: [String: String] = [:]
-    var files: [String: String] = [:]
+    /// Upload parts by input name: the temporary file, the client's file name and content type.
+    var files: [String: Submission.UploadedFile] = [:]
     var failure: ProblemDocument?
     private var name: String?
     private var fileName: String?
+    private var contentType: String?
     private var text: [UInt8] = []
     private var handle: FileHandle?
+    private var fileBytes = 0
 
-    init(directory: String) {
+    init(directory: String, maximumFileBytes: Int) {
         self.directory = directory
+        self.maximumFileBytes = maximumFileBytes
     }
 
     func header(_ field: String, _ value: String) {
-        guard field.lowercased() == "content-disposition" else { return }
-        for part in value.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            if part.hasPrefix("name=") { name = String(part.dropFirst(5)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-            if part.hasPrefix("filename=") { fileName = String(part.dropFirst(9)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        switch field.lowercased() {
+        case "content-disposition":
+            guard let disposition = ContentDisposition(value), disposition.type == "form-data", let partName = disposition.name else {
+                fail(.badRequest, "each part needs 'Content-Disposition: form-data; name=...'")
+                return
+            }
+            name = partName
+            fileName = Self.textFields.contains(partName) ? nil : disposition.filename
+        case "content-type":
+            contentType = value
+        default:
+            break
         }
     }
 
+    private func fail(_ status: HTTPResponse.Status, _ detail: String, code: String = "bad-multipart") {
+        if failure == nil { failure = ProblemDocument(status, code: code, detail: detail) }
+    }
+
     func body(_ buffer: inout ByteBuffer) {
-        guard let name else { return }
-        if fileName != nil {
+        guard failure == nil else { return }
+        guard let name else {
+            fail(.badRequest, "a part has no Content-Disposition name")
+            return
+        }
+        if let fileName {
             if handle == nil {
-                guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }), !name.isEmpty else {
-                    failure = ProblemDocument(.badRequest, code: "bad-multipart", detail: "part names are input names")
+                guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }), !name.isEmpty, name.count <= 64
+                else {
+                    fail(.badRequest, "file parts are named after upload inputs (letters, digits, '-', '_')")
+                    return
+                }
+                guard files[name] == nil else {
+                    fail(.badRequest, "two file parts for input '\(name)'")
+                    return
+                }
+                guard files.count < Self.maximumFiles else {
+                    fail(.contentTooLarge, "at most \(Self.maximumFiles) files per request", code: "too-large")
                     return
                 }
                 let path = "\(directory)/\(name)"
                 _ = FileManager.default.createFile(atPath: path, contents: nil)
                 handle = FileHandle(forWritingAtPath: path)
-                files[name] = path
+                fileBytes = 0
+                files[name] = Submission.UploadedFile(
+                    path: path,
+                    fileName: fileName,
+                    contentType: MixdownAPI.storableContentType(contentType)
+                )
+            }
+            fileBytes += buffer.readableBytes
+            guard fileBytes <= maximumFileBytes else {
+                fail(.contentTooLarge, "file '\(name)' is larger than the \(maximumFileBytes)-byte upload limit", code: "too-large")
+                return
             }
             do {
                 try handle?.write(contentsOf: buffer.readableBytesView)
             } catch {
-                failure = ProblemDocument(.internalServerError, code: "io", detail: "cannot buffer part '\(name)': \(error.localizedDescription)")
+                failure = ProblemDocument(.internalServerError, code: "io", detail: "cannot buffer part '\(name)'")
             }
         } else {
             text += buffer.readableBytesView
             if text.count > Submission.maxDocumentBytes {
-                failure = ProblemDocument(.contentTooLarge, code: "too-large", detail: "part '\(name)' is too large")
+                fail(.contentTooLarge, "part '\(name)' is larger than \(Submission.maxDocumentBytes) bytes", code: "too-large")
             }
         }
     }
@@ -259,11 +309,20 @@ final class MultipartCollector: @unchecked Sendable {
     }
 
     func complete() {
-        if let name, fileName == nil { fields[name] = String(decoding: text, as: UTF8.self) }
+        if let name, fileName == nil, failure == nil {
+            if fields[name] != nil {
+                fail(.badRequest, "two '\(name)' parts")
+            } else if fields.count >= Self.maximumFields {
+                fail(.badRequest, "at most \(Self.maximumFields) text parts")
+            } else {
+                fields[name] = String(decoding: text, as: UTF8.self)
+            }
+        }
         try? handle?.close()
         handle = nil
         name = nil
         fileName = nil
+        contentType = nil
         text = []
     }
 }

@@ -144,6 +144,13 @@ extension JobResource {
         writer.key("self"); writer.string(links.`self`)
         writer.endObject()
         writer.key("maxAttempts"); writer.number(maxAttempts)
+        if let notification = view.notification {
+            writer.key("notification"); writer.beginObject()
+            writer.key("attempts"); writer.number(notification.attempts)
+            writer.field("lastError", notification.lastError)
+            writer.key("status"); writer.string(notification.status.rawValue)
+            writer.endObject()
+        }
         writer.key("progress"); writer.number(progress)
         writer.key("recipeName"); writer.string(recipeName)
         if let outputs {

@@ -1,0 +1,107 @@
+internal import Foundation
+internal import Hummingbird
+import MixdownExecution
+import MixdownJobs
+import MixdownPlanner
+import MixdownRecipe
+
+extension MixdownAPI {
+    /// Every check a job request gets before any job exists, on every route that takes one: the recipe
+    /// with its params and uploads, server files refused, the route's kind, named assets, each uploaded
+    /// file probed against the duration cap (the byte cap held while it arrived), and `notifyUrl`.
+    /// `POST /v1/recipes/validate` runs the same checks, so its verdict is the submission's.
+    func admit(_ submission: Submission, feature: String?) async throws -> Recipe {
+        try checkNotifyURL(submission.notifyUrl)
+        let recipe: Recipe
+        do {
+            let uploads = Set(submission.assetInputs.keys).union(submission.files.keys)
+            recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides, providedUploads: uploads)).parse(
+                submission.recipe ?? "",
+                file: submission.name
+            )
+            if let input = recipe.inputs.first(where: { if case .file = $0.source { true } else { false } }) {
+                throw RecipeError([
+                    RecipeDiagnostic(
+                        code: "file-input-not-allowed",
+                        message: "input '\(input.name)': a submitted recipe cannot read server files; upload it instead",
+                        location: input.location
+                    )
+                ])
+            }
+        } catch let error as RecipeError {
+            throw ProblemDocument.invalidRecipe(error)
+        }
+        if let feature, let required = Self.kind(for: feature), required != recipe.kind {
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: "wrong-kind",
+                detail: "POST /v1/\(feature) takes '\(required.rawValue)' recipes; this one is '\(recipe.kind.rawValue)' (use POST /v1/jobs)"
+            )
+        }
+        for (name, id) in submission.assetInputs.sorted(by: { $0.key < $1.key }) {
+            guard Identifier.isValid(id, prefix: "ast_"), try await services.store.asset(id: id) != nil else {
+                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(Excerpt.of(id))")
+            }
+        }
+        for (name, file) in submission.files.sorted(by: { $0.key < $1.key }) {
+            try await checkUploadedMedia(file.path, what: "input '\(name)'")
+        }
+        return recipe
+    }
+
+    static let maximumNotifyURLBytes = 2048
+
+    /// A `notifyUrl` must be http(s) on a public address (unless private URLs are allowed), checked when
+    /// the job is submitted; deliveries check it again, since DNS answers change.
+    func checkNotifyURL(_ text: String?) throws {
+        guard let text else { return }
+        guard text.utf8.count <= Self.maximumNotifyURLBytes, let url = URL(string: text),
+            let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+        else {
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: "bad-notify-url",
+                detail: "notifyUrl must be an http or https URL of at most \(Self.maximumNotifyURLBytes) bytes"
+            )
+        }
+        do {
+            try services.inputLimits.checkNetworkTarget(url)
+        } catch let error as ExecutionError {
+            throw ProblemDocument(.unprocessableContent, code: "bad-notify-url", detail: "notifyUrl: \(error.message)")
+        }
+    }
+
+    /// An uploaded file must be media ffprobe can read and last no longer than the duration cap.
+    func checkUploadedMedia(_ path: String, what: String) async throws {
+        guard let facts = try? await services.prober.facts(for: path), facts.hasAudio || facts.hasVideo else {
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: "unreadable-media",
+                detail: "\(what): not audio, video or an image ffprobe can read"
+            )
+        }
+        if let duration = facts.duration, !(duration <= configuration.maxDurationSeconds) {
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: "too-long",
+                detail: "\(what) lasts \(Int(min(duration, 1e9))) s; the limit is \(Int(configuration.maxDurationSeconds)) s"
+            )
+        }
+    }
+
+    /// `Idempotency-Key`: 1 to 200 visible ASCII characters, as the OpenAPI document says.
+    static func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[.idempotencyKey] else { return nil }
+        guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw ProblemDocument(.badRequest, code: "bad-idempotency-key", detail: "Idempotency-Key is 1 to 200 visible ASCII characters")
+        }
+        return key
+    }
+}
+
+/// A short quote of a client's value for an error message: never more than 80 characters of it.
+enum Excerpt {
+    static func of(_ text: String, limit: Int = 80) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "…"
+    }
+}
