@@ -3,6 +3,8 @@ internal import Hummingbird
 import MixdownJobs
 import MixdownPlanner
 internal import MultipartKit
+internal import SystemPackage
+internal import _NIOFileSystem
 
 /// A job request in any of the accepted shapes: a YAML recipe body, a JSON document, or
 /// `multipart/form-data` with a `recipe` part, an optional `params` part and one part per upload input.
@@ -159,9 +161,9 @@ struct Submission {
         let directory = try WorkFolders.makeUploadFolder()
         let collector = MultipartCollector(directory: directory, maximumFileBytes: api.configuration.maxUploadBytes)
         let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in collector.header(name, value) }
-        parser.onBody = { buffer in collector.body(&buffer) }
-        parser.onPartComplete = { collector.complete() }
+        parser.onHeader = { name, value in collector.record(.header(name, value)) }
+        parser.onBody = { buffer in collector.record(.body(buffer)) }
+        parser.onPartComplete = { collector.record(.complete) }
         var total = 0
         do {
             for try await buffer in request.body {
@@ -171,10 +173,9 @@ struct Submission {
                     throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "the request body is too large")
                 }
                 try parser.execute(buffer)
-                if let failure = collector.failure { throw failure }
+                try await collector.drain()
             }
-            collector.finish()
-            if let failure = collector.failure { throw failure }
+            try await collector.finish()
             var submission = Submission(recipe: collector.fields["recipe"], name: "request.yaml", files: collector.files)
             submission.temporaryDirectory = directory
             if let params = collector.fields["params"] {
@@ -193,7 +194,7 @@ struct Submission {
             return submission
         } catch {
             // Whatever went wrong, nothing of the body stays on disk and no file stays open.
-            collector.finish()
+            try? await collector.finish()
             try? FileManager.default.removeItem(atPath: directory)
             if error is ProblemDocument { throw error }
             throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "the multipart body is malformed")
@@ -207,25 +208,34 @@ struct Submission {
     }
 }
 
-/// Receives MultipartKit's callbacks: the named text fields into memory, file parts into files, each file
-/// capped at the upload byte limit while it arrives.
+/// Receives MultipartKit's callbacks: the named text fields into memory, file parts into files through
+/// NIO's non-blocking file system, each file capped at the upload byte limit while it arrives.
+///
+/// MultipartKit calls back synchronously while it parses a buffer, so the callbacks only record what
+/// they saw; ``drain()`` then acts on it, awaiting each write, before the next buffer is read.
 final class MultipartCollector: @unchecked Sendable {
     /// Parts that are always text, whatever their disposition (`curl -F recipe=@episode.yaml` sends a filename).
     static let textFields: Set<String> = ["recipe", "params", "preview", "notifyUrl"]
     static let maximumFiles = 16
     static let maximumFields = 32
 
+    enum Event {
+        case header(String, String)
+        case body(ByteBuffer)
+        case complete
+    }
+
     let directory: String
     let maximumFileBytes: Int
     var fields: [String: String] = [:]
     /// Upload parts by input name: the temporary file, the client's file name and content type.
     var files: [String: Submission.UploadedFile] = [:]
-    var failure: ProblemDocument?
+    private var events: [Event] = []
     private var name: String?
     private var fileName: String?
     private var contentType: String?
     private var text: [UInt8] = []
-    private var handle: FileHandle?
+    private var handle: WriteFileHandle?
     private var fileBytes = 0
 
     init(directory: String, maximumFileBytes: Int) {
@@ -233,12 +243,26 @@ final class MultipartCollector: @unchecked Sendable {
         self.maximumFileBytes = maximumFileBytes
     }
 
-    func header(_ field: String, _ value: String) {
+    func record(_ event: Event) { events.append(event) }
+
+    /// Acts on what the parser reported since the last call.
+    func drain() async throws {
+        let pending = events
+        events = []
+        for event in pending {
+            switch event {
+            case .header(let field, let value): try header(field, value)
+            case .body(let buffer): try await body(buffer)
+            case .complete: try await complete()
+            }
+        }
+    }
+
+    private func header(_ field: String, _ value: String) throws {
         switch field.lowercased() {
         case "content-disposition":
             guard let disposition = ContentDisposition(value), disposition.type == "form-data", let partName = disposition.name else {
-                fail(.badRequest, "each part needs 'Content-Disposition: form-data; name=...'")
-                return
+                throw Self.problem(.badRequest, "each part needs 'Content-Disposition: form-data; name=...'")
             }
             name = partName
             fileName = Self.textFields.contains(partName) ? nil : disposition.filename
@@ -249,81 +273,61 @@ final class MultipartCollector: @unchecked Sendable {
         }
     }
 
-    private func fail(_ status: HTTPResponse.Status, _ detail: String, code: String = "bad-multipart") {
-        if failure == nil { failure = ProblemDocument(status, code: code, detail: detail) }
+    static func problem(_ status: HTTPResponse.Status, _ detail: String, code: String = "bad-multipart") -> ProblemDocument {
+        ProblemDocument(status, code: code, detail: detail)
     }
 
-    func body(_ buffer: inout ByteBuffer) {
-        guard failure == nil else { return }
-        guard let name else {
-            fail(.badRequest, "a part has no Content-Disposition name")
-            return
-        }
-        if let fileName {
-            if handle == nil {
-                guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }), !name.isEmpty, name.count <= 64
-                else {
-                    fail(.badRequest, "file parts are named after upload inputs (letters, digits, '-', '_')")
-                    return
-                }
-                guard files[name] == nil else {
-                    fail(.badRequest, "two file parts for input '\(name)'")
-                    return
-                }
-                guard files.count < Self.maximumFiles else {
-                    fail(.contentTooLarge, "at most \(Self.maximumFiles) files per request", code: "too-large")
-                    return
-                }
-                let path = "\(directory)/\(name)"
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                handle = FileHandle(forWritingAtPath: path)
-                fileBytes = 0
-                files[name] = Submission.UploadedFile(
-                    path: path,
-                    fileName: fileName,
-                    contentType: MixdownAPI.storableContentType(contentType)
-                )
-            }
-            fileBytes += buffer.readableBytes
-            guard fileBytes <= maximumFileBytes else {
-                fail(.contentTooLarge, "file '\(name)' is larger than the \(maximumFileBytes)-byte upload limit", code: "too-large")
-                return
-            }
-            do {
-                try handle?.write(contentsOf: buffer.readableBytesView)
-            } catch {
-                failure = ProblemDocument(.internalServerError, code: "io", detail: "cannot buffer part '\(name)'")
-            }
-        } else {
+    private func body(_ buffer: ByteBuffer) async throws {
+        guard let name else { throw Self.problem(.badRequest, "a part has no Content-Disposition name") }
+        guard let fileName else {
             text += buffer.readableBytesView
             if text.count > Submission.maxDocumentBytes {
-                fail(.contentTooLarge, "part '\(name)' is larger than \(Submission.maxDocumentBytes) bytes", code: "too-large")
+                throw Self.problem(
+                    .contentTooLarge,
+                    "part '\(Excerpt.of(name))' is larger than \(Submission.maxDocumentBytes) bytes",
+                    code: "too-large"
+                )
             }
+            return
         }
+        if handle == nil {
+            guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }), !name.isEmpty, name.count <= 64 else {
+                throw Self.problem(.badRequest, "file parts are named after upload inputs (letters, digits, '-', '_')")
+            }
+            guard files[name] == nil else { throw Self.problem(.badRequest, "two file parts for input '\(name)'") }
+            guard files.count < Self.maximumFiles else {
+                throw Self.problem(.contentTooLarge, "at most \(Self.maximumFiles) files per request", code: "too-large")
+            }
+            let path = "\(directory)/\(name)"
+            handle = try await FileSystem.shared.openFile(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true))
+            fileBytes = 0
+            files[name] = Submission.UploadedFile(path: path, fileName: fileName, contentType: MixdownAPI.storableContentType(contentType))
+        }
+        guard fileBytes + buffer.readableBytes <= maximumFileBytes else {
+            throw Self.problem(.contentTooLarge, "file '\(name)' is larger than the \(maximumFileBytes)-byte upload limit", code: "too-large")
+        }
+        try await handle?.write(contentsOf: buffer, toAbsoluteOffset: Int64(fileBytes))
+        fileBytes += buffer.readableBytes
     }
 
-    /// Closes any file still open (after an error mid-part).
-    func finish() {
-        try? handle?.close()
-        handle = nil
-    }
-
-    func complete() {
-        if let name, fileName == nil, failure == nil {
-            if fields[name] != nil {
-                fail(.badRequest, "two '\(name)' parts")
-            } else if fields.count >= Self.maximumFields {
-                fail(.badRequest, "at most \(Self.maximumFields) text parts")
-            } else {
-                fields[name] = String(decoding: text, as: UTF8.self)
-            }
+    private func complete() async throws {
+        if let name, fileName == nil {
+            guard fields[name] == nil else { throw Self.problem(.badRequest, "two '\(Excerpt.of(name))' parts") }
+            guard fields.count < Self.maximumFields else { throw Self.problem(.badRequest, "at most \(Self.maximumFields) text parts") }
+            fields[name] = String(decoding: text, as: UTF8.self)
         }
-        try? handle?.close()
-        handle = nil
+        try await finish()
         name = nil
         fileName = nil
         contentType = nil
         text = []
+    }
+
+    /// Closes any file still open (also after an error mid-part).
+    func finish() async throws {
+        let open = handle
+        handle = nil
+        try await open?.close()
     }
 }
 
