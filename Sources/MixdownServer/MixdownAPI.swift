@@ -1,7 +1,9 @@
 internal import Foundation
 public import Hummingbird
+internal import HummingbirdCore
 internal import Logging
 public import MixdownJobs
+internal import NIOCore
 
 /// The HTTP API over the job system: the same store, storage and submitter the CLI and the worker use.
 public struct MixdownAPI: Sendable {
@@ -57,6 +59,17 @@ public struct MixdownAPI: Sendable {
         }
         return Application(
             router: router(),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        RequestBodyTimeoutHandler(
+                            timeout: .fromSeconds(configuration.bodyTimeoutSeconds),
+                            minimumBytes: ServerConfiguration.minimumBodyBytesPerWindow
+                        )
+                    ],
+                    idleTimeout: .fromSeconds(configuration.idleTimeoutSeconds)
+                )
+            ),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "mixdown"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: services.logger
@@ -66,4 +79,11 @@ public struct MixdownAPI: Sendable {
 
 extension MixdownServices {
     var logger: Logger { Logger(label: "mixdown.server") }
+}
+
+extension TimeAmount {
+    /// Whole nanoseconds of a positive number of seconds (configuration values are checked at start-up).
+    fileprivate static func fromSeconds(_ seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
+    }
 }
