@@ -54,6 +54,28 @@ struct ConnectionTimeoutTests {
         }
     }
 
+    @Test("a body that trickles, one byte at a time, is cut off too", .timeLimit(.minutes(1)))
+    func tricklingBody() async throws {
+        try await Self.withServer(idle: 600, body: 1) { port in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port)
+                .get()
+            let head = "POST /v1/uploads?filename=slow.wav HTTP/1.1\r\nHost: localhost\r\nContent-Type: audio/wav\r\nContent-Length: 1000000\r\n\r\n"
+            try await channel.writeAndFlush(ByteBuffer(string: head))
+            // Keeps sending, far below 1 KiB a window, until the server closes; the pause only paces the bytes,
+            // the close is what the test waits for.
+            while channel.isActive {
+                do {
+                    try await channel.writeAndFlush(ByteBuffer(string: "R"))
+                } catch {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await channel.closeFuture.get()
+        }
+    }
+
     @Test("a prompt request on a server with short timeouts is answered")
     func promptRequest() async throws {
         let harness = try APIHarness()
