@@ -42,6 +42,30 @@ for connections in 16 64; do
 done
 
 echo
+echo "== status polling on a store filled the way clients fill it: 500 jobs submitted over HTTP, each with an"
+echo "   uploaded asset input, no worker (same targets)"
+kill $server; wait $server 2>/dev/null || true
+MIXDOWN_STORE="sqlite:$work/clients.sqlite" "$mixdown" serve --port 0 > "$work/server2.log" 2>&1 &
+server=$!
+while ! grep -q "listening on" "$work/server2.log"; do sleep 0.1; done
+url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/server2.log" | head -n 1)
+ffmpeg -v error -y -f lavfi -i "sine=f=440:d=5" "$work/tone.wav"
+asset=$(curl -s -X POST --data-binary @"$work/tone.wav" -H "Content-Type: audio/wav" "$url/v1/uploads?filename=tone.wav" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+recipe='version: 1\nkind: edit\ninputs: { voice: { upload: true } }\nsteps:\n  - highpass: 80Hz\n  - loudnorm: { target: -16 }\noutputs: { episode: { format: mp3 } }\n'
+: > "$work/ids"
+for _ in $(seq 500); do
+    curl -s -X POST -H "Content-Type: application/json" "$url/v1/edit/save" \
+        -d "{\"recipe\": \"$recipe\", \"inputs\": {\"voice\": \"$asset\"}}" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])' >> "$work/ids"
+done
+for connections in 16 64; do
+    trivial=$(measure "trivial GET /healthz" "$connections")
+    status=$(measure "GET /v1/jobs/{random id}" "$connections" "$work/random.lua")
+    echo "ratio status / trivial at $connections connections: $(echo "scale=2; $status / $trivial" | bc)"
+done
+
+echo
 echo "== memory (targets: idle RSS < 60 MB, flat during a 1 GB upload)"
 head -c 1000000000 /dev/zero > "$work/big.bin"
 curl -s -o /dev/null -X POST --data-binary @"$work/big.bin" -H "Content-Type: application/octet-stream" "$url/v1/uploads?filename=big.bin" &

@@ -1,7 +1,9 @@
 internal import Foundation
 public import Hummingbird
+internal import HummingbirdCore
 internal import Logging
 public import MixdownJobs
+internal import NIOCore
 
 /// The HTTP API over the job system: the same store, storage and submitter the CLI and the worker use.
 public struct MixdownAPI: Sendable {
@@ -20,48 +22,29 @@ public struct MixdownAPI: Sendable {
         ServerMetrics.bootstrap
     }
 
-    /// The router with every route of ``APIRoute/all``.
+    /// The router: system routes at the root, the API under `/v1` in two groups, one behind the API key and
+    /// one for the routes that carry their own authentication. Each concern's controller adds its routes;
+    /// ``routes`` reads the list back from the router for the OpenAPI contract test. Every GET route also
+    /// answers HEAD with the same headers and no body.
     public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: ProblemMiddleware())
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
-        for route in APIRoute.all {
-            let handler = self.handler(for: route)
-            router.on(RouterPath(route.routerPath), method: HTTPRequest.Method(route.method)!) { request, context in
-                try await handler(request, context)
-            }
-        }
+        router.add(middleware: ProblemMiddleware())
+        SystemController(api: self).addRoutes(to: router)
+        let keyed = router.group("v1").add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
+        let selfAuthenticated = router.group("v1")
+        JobsController(api: self).addRoutes(to: keyed)
+        UploadsController(api: self).addRoutes(to: keyed)
+        AssetsController(api: self).addRoutes(keyed: keyed, signed: selfAuthenticated)
+        RecipesController(api: self).addRoutes(to: keyed)
+        WebhooksController(api: self).addRoutes(to: selfAuthenticated)
         return router
     }
 
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
-
-    private func handler(for route: APIRoute) -> Handler {
-        switch (route.method, route.path) {
-        case ("GET", "/healthz"): return { _, _ in try JSONResponse.make(["status": "ok"]) }
-        case ("GET", "/readyz"): return { _, _ in try await ready() }
-        case ("GET", "/metrics"): return { _, _ in try await metricsText() }
-        case ("POST", "/v1/jobs"): return { request, context in try await submit(request, context, feature: nil) }
-        case ("GET", "/v1/jobs"): return { request, _ in try await list(request) }
-        case ("GET", "/v1/jobs/{jobId}"): return { _, context in try await show(context) }
-        case ("DELETE", "/v1/jobs/{jobId}"), ("POST", "/v1/jobs/{jobId}/cancel"): return { _, context in try await cancel(context) }
-        case ("GET", "/v1/jobs/{jobId}/events"): return { _, context in try await events(context) }
-        case ("POST", "/v1/uploads"): return { request, context in try await upload(request, context) }
-        case ("GET", "/v1/assets/{assetId}"): return { _, context in try await assetMetadata(context) }
-        case ("GET", "/v1/assets/{assetId}/content"): return { request, context in try await assetContent(request, context) }
-        case ("POST", "/v1/recipes/validate"): return { request, context in try await validate(request, context) }
-        case ("POST", "/v1/recipes/plan"): return { request, context in try await plan(request, context) }
-        case ("POST", "/v1/webhooks/render"): return { request, context in try await renderWebhook(request, context) }
-        default:
-            // The per-feature aliases: thin wrappers over the same handlers and the same store.
-            let feature = APIRoute.features.first { route.path.hasPrefix("/v1/\($0)") } ?? ""
-            switch route.method {
-            case "POST": return { request, context in try await submit(request, context, feature: feature) }
-            case "DELETE": return { _, context in try await cancel(context) }
-            default: return { _, context in try await show(context) }
-            }
-        }
+    /// Every route the router serves, as OpenAPI paths, read back from the router itself (the HEAD routes
+    /// it answers for every GET are left out, as OpenAPI leaves them implicit).
+    public var routes: [APIRoute] {
+        router().routes.filter { $0.method != .head }.map { APIRoute(method: $0.method.rawValue, path: $0.path.description) }
     }
 
     /// Builds the application; without API keys it binds to loopback whatever host was asked for.
@@ -76,6 +59,17 @@ public struct MixdownAPI: Sendable {
         }
         return Application(
             router: router(),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        RequestBodyTimeoutHandler(
+                            timeout: .fromSeconds(configuration.bodyTimeoutSeconds),
+                            minimumBytes: ServerConfiguration.minimumBodyBytesPerWindow
+                        )
+                    ],
+                    idleTimeout: .fromSeconds(configuration.idleTimeoutSeconds)
+                )
+            ),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "mixdown"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: services.logger
@@ -85,4 +79,11 @@ public struct MixdownAPI: Sendable {
 
 extension MixdownServices {
     var logger: Logger { Logger(label: "mixdown.server") }
+}
+
+extension TimeAmount {
+    /// Whole nanoseconds of a positive number of seconds (configuration values are checked at start-up).
+    fileprivate static func fromSeconds(_ seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64(min(seconds, 1e9) * 1e9))
+    }
 }

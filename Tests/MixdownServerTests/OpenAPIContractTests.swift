@@ -6,7 +6,7 @@ import Yams
 
 @Suite("OpenAPI contract")
 struct OpenAPIContractTests {
-    @Test("Schemas/openapi.yaml describes exactly the routes the server registers")
+    @Test("Schemas/openapi.yaml describes exactly the routes the real router serves")
     func routesMatchDocument() throws {
         let text = try String(contentsOf: TestMedia.repositoryRoot.appendingPathComponent("Schemas/openapi.yaml"), encoding: .utf8)
         let document = try #require(try Yams.load(yaml: text) as? [String: Any])
@@ -18,7 +18,9 @@ struct OpenAPIContractTests {
                 documented.insert("\(key.uppercased()) \(path)")
             }
         }
-        let served = Set(APIRoute.all.map(\.description))
+        // Read back from the router the server runs, not from a second table.
+        let served = Set(try APIHarness().api.routes.map(\.description))
+        #expect(served.count > 20, "the router lists its routes")
         #expect(documented.subtracting(served).sorted() == [], "documented but not served")
         #expect(served.subtracting(documented).sorted() == [], "served but not documented")
     }

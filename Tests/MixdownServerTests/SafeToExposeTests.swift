@@ -251,3 +251,25 @@ extension SafeToExposeTests {
         }
     }
 }
+
+extension SafeToExposeTests {
+    @Test("a recipe whose step id repeats a step's or an input's name is 422 with its location, and the server goes on")
+    func duplicateIdsOverHTTP() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client in
+            let recipes = [
+                "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - { id: a, gain: -3dB }\n  - { id: a, gain: -3dB }\noutputs: { a: { format: wav } }\n",
+                "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - { id: v, gain: -3dB }\noutputs: { v: { format: wav } }\n",
+            ]
+            for recipe in recipes {
+                for route in ["/v1/recipes/validate", "/v1/jobs", "/v1/edit/save"] {
+                    let (status, problem) = try await client.json(route, .post, body: recipe, type: "application/yaml")
+                    #expect(status == .unprocessableContent, "\(route)")
+                    let errors = problem["errors"] as? [[String: Any]] ?? []
+                    #expect(errors.contains { ($0["code"] as? String) == "duplicate-id" && (($0["location"] as? [String: Any])?["line"] as? Int ?? 0) > 0 }, "\(route): \(problem)")
+                }
+            }
+            #expect(try await client.status("/healthz") == .ok)
+        }
+    }
+}

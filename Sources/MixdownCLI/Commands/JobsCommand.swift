@@ -49,7 +49,7 @@ struct JobsCommand: AsyncParsableCommand {
                 return
             }
             for job in page.jobs {
-                let progress = String(format: "%3d%%", Int(job.progress * 100))
+                let progress = String(format: "%3d%%", Int(job.progress.isFinite ? min(max(job.progress, 0), 1) * 100 : 0))
                 Console.print("\(job.id)  \(job.type.rawValue.padded(7))  \(job.status.rawValue.padded(9))  \(progress)  \(job.recipeName)")
             }
             if let next = page.nextCursor { Console.print("more: --cursor \(next)") }
@@ -74,7 +74,7 @@ struct JobsCommand: AsyncParsableCommand {
 
         static func printHuman(_ job: Job) {
             Console.print(
-                "\(job.id)  \(job.type.rawValue)  \(job.status.rawValue)  \(Int(job.progress * 100))%  attempt \(job.attempts)/\(job.maxAttempts)"
+                "\(job.id)  \(job.type.rawValue)  \(job.status.rawValue)  \(Int(job.progress.isFinite ? min(max(job.progress, 0), 1) * 100 : 0))%  attempt \(job.attempts)/\(job.maxAttempts)"
             )
             if let error = job.error { Console.print("error: \(error.code): \(error.message)") }
             for output in job.result?.outputs ?? [] {

@@ -23,9 +23,12 @@ final class ProgressBar: @unchecked Sendable {
         guard event.kind != .progress || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = now
         let width = 30
-        let filled = Int((event.progress * Double(width)).rounded())
+        // Progress comes from ffmpeg's reports over a probed duration: keep a NaN or a runaway value from
+        // trapping the conversions below.
+        let progress = event.progress.isFinite ? min(max(event.progress, 0), 1) : 0
+        let filled = Int((progress * Double(width)).rounded())
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let text = String(format: "\r%@ %@ %3d%%  %@", label, bar, Int(event.progress * 100), event.stage)
+        let text = String(format: "\r%@ %@ %3d%%  %@", label, bar, Int(progress * 100), event.stage)
         FileHandle.standardError.write(Data((text + "\u{1B}[K").utf8))
         drawn = true
     }

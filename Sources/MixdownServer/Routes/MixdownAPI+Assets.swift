@@ -19,8 +19,10 @@ extension MixdownAPI {
         try JSONResponse.make(resources.asset(try await asset(context)))
     }
 
-    /// `GET /v1/assets/{id}/content`: the bytes with `Content-Type`, `Content-Length`, `Accept-Ranges`
-    /// and single-range `Range` requests (206), streamed from storage in 64 KiB reads.
+    /// `GET /v1/assets/{id}/content`: the bytes with `Content-Type`, `Content-Length`, `Accept-Ranges` and one
+    /// `Range` (RFC 9110 section 14): 206 for a satisfiable range, its end clamped to the size; 416 with
+    /// `Content-Range: bytes */SIZE` for an unsatisfiable one; a header with several ranges, another unit or
+    /// bad syntax is ignored (200, the whole body). The file is read with NIO's non-blocking file IO.
     func assetContent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let asset = try await asset(context)
         let query = request.uri.queryParameters
@@ -41,37 +43,44 @@ extension MixdownAPI {
             throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "send a signed URL or an API key")
         }
         let path = try await services.storage.localPath(for: asset.key)
-        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-        var start = 0, end = size - 1
-        var status = HTTPResponse.Status.ok
+        let fileIO = FileIO()
+        // The whole file's body: stats the file without blocking, and says its size; read only when written.
+        let whole: ResponseBody
+        do {
+            whole = try await fileIO.loadFile(path: path, context: context)
+        } catch {
+            throw ProblemDocument.notFound("content for asset \(asset.id)")
+        }
+        let size = whole.contentLength ?? 0
         // Only media and JSON are served as themselves; nosniff stops a browser from guessing HTML.
         var headers: HTTPFields = [
             .contentType: Self.storableContentType(asset.contentType), .acceptRanges: "bytes", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         ]
-        if let range = request.headers[.range] {
-            guard let parsed = Self.byteRange(range, size: size) else {
-                return Response(status: .rangeNotSatisfiable, headers: [.contentRange: "bytes */\(size)"])
-            }
-            (start, end) = parsed
-            status = .partialContent
-            headers[.contentRange] = "bytes \(start)-\(end)/\(size)"
-        }
-        headers[.contentLength] = String(max(0, end - start + 1))
-        let (first, last) = (start, end)
         if query.get("download") == "1" { headers[.contentDisposition] = "attachment; filename=\"\(asset.name)\"" }
-        let body = ResponseBody(contentLength: max(0, last - first + 1)) { writer in
-            guard let handle = FileHandle(forReadingAtPath: path) else { throw ProblemDocument.notFound("asset content") }
-            defer { try? handle.close() }
-            try handle.seek(toOffset: UInt64(first))
-            var remaining = last - first + 1
-            while remaining > 0 {
-                guard let chunk = try handle.read(upToCount: min(65_536, remaining)), !chunk.isEmpty else { break }
-                remaining -= chunk.count
-                try await writer.write(ByteBuffer(bytes: chunk))
+        switch ByteRange(request.headers[.range], size: size) {
+        case .whole:
+            headers[.contentLength] = String(size)
+            return Response(status: .ok, headers: headers, body: whole)
+        case .partial(let range):
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
+            headers[.contentLength] = String(range.count)
+            let body: ResponseBody
+            do {
+                body = try await fileIO.loadFile(path: path, range: range, context: context)
+            } catch {
+                throw ProblemDocument.notFound("content for asset \(asset.id)")
             }
-            try await writer.finish(nil)
+            return Response(status: .partialContent, headers: headers, body: body)
+        case .unsatisfiable:
+            let problem = ProblemDocument(
+                .rangeNotSatisfiable,
+                code: "range-not-satisfiable",
+                detail: "the range \(request.headers[.range] ?? "") is outside the \(size) bytes of asset \(asset.id)"
+            )
+            var response = try problem.response(from: request, context: context)
+            response.headers[.contentRange] = "bytes */\(size)"
+            return response
         }
-        return Response(status: status, headers: headers, body: body)
     }
 
     /// A stored or served content type: audio, video, raster images and JSON as given, anything else (HTML,
@@ -81,20 +90,5 @@ extension MixdownAPI {
         let allowed =
             type.hasPrefix("audio/") || type.hasPrefix("video/") || (type.hasPrefix("image/") && !type.contains("svg")) || type == "application/json"
         return allowed && type.allSatisfy({ $0.isLetter || $0.isNumber || "/.+-".contains($0) }) ? type : "application/octet-stream"
-    }
-
-    /// One `bytes=` range: `a-b`, `a-` or `-n`; nil when unsatisfiable or not understood.
-    static func byteRange(_ header: String, size: Int) -> (Int, Int)? {
-        guard header.hasPrefix("bytes="), size > 0 else { return nil }
-        let spec = header.dropFirst(6)
-        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return nil }
-        let first = spec[..<dash].trimmingCharacters(in: .whitespaces), last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
-        if first.isEmpty {
-            guard let suffix = Int(last), suffix > 0 else { return nil }
-            return (max(0, size - suffix), size - 1)
-        }
-        guard let start = Int(first), start < size else { return nil }
-        let end = last.isEmpty ? size - 1 : min(Int(last) ?? -1, size - 1)
-        return end >= start ? (start, end) : nil
     }
 }

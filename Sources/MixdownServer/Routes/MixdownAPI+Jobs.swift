@@ -60,9 +60,20 @@ extension MixdownAPI {
         return try JSONResponse.raw(resources.job(job).json())
     }
 
+    /// `DELETE /v1/jobs/{id}`, `POST /v1/jobs/{id}/cancel` and the aliases: 202 with the job (cancelled if it
+    /// was queued, `cancelRequested` if it runs); 409 `job-finished` if it had already ended.
     func cancel(_ context: BasicRequestContext) async throws -> Response {
         let id = try jobId(context)
+        func finished(_ job: Job) -> ProblemDocument {
+            ProblemDocument(.conflict, code: "job-finished", detail: "job \(id) already ended (\(job.status.rawValue)); there is nothing to cancel")
+        }
+        // The store returns an ended job unchanged, and a queued job it cancels also comes back `cancelled`,
+        // so whether the job had ended is read before cancelling.
+        guard let before = try await services.store.status(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+        guard !before.status.isFinal else { throw finished(before) }
         guard let job = try await services.store.cancel(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+        // It ended on its own between the two reads.
+        if job.status == .succeeded || job.status == .failed { throw finished(job) }
         return try JSONResponse.raw(resources.job(job).json(), status: .accepted)
     }
 

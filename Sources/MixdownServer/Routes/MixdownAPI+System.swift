@@ -88,8 +88,7 @@ extension MixdownAPI {
     /// compared in constant time. Dispatching renders to that service comes with the render issue; until
     /// then an authenticated callback is acknowledged and logged.
     func renderWebhook(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        guard let secret = configuration.webhookSecret, let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            ConstantTime.equals(String(header.dropFirst(7)), secret)
+        guard let secret = configuration.webhookSecret, let token = APIKeyCheck.bearerToken(request), ConstantTime.equals(token, secret)
         else { throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "the webhook secret is missing or wrong") }
         let body = try await Submission.collect(request.body, limit: 64 * 1024)
         guard (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any] else {

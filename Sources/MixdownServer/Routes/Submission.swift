@@ -237,6 +237,7 @@ final class MultipartCollector: @unchecked Sendable {
     private var text: [UInt8] = []
     private var handle: WriteFileHandle?
     private var fileBytes = 0
+    private var pending = ByteBuffer()
 
     init(directory: String, maximumFileBytes: Int) {
         self.directory = directory
@@ -303,11 +304,20 @@ final class MultipartCollector: @unchecked Sendable {
             fileBytes = 0
             files[name] = Submission.UploadedFile(path: path, fileName: fileName, contentType: MixdownAPI.storableContentType(contentType))
         }
-        guard fileBytes + buffer.readableBytes <= maximumFileBytes else {
+        guard fileBytes + pending.readableBytes + buffer.readableBytes <= maximumFileBytes else {
             throw Self.problem(.contentTooLarge, "file '\(name)' is larger than the \(maximumFileBytes)-byte upload limit", code: "too-large")
         }
-        try await handle?.write(contentsOf: buffer, toAbsoluteOffset: Int64(fileBytes))
-        fileBytes += buffer.readableBytes
+        // The parser hands over small slices; one write per 256 KiB keeps the thread-pool hops few.
+        var slice = buffer
+        pending.writeBuffer(&slice)
+        if pending.readableBytes >= 256 * 1024 { try await flush() }
+    }
+
+    private func flush() async throws {
+        guard let handle, pending.readableBytes > 0 else { return }
+        try await handle.write(contentsOf: pending, toAbsoluteOffset: Int64(fileBytes))
+        fileBytes += pending.readableBytes
+        pending.clear()
     }
 
     private func complete() async throws {
@@ -323,8 +333,17 @@ final class MultipartCollector: @unchecked Sendable {
         text = []
     }
 
-    /// Closes any file still open (also after an error mid-part).
+    /// Writes what is buffered and closes any file still open (also after an error mid-part).
     func finish() async throws {
+        defer { pending.clear() }
+        do {
+            try await flush()
+        } catch {
+            let open = handle
+            handle = nil
+            try? await open?.close()
+            throw error
+        }
         let open = handle
         handle = nil
         try await open?.close()

@@ -1,31 +1,39 @@
 internal import Hummingbird
 
-/// Requires `Authorization: Bearer KEY` on every route when keys are configured, except the few listed as
-/// public; keys compare in constant time. The decision uses the matched route pattern, not the raw path,
-/// so spellings such as `//v1/jobs` that the router still resolves cannot slip past.
+/// Requires `Authorization: Bearer KEY` when keys are configured; keys compare in constant time.
+///
+/// The middleware sits on the `/v1` group that holds the key-protected routes, so it runs for whatever
+/// spelling of a path the router resolves to one of them (`//v1/jobs` included). Routes that carry their own
+/// authentication (signed content URLs, the render webhook) live in a group without it.
 struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let keys: [String]
 
-    /// Health checks, the metrics scrape, and the routes that carry their own authentication
-    /// (signed content URLs, the render webhook's shared secret).
-    static var publicRoutes: Set<String> { ["/healthz", "/readyz", "/metrics", "/v1/webhooks/render", "/v1/assets/{assetId}/content"] }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !keys.isEmpty, !Self.publicRoutes.contains(context.endpointPath ?? "") else { return try await next(request, context) }
         guard Self.isAuthorized(request, keys: keys) else {
             throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "send Authorization: Bearer <API key>")
         }
         return try await next(request, context)
     }
 
+    /// True without keys, or when the request's bearer token is one of them.
     static func isAuthorized(_ request: Request, keys: [String]) -> Bool {
         if keys.isEmpty { return true }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
-        let given = String(header.dropFirst(7))
+        guard let given = bearerToken(request) else { return false }
         // Check every key, so the time taken does not say which one nearly matched.
         var matched = false
         for key in keys where ConstantTime.equals(given, key) { matched = true }
         return matched
+    }
+
+    /// The token of an `Authorization: Bearer TOKEN` header; the scheme is case-insensitive (RFC 9110
+    /// section 11.1), and one or more spaces may follow it. Nil when the header is missing, another
+    /// scheme, or has no token.
+    static func bearerToken(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let scheme = header.prefix { $0 != " " }
+        guard scheme.lowercased() == "bearer" else { return nil }
+        let token = header.dropFirst(scheme.count).drop { $0 == " " }
+        return token.isEmpty ? nil : String(token)
     }
 }
 

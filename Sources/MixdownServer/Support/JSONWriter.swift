@@ -1,5 +1,8 @@
 /// Writes JSON by hand for the hottest route (`GET /v1/jobs/{id}`): the same document `JSONEncoder`
 /// writes with sorted keys, several times faster. Keys must be given in sorted order.
+///
+/// Total: every string and every `Double` gives valid JSON; non-finite numbers, which `JSONEncoder`
+/// refuses, are written as `null`.
 struct JSONWriter {
     private(set) var text = ""
     private var needsComma = [false]
@@ -42,9 +45,21 @@ struct JSONWriter {
         Self.quote(value, into: &text)
     }
 
+    /// A finite number as the shortest text that reads back as the same `Double` (whole numbers below 10^15
+    /// without a fraction); NaN and the infinities, which JSON cannot spell, as `null`.
     mutating func number(_ value: Double) {
         separate()
-        text += value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        if !value.isFinite {
+            text += "null"
+        } else if value == 0 && value.sign == .minus {
+            text += "-0"
+        } else if value == value.rounded() && abs(value) < 1e15 {
+            // Exact: every whole Double below 10^15 fits an Int64 (which traps from 2^63 up).
+            text += String(Int64(value))
+        } else {
+            // Swift's shortest round-trip form: digits, `.`, `e+NN`/`e-NN`: valid JSON for every finite value.
+            text += String(value)
+        }
     }
 
     mutating func number(_ value: Int) {

@@ -12,6 +12,14 @@ public struct ServerConfiguration: Sendable {
     public var webhookSecret: String?
     public var maxUploadBytes: Int
     public var maxDurationSeconds: Double
+    /// How long a connection may go without a complete request head: a client that connects and sends
+    /// nothing or half a header, or keeps an idle keep-alive connection, is closed after it.
+    public var idleTimeoutSeconds: Double
+    /// How long a request body may go without delivering at least ``minimumBodyBytesPerWindow`` bytes; a body
+    /// that stops, or trickles slower than that, has its connection closed.
+    public var bodyTimeoutSeconds: Double
+    /// The least a request body must deliver per ``bodyTimeoutSeconds`` window.
+    public static let minimumBodyBytesPerWindow = 1024
 
     public init(
         host: String = "127.0.0.1",
@@ -20,7 +28,9 @@ public struct ServerConfiguration: Sendable {
         signedURLSeconds: Int = 3600,
         webhookSecret: String? = nil,
         maxUploadBytes: Int = 100_000_000,
-        maxDurationSeconds: Double = 1800
+        maxDurationSeconds: Double = 1800,
+        idleTimeoutSeconds: Double = 60,
+        bodyTimeoutSeconds: Double = 30
     ) {
         self.host = host
         self.port = port
@@ -29,6 +39,8 @@ public struct ServerConfiguration: Sendable {
         self.webhookSecret = webhookSecret
         self.maxUploadBytes = maxUploadBytes
         self.maxDurationSeconds = maxDurationSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.bodyTimeoutSeconds = bodyTimeoutSeconds
     }
 
     public struct Problem: Error, Sendable, CustomStringConvertible {
@@ -37,7 +49,8 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// `MIXDOWN_HOST`, `MIXDOWN_PORT`, `MIXDOWN_API_KEYS`, `INTERNAL_WEBHOOK_SECRET`,
-    /// `MIXDOWN_MAX_UPLOAD_BYTES`, `MIXDOWN_MAX_DURATION_SECONDS`.
+    /// `MIXDOWN_MAX_UPLOAD_BYTES`, `MIXDOWN_MAX_DURATION_SECONDS`, `MIXDOWN_IDLE_TIMEOUT_SECONDS`,
+    /// `MIXDOWN_BODY_TIMEOUT_SECONDS`.
     public static func fromEnvironment(_ environment: [String: String]? = nil) throws -> ServerConfiguration {
         let environment = environment ?? ProcessInfo.processInfo.environment
         var configuration = ServerConfiguration()
@@ -68,10 +81,21 @@ public struct ServerConfiguration: Sendable {
             }
         }
         if let text = environment["MIXDOWN_MAX_DURATION_SECONDS"], !text.isEmpty {
-            if let seconds = Double(text), seconds > 0 {
+            if let seconds = Double(text), seconds > 0, seconds <= 1e7 {
                 configuration.maxDurationSeconds = seconds
             } else {
-                problems.append("MIXDOWN_MAX_DURATION_SECONDS=\(text): expected a positive number")
+                problems.append("MIXDOWN_MAX_DURATION_SECONDS=\(text): expected a number of seconds from 0 to 10,000,000")
+            }
+        }
+        for (name, keyPath) in [
+            ("MIXDOWN_IDLE_TIMEOUT_SECONDS", \ServerConfiguration.idleTimeoutSeconds),
+            ("MIXDOWN_BODY_TIMEOUT_SECONDS", \ServerConfiguration.bodyTimeoutSeconds),
+        ] {
+            guard let text = environment[name], !text.isEmpty else { continue }
+            if let seconds = Double(text), seconds > 0, seconds.isFinite {
+                configuration[keyPath: keyPath] = seconds
+            } else {
+                problems.append("\(name)=\(text): expected a positive number of seconds")
             }
         }
         guard problems.isEmpty else { throw Problem(problems: problems) }
