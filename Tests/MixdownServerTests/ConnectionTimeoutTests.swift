@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTypes
-import HummingbirdTesting
+import Hummingbird
 import MixdownServer
 import NIOCore
 import NIOPosix
@@ -11,15 +11,23 @@ import Testing
 /// and waits for the server to close them (the client's channel sees EOF and closes); nothing is timed.
 @Suite("Connection timeouts")
 struct ConnectionTimeoutTests {
-    /// Runs `body` against a live server with these timeouts (and no worker: no job runs here).
+    /// Runs `body` against a live server with these timeouts (and no worker: no job runs here). The test
+    /// client of `test(.live)` is not used: its own idle connection would be closed under it.
     static func withServer(idle: Double, body bodyTimeout: Double, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
         let harness = try APIHarness()
         var configuration = harness.configuration
         configuration.idleTimeoutSeconds = idle
         configuration.bodyTimeoutSeconds = bodyTimeout
         let api = MixdownAPI(services: harness.services, configuration: configuration)
-        try await api.application().test(.live) { client in
-            try await body(try #require(client.port))
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await api.application { portContinuation.yield($0) }.runService(gracefulShutdownSignals: [])
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await body(port)
+            group.cancelAll()
         }
     }
 
@@ -76,16 +84,32 @@ struct ConnectionTimeoutTests {
         }
     }
 
-    @Test("a prompt request on a server with short timeouts is answered")
-    func promptRequest() async throws {
-        let harness = try APIHarness()
-        var configuration = harness.configuration
-        configuration.idleTimeoutSeconds = 1
-        configuration.bodyTimeoutSeconds = 1
-        try await MixdownAPI(services: harness.services, configuration: configuration).application().test(.live) { client in
-            let response = try await client.execute(uri: "/healthz", method: .get)
-            #expect(response.status == .ok)
+    @Test("prompt requests, with and without a body, are answered on a server with short timeouts", .timeLimit(.minutes(1)))
+    func promptRequests() async throws {
+        try await Self.withServer(idle: 2, body: 2) { port in
+            let health = try await Self.exchange(port: port, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect(health.hasPrefix("HTTP/1.1 200 "), "\(health)")
+            let recipe = "version: 1\nkind: edit\ninputs: { v: { upload: true } }\noutputs: { o: {} }\n"
+            let validate = try await Self.exchange(
+                port: port,
+                "POST /v1/recipes/validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/yaml\r\n"
+                    + "Content-Length: \(recipe.utf8.count)\r\nConnection: close\r\n\r\n\(recipe)"
+            )
+            #expect(validate.hasPrefix("HTTP/1.1 200 ") && validate.contains("\"valid\":true"), "\(validate)")
         }
+    }
+
+    /// Sends a whole request and returns everything the server sent until it closed.
+    static func exchange(port: Int, _ request: String) async throws -> String {
+        let collector = ResponseCollector()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        return try await collector.response.futureResult.get()
     }
 
     @Test("the timeouts come from the environment, checked at start-up")
@@ -102,5 +126,28 @@ struct ConnectionTimeoutTests {
         } catch let problem as ServerConfiguration.Problem {
             #expect(problem.problems.count == 2, "every problem named at once")
         }
+    }
+}
+
+/// Collects what the server sends until it closes the connection.
+final class ResponseCollector: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    let response = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: String.self)
+    private var received = ByteBuffer()
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        received.writeBuffer(&buffer)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        response.succeed(String(buffer: received))
+        context.fireChannelInactive()
+    }
+
+    /// A reset ends the exchange too; what came before it is still the answer.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
     }
 }
