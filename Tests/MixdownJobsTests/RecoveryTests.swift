@@ -79,3 +79,31 @@ struct RecoveryTests {
         #expect(FileManager.default.fileExists(atPath: "\(live)/v"))
     }
 }
+
+extension RecoveryTests {
+    @Test("an upload folder whose pid now belongs to a later process (a restarted container's PID 1) is swept")
+    func reusedPidIsGone() throws {
+        let root = FileManager.default.temporaryDirectory.path
+        let pid = ProcessInfo.processInfo.processIdentifier
+        // This process's pid with another start time: what a folder of a previous life of this pid looks like.
+        let previousLife = "\(root)/mixdown-upload-\(pid).1-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: previousLife, withIntermediateDirectories: true)
+        let mine = try WorkFolders.makeUploadFolder()
+        defer { try? FileManager.default.removeItem(atPath: mine) }
+        WorkFolders.sweepUploads()
+        #expect(!FileManager.default.fileExists(atPath: previousLife))
+        #expect(FileManager.default.fileExists(atPath: mine))
+    }
+
+    @Test("work folders are kept apart per store by the store's real path")
+    func workFoldersPerStore() throws {
+        let directory = try TestMedia.temporaryDirectory("roots")
+        let link = directory.appendingPathComponent("link")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: directory)
+        let plain = WorkFolders.jobsRoot(store: "sqlite:\(directory.path)/s.sqlite")
+        #expect(WorkFolders.jobsRoot(store: "sqlite:\(link.path)/s.sqlite") == plain)
+        #expect(WorkFolders.jobsRoot(store: "sqlite:\(directory.path)/x/../s.sqlite") == plain)
+        #expect(WorkFolders.jobsRoot(store: "sqlite:\(directory.path)/t.sqlite") != plain)
+        #expect(WorkFolders.jobsRoot(store: "\(directory.path)/s.sqlite") == plain)
+    }
+}

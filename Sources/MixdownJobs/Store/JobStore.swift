@@ -10,6 +10,8 @@ public protocol JobStore: Sendable {
     /// parameters returns the existing job; with different ones it throws ``JobStoreError/idempotencyConflict``.
     func submit(_ job: NewJob) async throws -> Job
     func job(id: String) async throws -> Job?
+    /// The job submitted with this idempotency key, if any.
+    func job(idempotencyKey: String) async throws -> Job?
     /// The job for status reads: everything but the recipe document, `parameters` and `plan` (left empty),
     /// the costly columns to read and decode, which status readers do not show.
     func status(id: String) async throws -> Job?

@@ -109,6 +109,10 @@ public final class SQLiteJobStore: JobStore {
         try await pool.read { db in try Self.fetchJob(db, where: "id = ?", [id]) }
     }
 
+    public func job(idempotencyKey: String) async throws -> Job? {
+        try await pool.read { db in try Self.fetchJob(db, where: "idempotency_key = ?", [idempotencyKey]) }
+    }
+
     public func status(id: String) async throws -> Job? {
         try await pool.read { db in
             let statement = try db.cachedStatement(sql: "SELECT \(Self.statusColumns) FROM jobs WHERE id = ?")

@@ -34,23 +34,39 @@ struct JobNotifier: Sendable {
         return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Delivers every due notification, one at a time, and returns when none is due.
+    /// At most this many deliveries at once per worker, so one slow receiver does not hold up the rest.
+    static let concurrency = 4
+
+    /// Delivers every due notification, several at a time, and returns when none is due.
     func deliverDue() async throws {
-        let store = services.store
-        let configuration = services.configuration
-        while !Task.isCancelled, let job = try await store.claimNotification(leaseSeconds: Self.claimSeconds) {
-            let failure = await deliver(job)
-            let attempts = (job.notification?.attempts ?? 0) + 1
-            try await store.recordNotification(
-                jobId: job.id,
-                delivered: failure == nil,
-                error: failure,
-                maxAttempts: configuration.notifyAttempts,
-                retryAfterSeconds: min(600, configuration.retryBackoffSeconds * Double(1 << min(attempts, 12)))
-            )
-            if let failure {
-                logger.info("notifyUrl delivery failed", metadata: ["job": "\(job.id)", "attempt": "\(attempts)", "reason": "\(failure)"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            while !Task.isCancelled {
+                if running == Self.concurrency {
+                    try await group.next()
+                    running -= 1
+                }
+                guard let job = try await services.store.claimNotification(leaseSeconds: Self.claimSeconds) else { break }
+                running += 1
+                group.addTask { try await deliverAndRecord(job) }
             }
+            try await group.waitForAll()
+        }
+    }
+
+    private func deliverAndRecord(_ job: Job) async throws {
+        let failure = await deliver(job)
+        let attempts = (job.notification?.attempts ?? 0) + 1
+        let configuration = services.configuration
+        try await services.store.recordNotification(
+            jobId: job.id,
+            delivered: failure == nil,
+            error: failure,
+            maxAttempts: configuration.notifyAttempts,
+            retryAfterSeconds: min(600, configuration.retryBackoffSeconds * Double(1 << min(attempts, 12)))
+        )
+        if let failure {
+            logger.info("notifyUrl delivery failed", metadata: ["job": "\(job.id)", "attempt": "\(attempts)", "reason": "\(failure)"])
         }
     }
 

@@ -99,6 +99,10 @@ struct JobRunner {
         }
         heartbeat.cancel()
 
+        // Stopped (cancel, timeout, shutdown) after the outputs were stored: they belong to no asset row.
+        if case .success(let (outputs, _)) = result, let reason = state.stopReason, reason != .lost {
+            await removeStored(outputs.map(\.key))
+        }
         do {
             switch (result, state.stopReason) {
             case (.success(let (outputs, assets)), nil):

@@ -38,6 +38,22 @@ public struct JobSubmitter: Sendable {
         }
         let options = RecipeParser.Options(parameterOverrides: overrides, providedUploads: Set(files.keys).union(assets.keys), fileExists: fileExists)
         let recipe = try RecipeParser(options: options).parse(text, file: recipeName)
+        // A resent request returns its job before its files are stored again: the uploads would get new
+        // asset ids, and the store's comparison of parameters would call the same request a different one.
+        if let idempotencyKey, let existing = try await services.store.job(idempotencyKey: idempotencyKey) {
+            guard
+                try await isResend(
+                    of: existing,
+                    recipe: text,
+                    overrides: overrides,
+                    files: files,
+                    assets: assets,
+                    preview: preview,
+                    notifyUrl: notifyUrl
+                )
+            else { throw JobStoreError.idempotencyConflict(idempotencyKey) }
+            return existing
+        }
         var uploads: [String: String] = [:]
         for (name, id) in assets where recipe.input(named: name)?.source == .upload { uploads[name] = id }
         for input in recipe.inputs {
@@ -84,6 +100,30 @@ public struct JobSubmitter: Sendable {
         )
         services.wake.ring()
         return job
+    }
+
+    /// Whether a request is the one that made `existing`: the same document, params, window and
+    /// `notifyUrl`, the same stored assets, and files with the same bytes as the assets made from them.
+    func isResend(
+        of existing: Job,
+        recipe: String,
+        overrides: [String: String],
+        files: [String: String],
+        assets: [String: String],
+        preview: PreviewWindow?,
+        notifyUrl: String?
+    ) async throws -> Bool {
+        let parameters = existing.parameters
+        guard existing.recipe == recipe, parameters.overrides == overrides, parameters.preview == preview,
+            parameters.notifyUrl == notifyUrl
+        else { return false }
+        for (name, id) in assets where parameters.uploads[name] != id { return false }
+        for (name, path) in files {
+            guard let id = parameters.uploads[name], let asset = try await services.store.asset(id: id),
+                asset.sha256 == (try PlanExecutor.sha256(ofFile: path))
+            else { return false }
+        }
+        return true
     }
 
     /// Stores a local file as an upload asset.

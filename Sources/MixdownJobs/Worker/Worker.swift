@@ -68,6 +68,7 @@ public struct Worker: Service {
                     justFinished = true
                     logger.info("claimed", metadata: ["job": "\(job.id)", "type": "\(job.type.rawValue)", "attempt": "\(job.attempts)"])
                     await JobRunner(services: services, logger: logger).run(job, lease: lease)
+                    counter = (try? await store.changeCounter()) ?? counter
                     continue
                 }
                 backoff.reset()
@@ -85,7 +86,7 @@ public struct Worker: Service {
                 let delay = backoff.next()
                 logger.error("store error; trying again in \(delay) s", metadata: ["error": "\(error)"])
                 justFinished = true
-                _ = await store.waitForChange(since: counter, upTo: delay)
+                await Self.pause(delay)
             }
         }
     }
@@ -107,9 +108,15 @@ public struct Worker: Service {
                 if stopping { break }
                 let delay = backoff.next()
                 logger.error("notification delivery: store error; trying again in \(delay) s", metadata: ["error": "\(error)"])
-                _ = await store.waitForChange(since: counter, upTo: delay)
+                await Self.pause(delay)
             }
         }
+    }
+
+    /// Waits `seconds`, or less when the task is cancelled or its service group shuts down. (Not the
+    /// store's change counter: commits by others would cut a backoff short.)
+    static func pause(_ seconds: Double) async {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
     }
 
     private func reap() async throws {

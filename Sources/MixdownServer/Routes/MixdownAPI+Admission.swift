@@ -71,7 +71,9 @@ extension MixdownAPI {
         }
     }
 
-    /// An uploaded file must be media ffprobe can read and last no longer than the duration cap.
+    /// An uploaded file must be media ffprobe can read, in a container that holds its media itself (no
+    /// playlist that would make ffmpeg open other files), lasting no longer than the duration cap. A file
+    /// whose header gives no duration is read through to measure it.
     func checkUploadedMedia(_ path: String, what: String) async throws {
         guard let facts = try? await services.prober.facts(for: path), facts.hasAudio || facts.hasVideo else {
             throw ProblemDocument(
@@ -80,7 +82,22 @@ extension MixdownAPI {
                 detail: "\(what): not audio, video or an image ffprobe can read"
             )
         }
-        if let duration = facts.duration, !(duration <= configuration.maxDurationSeconds) {
+        guard facts.isPlainMediaContainer else {
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: "unsupported-container",
+                detail:
+                    "\(what): '\(Excerpt.of(facts.formatName ?? "unknown"))' is not a media container mixdown accepts (playlists and manifests are refused)"
+            )
+        }
+        var duration = facts.duration
+        if duration == nil && !facts.isStillImage {
+            duration = try await DurationReader(tools: services.tools).duration(of: path)
+            guard duration != nil else {
+                throw ProblemDocument(.unprocessableContent, code: "unreadable-media", detail: "\(what): its duration cannot be read")
+            }
+        }
+        if let duration, !(duration <= configuration.maxDurationSeconds) {
             throw ProblemDocument(
                 .unprocessableContent,
                 code: "too-long",

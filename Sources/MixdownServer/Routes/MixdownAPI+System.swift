@@ -1,5 +1,6 @@
 internal import Foundation
 internal import Hummingbird
+internal import Logging
 import MixdownExecution
 import MixdownJobs
 import MixdownPlanner
@@ -13,7 +14,9 @@ extension MixdownAPI {
             try await services.storage.checkReady()
             return try JSONResponse.make(["status": "ready"])
         } catch {
-            throw ProblemDocument(.serviceUnavailable, code: "not-ready", detail: "store or storage unreachable: \(error)")
+            // The reason goes to the log: it names SQL and folders, and /readyz needs no API key.
+            services.logger.warning("not ready", metadata: ["error": "\(error)"])
+            throw ProblemDocument(.serviceUnavailable, code: "not-ready", detail: "the job store or the storage cannot be written")
         }
     }
 
@@ -55,8 +58,7 @@ extension MixdownAPI {
             }
             uploads[name] = try await services.storage.localPath(for: asset.key)
         }
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-plan-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let work = try WorkFolders.makeUploadFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         let preparation = RecipePreparation(
             tools: services.tools,
@@ -72,7 +74,11 @@ extension MixdownAPI {
                 preview: submission.preview,
                 workDirectory: work
             )
-            return try JSONResponse.make(plan)
+            // The plan names files by where they lie on this server; clients see them relative.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let json = String(decoding: try encoder.encode(plan), as: UTF8.self)
+            return JSONResponse.raw(ServerPaths.redact(json, work: work, services: services))
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
         } catch let error as ExecutionError {

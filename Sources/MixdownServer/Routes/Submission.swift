@@ -141,11 +141,20 @@ struct Submission {
 
     static func collect(_ body: RequestBody, limit: Int) async throws -> [UInt8] {
         var bytes: [UInt8] = []
-        for try await buffer in body {
-            guard bytes.count + buffer.readableBytes <= limit else {
-                throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "the document is larger than \(limit) bytes")
+        do {
+            for try await buffer in body {
+                guard bytes.count + buffer.readableBytes <= limit else {
+                    throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "the document is larger than \(limit) bytes")
+                }
+                bytes += buffer.readableBytesView
             }
-            bytes += buffer.readableBytesView
+        } catch let problem as ProblemDocument {
+            throw problem
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // A malformed body (bad chunk framing, a connection cut mid-body) is the client's doing.
+            throw ProblemDocument(.badRequest, code: "bad-body", detail: "the request body cannot be read")
         }
         return bytes
     }
@@ -165,15 +174,34 @@ struct Submission {
         parser.onBody = { buffer in collector.record(.body(buffer)) }
         parser.onPartComplete = { collector.record(.complete) }
         var total = 0
+        // Each file is capped as it arrives (the collector); this bounds what the parts around them add.
+        let (product, overflow) = (api.configuration.maxUploadBytes + maxDocumentBytes).multipliedReportingOverflow(
+            by: MultipartCollector.maximumFiles
+        )
+        let bodyLimit = overflow ? Int.max : product
+        // MultipartKit keeps a part's headers in memory until they end and reports nothing meanwhile:
+        // bytes that bring no event at all are headers (or preamble), and those are capped.
+        var quietBytes = 0
         do {
             for try await buffer in request.body {
-                // Each file is capped as it arrives (the collector); this bounds what the parts around them add.
                 total += buffer.readableBytes
-                guard total <= (api.configuration.maxUploadBytes + maxDocumentBytes) * MultipartCollector.maximumFiles else {
+                guard total <= bodyLimit else {
                     throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "the request body is too large")
                 }
                 try parser.execute(buffer)
+                if collector.hasPendingEvents {
+                    quietBytes = 0
+                } else {
+                    quietBytes += buffer.readableBytes
+                    guard quietBytes <= MultipartCollector.maximumHeaderBytes else {
+                        throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "a part's headers are larger than 64 KiB")
+                    }
+                }
                 try await collector.drain()
+            }
+            // A body cut off inside a part (no closing delimiter) is not a request to act on.
+            guard !collector.isInsidePart, collector.completedParts > 0 else {
+                throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "the multipart body ends before its closing boundary")
             }
             try await collector.finish()
             var submission = Submission(recipe: collector.fields["recipe"], name: "request.yaml", files: collector.files)
@@ -218,6 +246,7 @@ final class MultipartCollector: @unchecked Sendable {
     static let textFields: Set<String> = ["recipe", "params", "preview", "notifyUrl"]
     static let maximumFiles = 16
     static let maximumFields = 32
+    static let maximumHeaderBytes = 64 * 1024
 
     enum Event {
         case header(String, String)
@@ -246,15 +275,27 @@ final class MultipartCollector: @unchecked Sendable {
 
     func record(_ event: Event) { events.append(event) }
 
+    var hasPendingEvents: Bool { !events.isEmpty }
+    /// A part has begun (a header or body arrived) and not yet ended.
+    private(set) var isInsidePart = false
+    private(set) var completedParts = 0
+
     /// Acts on what the parser reported since the last call.
     func drain() async throws {
         let pending = events
         events = []
         for event in pending {
             switch event {
-            case .header(let field, let value): try header(field, value)
-            case .body(let buffer): try await body(buffer)
-            case .complete: try await complete()
+            case .header(let field, let value):
+                isInsidePart = true
+                try header(field, value)
+            case .body(let buffer):
+                isInsidePart = true
+                try await body(buffer)
+            case .complete:
+                isInsidePart = false
+                completedParts += 1
+                try await complete()
             }
         }
     }

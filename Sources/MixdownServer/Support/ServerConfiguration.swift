@@ -74,10 +74,11 @@ public struct ServerConfiguration: Sendable {
             configuration.webhookSecret = secret
         }
         if let text = environment["MIXDOWN_MAX_UPLOAD_BYTES"], !text.isEmpty {
-            if let bytes = Int(text), bytes > 0 {
+            // At most 1 TB: products of the cap (a request's parts) must stay far from overflow.
+            if let bytes = Int(text), bytes > 0, bytes <= 1_000_000_000_000 {
                 configuration.maxUploadBytes = bytes
             } else {
-                problems.append("MIXDOWN_MAX_UPLOAD_BYTES=\(text): expected a positive number")
+                problems.append("MIXDOWN_MAX_UPLOAD_BYTES=\(text): expected a number of bytes from 1 to 1,000,000,000,000")
             }
         }
         if let text = environment["MIXDOWN_MAX_DURATION_SECONDS"], !text.isEmpty {
