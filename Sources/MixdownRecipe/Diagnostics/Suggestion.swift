@@ -1,9 +1,11 @@
 /// Finds the closest known name to a misspelt one, for "did you mean" hints.
 enum Suggestion {
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        // Names are at most 64 characters; a longer word is no typo of one, and the distance is quadratic.
+        guard word.utf8.count <= 128 else { return nil }
         let lowered = word.lowercased()
         var best: (name: String, distance: Int)?
-        for candidate in candidates {
+        for candidate in candidates where candidate.utf8.count <= 128 {
             let distance = editDistance(lowered, candidate.lowercased())
             if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }
