@@ -58,7 +58,7 @@ public struct Planner: Sendable {
         if options.preview != nil {
             for step in recipe.steps where step.operation == "trim" {
                 guard let source = step.sources.first, recipe.input(named: source) != nil, consumers[source] == 1,
-                    let length = byName[source]?.facts.duration
+                    let length = byName[source]?.facts.duration, length.isFinite, length >= 0
                 else { continue }
                 let bounds = step.trimBounds(within: length)
                 foldedStarts[source] = bounds.start

@@ -30,11 +30,15 @@ struct ExecutorSafetyTests {
         #expect(harness.leftovers() == ["out.wav"])
     }
 
-    @Test("when one output cannot be published, none is, an older file stays, and no temporary file is left")
-    func publicationIsAllOrNone() async throws {
+    @Test(
+        "when one output cannot be published, none is, an older file stays, and no temporary file is left",
+        arguments: [false, true]
+    )
+    func publicationIsAllOrNone(olderFirstOutput: Bool) async throws {
         let harness = try ExecutionHarness()
+        // A directory where the second output must go: renaming a file over it fails.
         try FileManager.default.createDirectory(atPath: harness.out + "/b.wav", withIntermediateDirectories: true)
-        try Data("previous".utf8).write(to: URL(fileURLWithPath: harness.out + "/a.wav"))
+        if olderFirstOutput { try Data("previous".utf8).write(to: URL(fileURLWithPath: harness.out + "/a.wav")) }
         do {
             _ = try await harness.run(
                 """
@@ -51,9 +55,14 @@ struct ExecutorSafetyTests {
             #expect(error.code == "publish-failed")
             #expect(error.message.contains("b.wav") && error.message.contains("no output was published"))
         }
-        // a.wav is the file that was there before, not the new output; b.wav is still the directory.
-        #expect(try Data(contentsOf: URL(fileURLWithPath: harness.out + "/a.wav")) == Data("previous".utf8))
-        #expect(harness.leftovers() == ["a.wav", "b.wav"])
+        if olderFirstOutput {
+            // a.wav is the file that was there before, not the new output.
+            #expect(try Data(contentsOf: URL(fileURLWithPath: harness.out + "/a.wav")) == Data("previous".utf8))
+            #expect(harness.leftovers() == ["a.wav", "b.wav"])
+        } else {
+            #expect(harness.leftovers() == ["b.wav"])
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.out + "/b.wav").isEmpty)
     }
 
     @Test(

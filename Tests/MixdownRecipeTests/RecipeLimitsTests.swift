@@ -69,6 +69,18 @@ struct RecipeLimitsTests {
         }
     }
 
+    @Test("a recipe with hundreds of problems reports the first hundred, then one too-many-errors")
+    func diagnosticCount() {
+        let steps = (0..<300).map { "  - gian\($0): 1dB" }.joined(separator: "\n")
+        let diagnostics = problems(
+            "version: 1\nkind: edit\ninputs: { voice: { upload: true } }\nsteps:\n\(steps)\noutputs: { out: { format: wav } }\n"
+        )
+        #expect(diagnostics.count == 101)
+        #expect(diagnostics.dropLast().allSatisfy { $0.code == "unknown-operation" })
+        #expect(diagnostics.last?.code == "too-many-errors")
+        #expect(diagnostics.last?.location?.line == 104)
+    }
+
     @Test(
         "huge, infinite and odd numbers are refused or normalised, never trapped on",
         arguments: [

@@ -5,7 +5,9 @@ enum Suggestion {
         guard word.utf8.count <= 128 else { return nil }
         let lowered = word.lowercased()
         var best: (name: String, distance: Int)?
-        for candidate in candidates where candidate.utf8.count <= 128 {
+        // A document may declare tens of thousands of names; a hint looks among the first few hundred only,
+        // so a hundred bad references cost milliseconds, not minutes.
+        for candidate in candidates.prefix(500) where candidate.utf8.count <= 128 {
             let distance = editDistance(lowered, candidate.lowercased())
             if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }

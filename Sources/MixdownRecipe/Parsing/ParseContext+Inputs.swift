@@ -10,6 +10,7 @@ extension ParseContext {
             return []
         }
         var inputs: [RecipeInput] = []
+        var seen = Set<String>()
         for (key, value) in mapping {
             guard spend(key), spend(value) else { break }
             guard let name = key.scalar?.string, ParseContext.isIdentifier(name) else {
@@ -17,7 +18,7 @@ extension ParseContext {
                 continue
             }
             // YAML keeps `true` and `'true'` apart (a boolean and a string); as names they are the same.
-            guard !inputs.contains(where: { $0.name == name }) else {
+            guard seen.insert(name).inserted else {
                 error("duplicate-id", "input name '\(name)' is used twice", at: key)
                 continue
             }

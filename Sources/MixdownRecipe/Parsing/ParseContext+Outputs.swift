@@ -17,13 +17,14 @@ extension ParseContext {
         let types = Dictionary(inputs.map { ($0.name, $0.type) } + steps.map { ($0.id, $0.output) }, uniquingKeysWith: { first, _ in first })
         let defaultSource = listOrder.last?.id ?? (inputs.count == 1 ? inputs[0].name : nil)
         var outputs: [RecipeOutput] = []
+        var seen = Set<String>()
         for (key, value) in mapping {
             guard spend(key), spend(value) else { break }
             guard let name = key.scalar?.string, ParseContext.isSlug(name) else {
                 error("bad-name", "an output name uses letters, digits, '-' and '_' (it becomes the file name)", at: key)
                 continue
             }
-            guard !outputs.contains(where: { $0.name == name }) else {
+            guard seen.insert(name).inserted else {
                 error("duplicate-id", "output name '\(name)' is used twice", at: key)
                 continue
             }
