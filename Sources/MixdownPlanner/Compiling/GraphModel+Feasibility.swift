@@ -8,7 +8,6 @@ extension GraphModel {
     func checkFeasible(_ recipe: Recipe) throws(RecipeError) {
         var problems: [RecipeDiagnostic] = []
         for step in recipe.steps {
-            let lengths = step.sources.map { durations[$0] }
             switch step.operation {
             case "trim":
                 guard let source = step.sources.first, let length = durations[source] else { continue }
@@ -23,31 +22,10 @@ extension GraphModel {
                     )
                 }
             case "crossfade":
-                let overlap = step.number("duration") ?? 1
-                for (source, length) in zip(step.sources, lengths) {
-                    guard let length, overlap > length else { continue }
-                    problems.append(
-                        problem(
-                            step,
-                            "a crossfade of \(Self.seconds(overlap)) is longer than '\(source)', which lasts \(Self.seconds(length))",
-                            parameter: "duration"
-                        )
-                    )
-                    break
-                }
+                if let problem = overlapProblem(step, overlap: step.number("duration") ?? 1, parameter: "duration") { problems.append(problem) }
             case "concat":
                 guard let overlap = step.number("crossfade"), overlap > 0 else { continue }
-                for (source, length) in zip(step.sources, lengths) {
-                    guard let length, overlap > length else { continue }
-                    problems.append(
-                        problem(
-                            step,
-                            "a crossfade of \(Self.seconds(overlap)) is longer than '\(source)', which lasts \(Self.seconds(length))",
-                            parameter: "crossfade"
-                        )
-                    )
-                    break
-                }
+                if let problem = overlapProblem(step, overlap: overlap, parameter: "crossfade") { problems.append(problem) }
             default:
                 continue
             }
@@ -69,6 +47,19 @@ extension GraphModel {
                 location: timed.first?.location
             )
         ])
+    }
+
+    /// acrossfade needs both sides at least as long as the overlap; the first track that is not.
+    private func overlapProblem(_ step: RecipeStep, overlap: Double, parameter: String) -> RecipeDiagnostic? {
+        for source in step.sources {
+            guard let length = durations[source], overlap > length else { continue }
+            return problem(
+                step,
+                "a crossfade of \(Self.seconds(overlap)) is longer than '\(source)', which lasts \(Self.seconds(length))",
+                parameter: parameter
+            )
+        }
+        return nil
     }
 
     private func problem(_ step: RecipeStep, _ detail: String, parameter: String) -> RecipeDiagnostic {
