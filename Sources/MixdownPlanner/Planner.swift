@@ -41,10 +41,16 @@ public struct Planner: Sendable {
         self.options = options
     }
 
+    /// Compiles the recipe into stages. Throws a ``RecipeError`` for a graph that cannot be planned (names
+    /// used twice, too many steps, a preview window out of range) and for edits that cannot produce media
+    /// with the probed inputs (a trim or preview past the end, a crossfade longer than its tracks).
     public func plan(_ recipe: Recipe, inputs: [PlanInput]) throws(RecipeError) -> Plan {
+        try Self.checkShape(recipe, preview: options.preview)
         let byName = Dictionary(inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
+        let steps = recipe.stepsByID
         let consumers = consumerCounts(recipe)
+        let fullLength = try GraphModel(recipe: recipe, inputs: byName, preview: nil, foldedTrims: [:])
+        try fullLength.checkFeasible(recipe)
 
         // Preview: a trim read only by one step straight off an input becomes that input's seek.
         var foldedStarts: [String: Double] = [:]
@@ -52,7 +58,7 @@ public struct Planner: Sendable {
         if options.preview != nil {
             for step in recipe.steps where step.operation == "trim" {
                 guard let source = step.sources.first, recipe.input(named: source) != nil, consumers[source] == 1,
-                    let length = byName[source]?.facts.duration
+                    let length = byName[source]?.facts.duration, length.isFinite, length >= 0
                 else { continue }
                 let bounds = step.trimBounds(within: length)
                 foldedStarts[source] = bounds.start
@@ -60,6 +66,7 @@ public struct Planner: Sendable {
             }
         }
         let model = try GraphModel(recipe: recipe, inputs: byName, preview: options.preview, foldedTrims: foldedLengths)
+        if let preview = options.preview { try model.checkPreview(preview, recipe: recipe, fullLengths: fullLength.durations) }
         let compiler = GraphCompiler(
             recipe: recipe,
             inputs: byName,
@@ -77,8 +84,7 @@ public struct Planner: Sendable {
 
         // 1. GainMeasurement stages, in dependency order.
         for step in recipe.steps where needed.contains(step.id) {
-            guard let goal = Self.measurementGoal(step) else { continue }
-            let source = step.sources[0]
+            guard let goal = Self.measurementGoal(step), let source = step.sources.first else { continue }
             let file = "\(source).measured.wav"
             let measurement = GainMeasurement(step: step.id, goal: goal)
             let arguments = try compiler.compile(
@@ -104,11 +110,10 @@ public struct Planner: Sendable {
         var targets: [GraphCompiler.Target] = []
         var dataStages: [Stage] = []
         for output in recipe.outputs {
-            guard let step = steps[output.from], step.output == .data else {
+            guard let step = steps[output.from], step.output == .data, let source = step.sources.first else {
                 targets.append(.output(output))
                 continue
             }
-            let source = step.sources[0]
             let file: String
             if case .work(let existing)? = replacements[source] {
                 file = existing
@@ -127,7 +132,7 @@ public struct Planner: Sendable {
                     expectedDuration: model.durations[source] ?? 0,
                     source: file,
                     output: output.name,
-                    points: step.number("points").map { Int($0) } ?? (step.operation == "peaks" ? 1000 : nil)
+                    points: step.number("points").map { FFmpegNumber.integer($0, in: 10...100_000) } ?? (step.operation == "peaks" ? 1000 : nil)
                 )
             )
         }
@@ -138,7 +143,7 @@ public struct Planner: Sendable {
         var ordered: [String] = []
         for target in targets where !ordered.contains(target.node) { ordered.append(target.node) }
         for (position, key) in ordered.enumerated() {
-            let group = groups[key]!
+            let group = groups[key, default: []]
             let id = position == 0 ? "render" : "render-\(position + 1)"
             let duration = group.compactMap { model.durations[$0.node] }.max() ?? 0
             if ordered.count == 1, let cuts = pipeCuts(recipe, replacements: replacements, consumers: consumers) {
@@ -201,7 +206,7 @@ public struct Planner: Sendable {
 
     /// Steps some output depends on; the rest are never compiled.
     private func neededSteps(_ recipe: Recipe) -> Set<String> {
-        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
+        let steps = recipe.stepsByID
         var needed = Set<String>()
         var stack = recipe.outputs.map(\.from)
         while let name = stack.popLast() {
@@ -217,21 +222,21 @@ public struct Planner: Sendable {
     /// encoders after it, so the work spreads over the cores.
     private func pipeCuts(_ recipe: Recipe, replacements: [String: GraphCompiler.External], consumers: [String: Int]) -> [String]? {
         guard options.allowPipeSplit, options.preview == nil else { return nil }
-        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
+        let steps = recipe.stepsByID
         for step in recipe.steps where step.operation == "loudnorm" && step.bool("two_pass") != true {
-            let source = step.sources[0]
-            guard consumers[source] == 1, consumers[step.id] == 1, replacements[source] == nil else { continue }
+            guard let source = step.sources.first, consumers[source] == 1, consumers[step.id] == 1, replacements[source] == nil else { continue }
             // The upstream must be a plain audio chain whose nodes nothing else reads.
             var node = source
             var heavy = false
             var plain = true
             while let current = steps[node] {
                 if Self.heavyOperations.contains(current.operation) { heavy = true }
-                guard current.sources.count == 1, current.output == .audio, replacements[current.sources[0]] == nil else {
+                guard current.sources.count == 1, let upstream = current.sources.first, current.output == .audio, replacements[upstream] == nil
+                else {
                     plain = false
                     break
                 }
-                node = current.sources[0]
+                node = upstream
                 if steps[node] != nil && consumers[node] != 1 {
                     plain = false
                     break

@@ -54,7 +54,8 @@ public struct InputResolver: Sendable {
                     try? FileManager.default.removeItem(atPath: path)
                     throw ExecutionError(
                         code: "input-too-long",
-                        message: "input '\(input.name)' lasts \(Int(duration)) s; the limit is \(Int(limits.maximumDurationSeconds)) s",
+                        message:
+                            "input '\(input.name)' lasts \(Self.seconds(duration)) s; the limit is \(Self.seconds(limits.maximumDurationSeconds)) s",
                         location: input.location
                     )
                 }
@@ -131,7 +132,7 @@ public struct InputResolver: Sendable {
                 "--no-playlist", "--no-progress", "--quiet", "--no-warnings", "--no-cache-dir",
                 "-f", "bestaudio/best",
                 "--max-filesize", "\(limits.maximumBytes)",
-                "--match-filter", "duration <=? \(Int(limits.maximumDurationSeconds))",
+                "--match-filter", "duration <=? \(Self.seconds(limits.maximumDurationSeconds))",
                 "-o", "\(directory)/media.%(ext)s",
                 "--", address,
             ]
@@ -143,7 +144,7 @@ public struct InputResolver: Sendable {
             throw ExecutionError(
                 code: skipped ? "input-too-large" : "download-failed",
                 message: skipped
-                    ? "input '\(input.name)': yt-dlp skipped it: larger than \(limits.maximumBytes) bytes or longer than \(Int(limits.maximumDurationSeconds)) s"
+                    ? "input '\(input.name)': yt-dlp skipped it: larger than \(limits.maximumBytes) bytes or longer than \(Self.seconds(limits.maximumDurationSeconds)) s"
                     : "input '\(input.name)': yt-dlp failed: \(detail.isEmpty ? "exit \(outcome.exitCode ?? -1)" : detail)",
                 location: input.location
             )
@@ -156,5 +157,13 @@ extension InputSource {
     var isFile: Bool {
         if case .file = self { return true }
         return false
+    }
+}
+
+extension InputResolver {
+    /// Whole seconds for messages and yt-dlp's filter; total for any number (limits come from configuration).
+    static func seconds(_ value: Double) -> String {
+        guard value.isFinite else { return value > 0 ? "inf" : "0" }
+        return String(format: "%.0f", value)
     }
 }

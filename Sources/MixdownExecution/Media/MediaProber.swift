@@ -46,7 +46,10 @@ public actor MediaProber {
         }
         let audio = json.streams.first { $0.codec_type == "audio" }
         let video = json.streams.first { $0.codec_type == "video" }
-        let duration = json.format?.duration.flatMap(Double.init) ?? audio?.duration.flatMap(Double.init)
+        // A crafted file can claim any length; only a finite, non-negative one is a length at all.
+        let duration = (json.format?.duration.flatMap(Double.init) ?? audio?.duration.flatMap(Double.init)).flatMap {
+            $0.isFinite && $0 >= 0 ? $0 : nil
+        }
         let isStill = video != nil && audio == nil && (json.format?.format_name?.contains("pipe") == true || json.format?.format_name == "image2")
         return MediaFacts(
             duration: isStill ? nil : duration,

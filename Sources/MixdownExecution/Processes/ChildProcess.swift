@@ -3,6 +3,13 @@ internal import Subprocess
 internal import SystemPackage
 
 /// Runs external programs in their own process group, so cancelling kills ffmpeg and anything it started.
+///
+/// On Linux each child also gets a parent-death signal (SIGKILL), so it dies the moment this process
+/// dies, even by SIGKILL, instead of running on until a reaper notices. swift-subprocess has no hook
+/// that runs in the child before `exec` on Linux, so the program is started through util-linux's
+/// `setpriv --pdeathsig KILL`, which sets the signal and then execs it (same pid, same process group).
+/// The kernel ties that signal to the *thread* that forked; swift-subprocess forks every child on one
+/// dedicated thread that lives as long as the process, so it fires only when the process ends.
 public enum ChildProcess {
     /// What a finished process left behind.
     public struct Outcome: Sendable {
@@ -16,6 +23,23 @@ public enum ChildProcess {
     public enum Stream: Sendable {
         case inherit
         case descriptor(Int32)
+    }
+
+    /// `setpriv` where it exists (util-linux, on every Debian); elsewhere children start directly.
+    static let parentDeathHelper: String? = {
+        #if os(Linux)
+            for candidate in ["/usr/bin/setpriv", "/bin/setpriv"] where FileManager.default.isExecutableFile(atPath: candidate) {
+                return candidate
+            }
+        #endif
+        return nil
+    }()
+
+    /// The program and arguments to start so that `executable` dies with this process.
+    static func launch(_ executable: String, _ arguments: [String]) -> (executable: String, arguments: [String]) {
+        // A missing program is started directly, so the spawn error names it as before.
+        guard let helper = parentDeathHelper, FileManager.default.isExecutableFile(atPath: executable) else { return (executable, arguments) }
+        return (helper, ["--pdeathsig", "KILL", "--", executable] + arguments)
     }
 
     static func platformOptions() -> PlatformOptions {
@@ -90,9 +114,10 @@ public enum ChildProcess {
         output: Output,
         body: (Execution<Input, Output, SequenceOutput>) async throws -> [String]
     ) async throws -> Outcome {
+        let command = launch(executable, arguments)
         let result = try await Subprocess.run(
-            .path(FilePath(executable)),
-            arguments: Arguments(arguments),
+            .path(FilePath(command.executable)),
+            arguments: Arguments(command.arguments),
             platformOptions: platformOptions(),
             input: input,
             output: output,
@@ -107,9 +132,10 @@ public enum ChildProcess {
         _ arguments: [String],
         consume: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
     ) async throws -> Outcome {
+        let command = launch(executable, arguments)
         let result = try await Subprocess.run(
-            .path(FilePath(executable)),
-            arguments: Arguments(arguments),
+            .path(FilePath(command.executable)),
+            arguments: Arguments(command.arguments),
             platformOptions: platformOptions(),
             input: .none,
             output: .sequence,

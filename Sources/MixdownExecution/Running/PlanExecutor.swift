@@ -55,20 +55,18 @@ public struct PlanExecutor: Sendable {
         try Task.checkCancellation()
 
         var artifacts: [OutputArtifact] = []
+        var produced: [(temporary: String, final: String)] = []
         for output in plan.outputs {
             guard let path = temporary[output.name], fileManager.fileExists(atPath: path) else {
                 throw ExecutionError(code: "output-missing", message: "output '\(output.name)' was not produced", location: output.location)
             }
             artifacts.append(try await describe(output, at: path))
+            produced.append((path, "\(outputDirectory)/\(output.fileName)"))
         }
-        // Every check passed: publish all outputs.
-        for (index, output) in plan.outputs.enumerated() {
-            let final = "\(outputDirectory)/\(output.fileName)"
-            if fileManager.fileExists(atPath: final) { try fileManager.removeItem(atPath: final) }
-            try fileManager.moveItem(atPath: temporary[output.name]!, toPath: final)
-            temporary[output.name] = nil
-            artifacts[index].path = final
-        }
+        // Every check passed: publish all outputs, or none.
+        try OutputPublication.publish(produced)
+        temporary = [:]
+        for index in artifacts.indices { artifacts[index].path = produced[index].final }
         return artifacts
     }
 
@@ -94,6 +92,26 @@ public struct PlanExecutor: Sendable {
 
         static func weight(_ stage: Stage) -> Double {
             max(stage.kind == .ffmpeg ? stage.expectedDuration : stage.expectedDuration * 0.05, 0.01)
+        }
+
+        /// The stage's arguments with tokens replaced and its filter graph moved into a file in the work
+        /// folder (`-filter_complex_script`): a graph as an argument is capped by the kernel (128 KiB for
+        /// one string, ARG_MAX for all), and large recipes pass both.
+        func arguments(for stage: Stage) throws -> [String] {
+            var arguments = substitute(stage.arguments)
+            guard let index = arguments.firstIndex(of: "-filter_complex"), index + 1 < arguments.count else { return arguments }
+            let safeName = String(stage.id.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+            let path = "\(workDirectory)/\(safeName).filtergraph"
+            do {
+                try Data(arguments[index + 1].utf8).write(to: URL(fileURLWithPath: path))
+            } catch {
+                throw ExecutionError(
+                    code: "work-write-failed",
+                    message: "stage '\(stage.id)': cannot write its filter graph: \(error.localizedDescription)"
+                )
+            }
+            arguments.replaceSubrange(index...(index + 1), with: ["-filter_complex_script", path])
+            return arguments
         }
 
         func substitute(_ arguments: [String]) -> [String] {
@@ -132,7 +150,7 @@ public struct PlanExecutor: Sendable {
 
     private func runFFmpeg(_ stage: Stage, run: inout StageRun) async throws {
         let measuring = !stage.measures.isEmpty
-        let arguments = ["-nostats", "-progress", "pipe:1"] + (measuring ? [] : ["-loglevel", "error"]) + run.substitute(stage.arguments)
+        let arguments = ["-nostats", "-progress", "pipe:1"] + (measuring ? [] : ["-loglevel", "error"]) + (try run.arguments(for: stage))
         let outcome = try await ChildProcess.run(
             tools.ffmpeg,
             arguments,
@@ -179,15 +197,15 @@ public struct PlanExecutor: Sendable {
         var pipes: [(read: Int32, write: Int32)] = []
         for _ in chain.dropLast() { pipes.append(try ChildProcess.makePipe()) }
         let ffmpeg = tools.ffmpeg
-        let last = chain[chain.count - 1]
+        guard let last = chain.last else { return }
         for stage in chain.dropLast() {
             run.onEvent(ExecutionEvent(kind: .stageStarted, stage: stage.id, stageProgress: 0, progress: run.completedWeight / run.totalWeight))
             run.completedWeight += StageRun.weight(stage)
         }
         let reporter = run.reporter(for: last)
-        let arguments = chain.enumerated().map { index, stage in
+        let arguments = try chain.enumerated().map { index, stage in
             let progress = index == chain.count - 1 ? ["-progress", "pipe:1"] : []
-            return ["-nostats"] + progress + ["-loglevel", "error"] + run.substitute(stage.arguments)
+            return ["-nostats"] + progress + ["-loglevel", "error"] + (try run.arguments(for: stage))
         }
         let outcomes = try await withThrowingTaskGroup(of: (Int, ChildProcess.Outcome).self) { group in
             for index in chain.indices {
@@ -217,7 +235,9 @@ public struct PlanExecutor: Sendable {
     }
 
     private func failure(_ stage: Stage, _ outcome: ChildProcess.Outcome) -> ExecutionError {
-        let detail = outcome.standardErrorTail.suffix(6).joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        // ffmpeg may echo a filter graph or a path back; a line of it is enough to act on.
+        let detail = outcome.standardErrorTail.suffix(6).map { $0.count > 300 ? String($0.prefix(300)) + "…" : $0 }.joined(separator: "\n")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let status = outcome.exitCode.map { "exited with status \($0)" } ?? "was killed"
         return ExecutionError(code: "ffmpeg-failed", message: "stage '\(stage.id)': ffmpeg \(status)" + (detail.isEmpty ? "" : ":\n\(detail)"))
     }
@@ -242,8 +262,11 @@ public struct PlanExecutor: Sendable {
         let source = "\(run.workDirectory)/\(stage.source ?? "")"
         let facts = try await prober.facts(for: source)
         let rate = facts.sampleRate ?? 48_000
-        let total = Int(((facts.duration ?? 0) * Double(rate)).rounded(.up))
-        let points = stage.points ?? 1000
+        let samples = ((facts.duration ?? 0) * Double(rate)).rounded(.up)
+        // The prober only reports finite, non-negative durations; the cap keeps the conversion total.
+        let total = samples.isFinite ? Int(min(max(samples, 1), Double(Int32.max) * 1024)) : 1
+        // A plan can be decoded from JSON; the planner's bounds are kept here so the buckets always exist.
+        let points = min(max(stage.points ?? 1000, 1), 100_000)
         let accumulator = PeakAccumulator(points: points, totalSamples: max(total, 1))
         let outcome = try await ChildProcess.runReadingBytes(
             tools.ffmpeg,

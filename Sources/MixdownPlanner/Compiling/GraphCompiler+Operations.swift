@@ -101,23 +101,26 @@ extension GraphCompiler {
             return chain(filters)
         case "resample":
             var filters: [String] = []
-            if let rate = step.number("rate") { filters.append("aresample=\(Int(rate))") }
-            if let channels = step.number("channels") { filters.append("aformat=channel_layouts=\(Self.layout(Int(channels)))") }
+            if let rate = step.number("rate") { filters.append("aresample=\(FFmpegNumber.integer(rate, in: 8000...192_000))") }
+            if let channels = step.number("channels") {
+                filters.append("aformat=channel_layouts=\(Self.layout(FFmpegNumber.integer(channels, in: 1...8)))")
+            }
             return chain(filters)
         case "loop":
             let length = try model.requireDuration(of: sourceName, for: step, parameter: step.number("to") != nil ? "to" : "count")
             let rate = model.rates[sourceName] ?? model.workingRate
-            let samples = Int((length * Double(rate)).rounded(.up))
+            // The model bounds every duration, so this product is far inside Int's range.
+            let samples = FFmpegNumber.integer((length * Double(rate)).rounded(.up), in: 1...Int(Int32.max) * 1024)
             if let target = step.number("to") {
                 return chain(["aloop=loop=-1:size=\(max(samples, 1))", "atrim=duration=\(n(target))", "asetpts=PTS-STARTPTS"])
             }
-            let count = Int(step.number("count") ?? 1)
+            let count = FFmpegNumber.integer(step.number("count") ?? 1, in: 1...1000)
             return chain(["aloop=loop=\(count - 1):size=\(max(samples, 1))", "asetpts=PTS-STARTPTS"])
         case "concat":
-            let labels = aligned(step, sources, state: &state)
+            let labels = try aligned(step, sources, atLeast: 1, state: &state)
             let overlap = step.number("crossfade") ?? 0
-            if overlap > 0 {
-                var current = labels[0]
+            if overlap > 0, let first = labels.first {
+                var current = first
                 for next in labels.dropFirst() {
                     let out = state.label()
                     state.chains.append("[\(current)][\(next)]acrossfade=d=\(n(overlap)):c1=tri:c2=tri[\(out)]")
@@ -129,12 +132,12 @@ extension GraphCompiler {
             state.chains.append(labels.map { "[\($0)]" }.joined() + "concat=n=\(labels.count):v=0:a=1[\(out)]")
             return Labels(audio: out)
         case "crossfade":
-            let labels = aligned(step, sources, state: &state)
+            let labels = try aligned(step, sources, atLeast: 2, state: &state)
             let out = state.label()
             state.chains.append("[\(labels[0])][\(labels[1])]acrossfade=d=\(n(step.number("duration") ?? 1)):c1=tri:c2=tri[\(out)]")
             return Labels(audio: out)
         case "mix":
-            let labels = aligned(step, sources, state: &state)
+            let labels = try aligned(step, sources, atLeast: 1, state: &state)
             var weights = ""
             if case .numbers(let values)? = step.arguments["weights"] {
                 weights = ":weights=" + FilterGraphEscaping.optionValue(values.map { n($0) }.joined(separator: " "))
@@ -146,7 +149,7 @@ extension GraphCompiler {
             )
             return Labels(audio: out)
         case "duck":
-            let labels = aligned(step, sources, state: &state)
+            let labels = try aligned(step, sources, atLeast: 2, state: &state)
             let amount = abs(step.number("amount") ?? -12)
             // A voice typically sits ~20 dB over the threshold; this ratio lowers the bed by about `amount` there.
             let ratio = min(20, max(1, 20 / max(1, 20 - min(amount, 19))))
@@ -176,8 +179,18 @@ extension GraphCompiler {
     }
 
     /// Source audio labels brought to the first source's rate, so concat and mix never see mismatched rates.
-    private func aligned(_ step: RecipeStep, _ sources: [Labels], state: inout State) -> [String] {
-        let target = model.rates[step.sources[0]] ?? model.workingRate
+    /// Throws when the step reads fewer tracks than its filter needs (only a hand-built `Recipe` can).
+    private func aligned(_ step: RecipeStep, _ sources: [Labels], atLeast minimum: Int, state: inout State) throws(RecipeError) -> [String] {
+        guard step.sources.count >= minimum, sources.count >= minimum, let first = step.sources.first else {
+            throw RecipeError([
+                RecipeDiagnostic(
+                    code: "missing-source",
+                    message: "'\(step.operation)' in step '\(step.id)' needs at least \(minimum) tracks",
+                    location: step.location
+                )
+            ])
+        }
+        let target = model.rates[first] ?? model.workingRate
         return zip(step.sources, sources).map { name, labels in
             let label = labels.audio ?? ""
             guard let rate = model.rates[name], rate != target else { return label }
@@ -195,9 +208,9 @@ extension GraphCompiler {
         let n: (Double) -> String = { FFmpegNumber.format($0) }
         var width = 1280, height = 720
         if case .size(let w, let h)? = step.arguments["size"] { (width, height) = (w, h) }
-        let fps = Int(step.number("fps") ?? 25)
+        let fps = FFmpegNumber.integer(step.number("fps") ?? 25, in: 1...60)
         let color = FilterGraphEscaping.optionValue(step.string("color") ?? "white")
-        let audio = sources[0].audio ?? ""
+        let audio = sources.first?.audio ?? ""
         let (drawn, soundtrack, picture, canvas) = (state.label(), state.label(), state.label(), state.label())
         state.chains.append("[\(audio)]asplit=2[\(drawn)][\(soundtrack)]")
         switch step.string("style") ?? "waveform" {
@@ -225,7 +238,7 @@ extension GraphCompiler {
     }
 
     private func title(_ step: RecipeStep, source: Labels, state: inout State) -> Labels {
-        let size = Int(step.number("size") ?? 48)
+        let size = FFmpegNumber.integer(step.number("size") ?? 48, in: 8...200)
         let y: String
         switch step.string("position") ?? "bottom" {
         case "top": y = "h*0.06"

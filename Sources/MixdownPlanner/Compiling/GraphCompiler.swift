@@ -34,7 +34,7 @@ struct GraphCompiler {
     /// The ffmpeg arguments for the targets, reading `replacements` from outside instead of computing them.
     func compile(targets: [Target], replacements: [String: External], gainPlaceholders: Set<String>) throws(RecipeError) -> [String] {
         var state = State()
-        let steps = Dictionary(uniqueKeysWithValues: recipe.steps.map { ($0.id, $0) })
+        let steps = recipe.stepsByID
 
         // 1. Which nodes are needed, and how many times each is read.
         var uses: [String: Int] = [:]

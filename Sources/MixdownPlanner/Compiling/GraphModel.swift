@@ -4,6 +4,10 @@ import MixdownRecipe
 /// lasts and at what sample rate its audio runs. Filters such as `afade` out, `aloop` and negative
 /// `trim.end` need these numbers written into the graph.
 struct GraphModel {
+    /// The longest any node may last, in seconds (31 days): past it, sample counts and ffmpeg's
+    /// timestamps stop being meaningful, and a loop of loops could otherwise reach infinity.
+    static let maximumDuration: Double = 31 * 86_400
+
     var durations: [String: Double] = [:]
     var rates: [String: Int] = [:]
     var workingRate: Int
@@ -13,7 +17,8 @@ struct GraphModel {
         workingRate = firstAudio ?? 48_000
         for input in recipe.inputs {
             rates[input.name] = workingRate
-            guard var duration = inputs[input.name]?.facts.duration else { continue }
+            // ffprobe's number is trusted only when it is a real length.
+            guard var duration = inputs[input.name]?.facts.duration, duration.isFinite, duration >= 0 else { continue }
             if let preview {
                 let available = (foldedTrims[input.name] ?? duration) - preview.start
                 duration = max(0, min(preview.duration, available))
@@ -24,12 +29,22 @@ struct GraphModel {
         }
         for step in recipe.steps {
             rates[step.id] = rate(of: step)
-            durations[step.id] = try duration(of: step)
+            let length = try duration(of: step)
+            if let length, !(length.isFinite && length <= Self.maximumDuration) {
+                throw RecipeError([
+                    RecipeDiagnostic(
+                        code: "too-long",
+                        message: "step '\(step.id)' would last longer than \(Int(Self.maximumDuration / 86_400)) days",
+                        location: step.location
+                    )
+                ])
+            }
+            durations[step.id] = length.map { max(0, $0) }
         }
     }
 
     private func rate(of step: RecipeStep) -> Int {
-        if step.operation == "resample", let rate = step.number("rate") { return Int(rate) }
+        if step.operation == "resample", let rate = step.number("rate") { return FFmpegNumber.integer(rate, in: 8000...192_000) }
         return step.sources.first.flatMap { rates[$0] } ?? workingRate
     }
 
@@ -41,7 +56,7 @@ struct GraphModel {
             guard let source else { return step.number("duration") }
             let bounds = step.trimBounds(within: source)
             return bounds.end - bounds.start
-        case "speed": return source.map { $0 / (step.number("factor") ?? 1) }
+        case "speed": return source.map { $0 / max(step.number("factor") ?? 1, 0.25) }
         case "pad": return source.map { $0 + (step.number("start") ?? 0) + (step.number("end") ?? 0) }
         case "loop":
             if let target = step.number("to") { return target }

@@ -2,6 +2,11 @@ import MixdownRecipe
 
 /// A short section rendered fast for listening: every input is seeked, not decoded from the start.
 public struct PreviewWindow: Sendable, Hashable, Codable {
+    /// The latest start a preview may have, in seconds (a week, the longest duration a recipe can write).
+    public static let maximumStart: Double = 7 * 86_400
+    /// The longest preview, in seconds.
+    public static let maximumDuration: Double = 600
+
     public var start: Double
     public var duration: Double
 
@@ -13,11 +18,33 @@ public struct PreviewWindow: Sendable, Hashable, Codable {
     /// Parses `START,DURATION` in the recipe language's duration units, e.g. `90,10` or `1m30s,10s`.
     public init?(argument: String) {
         let parts = argument.split(separator: ",")
-        guard parts.count == 2 else { return nil }
-        let startText = String(parts[0]), durationText = String(parts[1])
-        guard let start = UnitParser.duration(startText), start >= 0,
-            let duration = UnitParser.duration(durationText), duration > 0, duration <= 600
+        guard parts.count == 2, let start = UnitParser.duration(String(parts[0])), let duration = UnitParser.duration(String(parts[1])),
+            Self.problem(start: start, duration: duration) == nil
         else { return nil }
         self.init(start: start, duration: duration)
+    }
+
+    /// Refuses windows the planner could not honour (non-finite, negative or huge numbers), with the reason.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let start = try container.decode(Double.self, forKey: .start)
+        let duration = try container.decode(Double.self, forKey: .duration)
+        if let problem = Self.problem(start: start, duration: duration) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "preview: \(problem)"))
+        }
+        self.init(start: start, duration: duration)
+    }
+
+    /// Why a window is unusable, or nil when it is fine.
+    public var problem: String? { Self.problem(start: start, duration: duration) }
+
+    static func problem(start: Double, duration: Double) -> String? {
+        guard start.isFinite, start >= 0, start <= maximumStart else {
+            return "the start must be a number of seconds from 0 to \(Int(maximumStart))"
+        }
+        guard duration.isFinite, duration > 0, duration <= maximumDuration else {
+            return "the duration must be more than 0 and at most \(Int(maximumDuration)) seconds"
+        }
+        return nil
     }
 }

@@ -3,6 +3,11 @@ internal import Foundation
 /// Renders a plan as a POSIX shell script that reproduces the run: the same ffmpeg command lines, the
 /// measurement read back from ebur128's summary, and the gain computed the same way.
 public enum ShellScript {
+    /// Filter graphs up to this size stay inline (`-filter_complex '...'`), so the script reads like the
+    /// command it is; larger ones are written to a file first, because the kernel caps one argument
+    /// at 128 KiB.
+    static let inlineGraphLimit = 32 * 1024
+
     public static func render(_ plan: Plan, downloads: [String: String] = [:]) -> String {
         var lines = [
             "#!/bin/sh",
@@ -27,15 +32,19 @@ public enum ShellScript {
                     var chain = [stage]
                     while let next = chain.last?.pipesTo, let following = plan.stages.first(where: { $0.id == next }) { chain.append(following) }
                     lines.append("# stages \(chain.map(\.id).joined(separator: " | ")): processes joined by pipes of float PCM")
-                    lines.append(chain.map { command($0.arguments, plan: plan) }.joined(separator: " \\\n  | "))
+                    let commands = chain.map { command($0, plan: plan) }
+                    lines += commands.flatMap(\.prelude)
+                    lines.append(commands.map(\.line).joined(separator: " \\\n  | "))
                     index += chain.count
                     continue
                 }
                 lines.append("# stage \(stage.id)")
+                let rendered = command(stage, plan: plan)
+                lines += rendered.prelude
                 if stage.measures.isEmpty {
-                    lines.append(command(stage.arguments, plan: plan))
+                    lines.append(rendered.line)
                 } else {
-                    lines.append(command(stage.arguments, plan: plan) + " 2> \"$WORK/\(stage.id).log\"")
+                    lines.append(rendered.line + " 2> \"$WORK/\(stage.id).log\"")
                     for measurement in stage.measures { lines += gainLines(measurement, log: "$WORK/\(stage.id).log") }
                 }
             case .analyze, .peaks:
@@ -81,8 +90,19 @@ public enum ShellScript {
         "GAIN_" + String(step.map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
-    private static func command(_ arguments: [String], plan: Plan) -> String {
-        (["ffmpeg"] + arguments.map { argument(for: $0, plan: plan) }).joined(separator: " ")
+    /// The ffmpeg command line for a stage, and the lines that must run before it (writing a large graph).
+    private static func command(_ stage: Stage, plan: Plan) -> (prelude: [String], line: String) {
+        var words = stage.arguments.map { argument(for: $0, plan: plan) }
+        var prelude: [String] = []
+        if let index = stage.arguments.firstIndex(of: "-filter_complex"), index + 1 < stage.arguments.count,
+            stage.arguments[index + 1].utf8.count > inlineGraphLimit
+        {
+            // printf is a shell builtin: its argument never passes through execve, so its size is not capped.
+            let file = "\"$WORK/" + String(stage.id.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }) + ".filtergraph\""
+            prelude.append("printf '%s' \(words[index + 1]) > \(file)")
+            words.replaceSubrange(index...(index + 1), with: ["-filter_complex_script", file])
+        }
+        return (prelude, (["ffmpeg"] + words).joined(separator: " "))
     }
 
     /// Quotes an argument, turning plan tokens into shell paths and variables.

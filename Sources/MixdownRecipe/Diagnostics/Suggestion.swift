@@ -1,9 +1,13 @@
 /// Finds the closest known name to a misspelt one, for "did you mean" hints.
 enum Suggestion {
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        // Names are at most 64 characters; a longer word is no typo of one, and the distance is quadratic.
+        guard word.utf8.count <= 128 else { return nil }
         let lowered = word.lowercased()
         var best: (name: String, distance: Int)?
-        for candidate in candidates {
+        // A document may declare tens of thousands of names; a hint looks among the first few hundred only,
+        // so a hundred bad references cost milliseconds, not minutes.
+        for candidate in candidates.prefix(500) where candidate.utf8.count <= 128 {
             let distance = editDistance(lowered, candidate.lowercased())
             if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }

@@ -46,7 +46,7 @@ extension ParseContext {
                 } else if !ParseContext.isColor(text) {
                     error(
                         "bad-value",
-                        "'visualize.background': '\(text)' is neither a colour nor an input name",
+                        "'visualize.background': \(Excerpt.quoted(text)) is neither a colour nor an input name",
                         at: where_,
                         suggestion: Suggestion.closest(to: text, in: allNames)
                     )
@@ -55,13 +55,13 @@ extension ParseContext {
             for source in list where !known(source.name) {
                 error(
                     "unknown-reference",
-                    "'\(source.name)' is not an input or a step id",
+                    "\(Excerpt.quoted(source.name)) is not an input or a step id",
                     at: source.location,
                     suggestion: Suggestion.closest(to: source.name, in: allNames)
                 )
             }
-            if list.contains(where: { $0.name == step.id }) {
-                error("cycle", "step '\(step.id)' reads its own output", at: list.first { $0.name == step.id }!.location)
+            if let own = list.first(where: { $0.name == step.id }) {
+                error("cycle", "step '\(step.id)' reads its own output", at: own.location)
             }
             sources.append(list.filter { known($0.name) && $0.name != step.id })
         }
@@ -79,15 +79,17 @@ extension ParseContext {
             let stuck = written.indices.filter { !placed.contains($0) }
             let cycle = findCycle(among: Set(stuck), sources: sources, stepIndex: stepIndex)
             let names = cycle.map { written[$0].id }
-            let first = cycle.first ?? stuck[0]
-            let site = sources[first].first { stepIndex[$0.name].map(cycle.contains) ?? false }?.location ?? written[first].location
+            let site = (cycle.first ?? stuck.first).map { first in
+                sources[first].first { stepIndex[$0.name].map(cycle.contains) ?? false }?.location ?? written[first].location
+            }
             error("cycle", "steps form a cycle: \((names + [names.first ?? ""]).joined(separator: " -> "))", at: site)
             order += stuck
         }
         pending.removeAll()
 
         // 3. Types, in dependency order.
-        var types: [String: StreamType] = Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, $0.type) })
+        // Names may repeat in a recipe that is already invalid (a `duplicate-id`); the first one wins.
+        var types: [String: StreamType] = Dictionary(inputs.map { ($0.name, $0.type) }, uniquingKeysWith: { first, _ in first })
         var steps: [RecipeStep] = []
         for index in order {
             let step = written[index]
@@ -102,7 +104,8 @@ extension ParseContext {
                     let want = expected.map(\.rawValue).sorted().joined(separator: " or ")
                     error(
                         "type-mismatch",
-                        "\(what) takes \(want), but '\(source.name)' is \(actual)" + (actual == .data ? " (name the audio step with 'from')" : ""),
+                        "\(what) takes \(want), but \(Excerpt.quoted(source.name)) is \(actual)"
+                            + (actual == .data ? " (name the audio step with 'from')" : ""),
                         at: source.location
                     )
                 }
@@ -143,6 +146,7 @@ extension ParseContext {
             guard let next = sources[current].compactMap({ stepIndex[$0.name] }).first(where: stuck.contains) else { return path }
             current = next
         }
-        return Array(path[seen[current]!...].reversed())
+        guard let start = seen[current] else { return path }
+        return Array(path[start...].reversed())
     }
 }

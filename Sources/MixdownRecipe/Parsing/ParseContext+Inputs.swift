@@ -10,10 +10,16 @@ extension ParseContext {
             return []
         }
         var inputs: [RecipeInput] = []
+        var seen = Set<String>()
         for (key, value) in mapping {
             guard spend(key), spend(value) else { break }
             guard let name = key.scalar?.string, ParseContext.isIdentifier(name) else {
                 error("bad-name", "an input name must start with a letter and use letters, digits, '-' or '_'", at: key)
+                continue
+            }
+            // YAML keeps `true` and `'true'` apart (a boolean and a string); as names they are the same.
+            guard seen.insert(name).inserted else {
+                error("duplicate-id", "input name '\(name)' is used twice", at: key)
                 continue
             }
             if let input = parseInput(name: name, key: key, value: value) { inputs.append(input) }
@@ -26,7 +32,7 @@ extension ParseContext {
             for name in provided.sorted() where !names.contains(name) {
                 error(
                     "unknown-input",
-                    "--input \(name): the recipe has no input '\(name)'",
+                    "--input \(Excerpt.excerpt(name)): the recipe has no input \(Excerpt.quoted(name))",
                     at: nil as SourceLocation?,
                     suggestion: Suggestion.closest(to: name, in: names)
                 )
@@ -55,7 +61,7 @@ extension ParseContext {
             guard ParseContext.sourceKeys.contains(field) else {
                 error(
                     "unknown-key",
-                    "unknown key '\(field)' in input '\(name)'",
+                    "unknown key \(Excerpt.quoted(field)) in input '\(name)'",
                     at: fieldKey,
                     suggestion: Suggestion.closest(to: field, in: ParseContext.sourceKeys + ["type"])
                 )
@@ -73,9 +79,7 @@ extension ParseContext {
             source = (parsed, fieldValue)
         }
         guard let (source, sourceNode) = source else {
-            if !fields.isEmpty || true {
-                error("bad-input", "input '\(name)' needs one of: \(ParseContext.sourceKeys.joined(separator: ", "))", at: key)
-            }
+            error("bad-input", "input '\(name)' needs one of: \(ParseContext.sourceKeys.joined(separator: ", "))", at: key)
             return nil
         }
         var type = declaredType ?? .audio
@@ -85,7 +89,7 @@ extension ParseContext {
             type = .image
         }
         _ = sourceNode
-        return RecipeInput(name: name, source: source, type: type, location: location(key)!)
+        return RecipeInput(name: name, source: source, type: type, location: here(key))
     }
 
     private func parseSource(_ keyword: String, _ node: Node, input: String) -> InputSource? {
@@ -102,7 +106,7 @@ extension ParseContext {
                 return nil
             }
             if let exists = options.fileExists, !exists(path) {
-                error("missing-file", "input '\(input)': no file at '\(path)' (paths are relative to the recipe)", at: node)
+                error("missing-file", "input '\(input)': no file at \(Excerpt.quoted(path)) (paths are relative to the recipe)", at: node)
             }
             return .file(path)
         case "url", "youtube":

@@ -12,13 +12,20 @@ extension ParseContext {
             error("bad-value", "'outputs' must be a mapping of output names to settings", at: node)
             return []
         }
-        let types = Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, $0.type) } + steps.map { ($0.id, $0.output) })
+        // A step may repeat an input's name or another step's id; that is reported as `duplicate-id` where the
+        // step is written, and here the first meaning wins so the rest of the outputs are still checked.
+        let types = Dictionary(inputs.map { ($0.name, $0.type) } + steps.map { ($0.id, $0.output) }, uniquingKeysWith: { first, _ in first })
         let defaultSource = listOrder.last?.id ?? (inputs.count == 1 ? inputs[0].name : nil)
         var outputs: [RecipeOutput] = []
+        var seen = Set<String>()
         for (key, value) in mapping {
             guard spend(key), spend(value) else { break }
             guard let name = key.scalar?.string, ParseContext.isSlug(name) else {
                 error("bad-name", "an output name uses letters, digits, '-' and '_' (it becomes the file name)", at: key)
+                continue
+            }
+            guard seen.insert(name).inserted else {
+                error("duplicate-id", "output name '\(name)' is used twice", at: key)
                 continue
             }
             var fields: [String: Node] = [:]
@@ -28,7 +35,7 @@ extension ParseContext {
                     guard ParseContext.outputKeys.contains(field) else {
                         error(
                             "unknown-key",
-                            "unknown key '\(field)' in output '\(name)'",
+                            "unknown key \(Excerpt.quoted(field)) in output '\(name)'",
                             at: fieldKey,
                             suggestion: Suggestion.closest(to: field, in: ParseContext.outputKeys)
                         )
@@ -40,14 +47,14 @@ extension ParseContext {
                 error("bad-value", "output '\(name)' must be a mapping such as { from: episode, format: mp3 }", at: value)
                 continue
             }
-            let here = location(key)!
+            let here = here(key)
             var source = defaultSource
             if let fromNode = fields["from"], let text = scalarText(fromNode, what: "'from'") {
                 source = text
                 if types[text] == nil {
                     error(
                         "unknown-reference",
-                        "output '\(name)': '\(text)' is not an input or a step id",
+                        "output '\(name)': \(Excerpt.quoted(text)) is not an input or a step id",
                         at: fromNode,
                         suggestion: Suggestion.closest(to: text, in: types.keys)
                     )
@@ -64,12 +71,16 @@ extension ParseContext {
                     format = parsed
                     if !parsed.accepts.contains(type) {
                         let fits = OutputFormat.allCases.filter { $0.accepts.contains(type) }.map(\.rawValue).joined(separator: ", ")
-                        error("type-mismatch", "output '\(name)': \(text) cannot hold \(type) from '\(source)'; use one of \(fits)", at: formatNode)
+                        error(
+                            "type-mismatch",
+                            "output '\(name)': \(Excerpt.excerpt(text)) cannot hold \(type) from '\(source)'; use one of \(fits)",
+                            at: formatNode
+                        )
                     }
                 } else {
                     error(
                         "bad-value",
-                        "output '\(name)': unknown format '\(text)'; known: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))",
+                        "output '\(name)': unknown format \(Excerpt.quoted(text)); known: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))",
                         at: formatNode,
                         suggestion: Suggestion.closest(to: text, in: OutputFormat.allCases.map(\.rawValue))
                     )
@@ -82,7 +93,7 @@ extension ParseContext {
                 } else if let bits = UnitParser.bitrate(text) {
                     output.bitrate = bits
                 } else {
-                    error("bad-value", "output '\(name)': '\(text)' is not a bitrate such as 192k", at: bitrateNode)
+                    error("bad-value", "output '\(name)': \(Excerpt.quoted(text)) is not a bitrate such as 192k", at: bitrateNode)
                 }
             }
             if let rateNode = fields["sample_rate"], let text = scalarText(rateNode, what: "'sample_rate'") {
@@ -119,7 +130,7 @@ extension ParseContext {
         var expectation = Expectation()
         for (key, value) in mapping {
             guard spend(key), spend(value), let name = key.scalar?.string else { continue }
-            let here = location(key)!
+            let here = here(key)
             func range(_ parse: (String) -> Double?, _ what: String) -> ClosedRange<Double>? {
                 guard case .sequence(let items) = value, items.count == 2,
                     let low = scalarText(items[0], what: what).flatMap(parse),
@@ -130,7 +141,7 @@ extension ParseContext {
                 }
                 return low...high
             }
-            func single(_ parse: (String) -> Double?, _ what: String) -> Double? {
+            func single<Value>(_ parse: (String) -> Value?, _ what: String) -> Value? {
                 guard let number = scalarText(value, what: "'expect.\(name)'").flatMap(parse) else {
                     error("bad-value", "'expect.\(name)' must be \(what)", at: value)
                     return nil
@@ -142,14 +153,29 @@ extension ParseContext {
             case "true_peak_max": expectation.truePeakMax = single(UnitParser.level, "a level in dBTP")
             case "peak_max": expectation.peakMax = single(UnitParser.level, "a level in dBFS")
             case "duration": expectation.duration = range(UnitParser.duration, "durations")
-            case "sample_rate": expectation.sampleRate = single(UnitParser.number, "a rate in Hz").map { Int($0) }
-            case "channels": expectation.channels = single(UnitParser.number, "a channel count").map { Int($0) }
+            case "sample_rate": expectation.sampleRate = single(Self.wholeNumber(in: 1...768_000), "a whole rate in Hz, 1 to 768000")
+            case "channels": expectation.channels = single(Self.wholeNumber(in: 1...64), "a whole channel count, 1 to 64")
             default:
-                error("unknown-key", "unknown expectation '\(name)'", at: key, suggestion: Suggestion.closest(to: name, in: Expectation.keys))
+                error(
+                    "unknown-key",
+                    "unknown expectation \(Excerpt.quoted(name))",
+                    at: key,
+                    suggestion: Suggestion.closest(to: name, in: Expectation.keys)
+                )
                 continue
             }
             expectation.locations[name] = here
         }
         return expectation
+    }
+
+    /// A number parser for counts: whole and within `range`, so converting it to `Int` cannot trap.
+    static func wholeNumber(in range: ClosedRange<Int>) -> (String) -> Int? {
+        { text in
+            guard let value = UnitParser.number(text), value == value.rounded(),
+                value >= Double(range.lowerBound), value <= Double(range.upperBound)
+            else { return nil }
+            return Int(value)
+        }
     }
 }

@@ -13,8 +13,12 @@ extension ParseContext {
                 error("bad-param", "a param name must start with a letter and use letters, digits, '-' or '_'", at: key)
                 continue
             }
+            guard declaredParams[name] == nil else {
+                error("duplicate-id", "param '\(name)' is declared twice", at: key)
+                continue
+            }
             guard let scalar = value.scalar else {
-                error("bad-param", "param '\(name)' needs a scalar default (a number, true/false or text)", at: value)
+                error("bad-param", "param \(Excerpt.quoted(name)) needs a scalar default (a number, true/false or text)", at: value)
                 continue
             }
             let kind: ParamKind
@@ -33,20 +37,26 @@ extension ParseContext {
     /// `--set` values replace defaults; each must fit the type its default implies.
     func applyOverrides() {
         for (name, value) in options.parameterOverrides.sorted(by: { $0.key < $1.key }) {
+            let shownName = Excerpt.excerpt(name)
             guard let kind = declaredParams[name] else {
                 error(
                     "unknown-param",
-                    "--set \(name): the recipe declares no param '\(name)'",
+                    "--set \(shownName): the recipe declares no param \(Excerpt.quoted(name))",
                     at: nil as SourceLocation?,
                     suggestion: Suggestion.closest(to: name, in: declaredParams.keys)
                 )
                 continue
             }
+            let setting = "--set \(shownName)=\(Excerpt.excerpt(value))"
             switch kind {
             case .number where UnitParser.number(value) == nil:
-                error("bad-param", "--set \(name)=\(value): '\(name)' is a number (its default is \(params[name] ?? ""))", at: nil as SourceLocation?)
+                error(
+                    "bad-param",
+                    "\(setting): '\(shownName)' is a number (its default is \(Excerpt.excerpt(params[name] ?? "")))",
+                    at: nil as SourceLocation?
+                )
             case .boolean where !["true", "false"].contains(value):
-                error("bad-param", "--set \(name)=\(value): '\(name)' is true or false", at: nil as SourceLocation?)
+                error("bad-param", "\(setting): '\(shownName)' is true or false", at: nil as SourceLocation?)
             default:
                 params[name] = value
             }
@@ -54,7 +64,11 @@ extension ParseContext {
     }
 
     /// Replaces `${name}` with param values; reports unknown names at the scalar.
+    ///
+    /// Every byte a substitution produces counts against `maximumBytes` together with the document
+    /// itself, so a small recipe cannot expand into a huge one (a long param used thousands of times).
     func substitute(_ text: String, at node: Node) -> String? {
+        guard !isAbandoned else { return nil }
         guard text.contains("${") else { return text }
         var result = ""
         var rest = Substring(text)
@@ -62,16 +76,26 @@ extension ParseContext {
             result += rest[..<start.lowerBound]
             let afterOpen = rest[start.upperBound...]
             guard let close = afterOpen.firstIndex(of: "}") else {
-                error("bad-substitution", "unterminated '${' in '\(text)'", at: node)
+                error("bad-substitution", "unterminated '${' in \(Excerpt.quoted(text))", at: node)
                 return nil
             }
             let name = String(afterOpen[..<close])
             guard let value = params[name] else {
                 error(
                     "unknown-param",
-                    "unknown param '\(name)'" + (params.isEmpty ? " (the recipe declares no params)" : ""),
+                    "unknown param \(Excerpt.quoted(name))" + (params.isEmpty ? " (the recipe declares no params)" : ""),
                     at: node,
                     suggestion: Suggestion.closest(to: name, in: params.keys)
+                )
+                return nil
+            }
+            expandedBytes += value.utf8.count
+            guard expandedBytes <= options.maximumBytes else {
+                abandon(
+                    "too-large",
+                    "the recipe is larger than \(options.maximumBytes) bytes once its params are substituted; "
+                        + "reference long params fewer times",
+                    at: location(node)
                 )
                 return nil
             }

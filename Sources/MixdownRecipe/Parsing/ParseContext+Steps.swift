@@ -4,6 +4,8 @@ internal import Yams
 struct WrittenStep {
     var id: String
     var isNamed: Bool
+    /// Where the `id` value is written, for a named step.
+    var idLocation: SourceLocation?
     var from: (name: String, location: SourceLocation)?
     var spec: OperationSpec
     var arguments: [String: ArgumentValue]
@@ -21,6 +23,15 @@ extension ParseContext {
             error("bad-value", "'steps' must be a list; start each step with '- '", at: node)
             return []
         }
+        guard sequence.count <= options.maximumSteps else {
+            // Checked before any step is read: every later phase (ordering, planning, the filter graph) grows with it.
+            abandon(
+                "too-many-steps",
+                "the recipe has \(sequence.count) steps; the limit is \(options.maximumSteps)",
+                at: location(node)
+            )
+            return []
+        }
         var steps: [WrittenStep] = []
         var usedIds: Set<String> = Set(inputs.map(\.name))
         for (index, item) in sequence.enumerated() {
@@ -29,7 +40,7 @@ extension ParseContext {
             if step.isNamed {
                 if usedIds.contains(step.id) {
                     let clash = inputs.contains { $0.name == step.id } ? "an input" : "another step"
-                    error("duplicate-id", "step id '\(step.id)' is already used by \(clash)", at: step.location)
+                    error("duplicate-id", "step id '\(step.id)' is already used by \(clash)", at: step.idLocation ?? step.location)
                 }
             } else {
                 while usedIds.contains(step.id) { step.id += "_" }
@@ -45,7 +56,7 @@ extension ParseContext {
             error("bad-step", "a step is a mapping with one operation, e.g. '- highpass: { freq: 80 }'", at: node)
             return nil
         }
-        var id: String?
+        var id: (text: String, location: SourceLocation)?
         var from: (String, SourceLocation)?
         var operation: (spec: OperationSpec, key: Node, value: Node)?
         for (key, value) in mapping {
@@ -57,17 +68,17 @@ extension ParseContext {
             switch name {
             case "id":
                 if let text = scalarText(value, what: "'id'"), ParseContext.isIdentifier(text) {
-                    id = text
+                    id = (text, here(value))
                 } else {
                     error("bad-value", "a step id must start with a letter and use letters, digits, '-' or '_'", at: value)
                 }
             case "from":
-                if let text = scalarText(value, what: "'from'") { from = (text, location(value)!) }
+                if let text = scalarText(value, what: "'from'") { from = (text, here(value)) }
             default:
                 guard let spec = OperationCatalogue.operation(named: name) else {
                     error(
                         "unknown-operation",
-                        "unknown operation '\(name)'",
+                        "unknown operation \(Excerpt.quoted(name))",
                         at: key,
                         suggestion: Suggestion.closest(to: name, in: OperationCatalogue.names + ParseContext.stepKeys)
                     )
@@ -97,14 +108,15 @@ extension ParseContext {
         guard !operation.spec.name.isEmpty else { return nil }
         let parsed = parseArguments(operation.spec, operation.value)
         return WrittenStep(
-            id: id ?? "step\(index + 1)",
+            id: id?.text ?? "step\(index + 1)",
             isNamed: id != nil,
+            idLocation: id?.location,
             from: from.map { (name: $0.0, location: $0.1) },
             spec: operation.spec,
             arguments: parsed.arguments,
             argumentLocations: parsed.locations,
             references: parsed.references,
-            location: location(operation.key)!
+            location: here(operation.key)
         )
     }
 
@@ -126,7 +138,7 @@ extension ParseContext {
                     let known = spec.parameters.map(\.name)
                     error(
                         "unknown-parameter",
-                        "'\(spec.name)' has no parameter '\(name)'"
+                        "'\(spec.name)' has no parameter \(Excerpt.quoted(name))"
                             + (known.isEmpty ? " (it takes none)" : "; it takes \(known.joined(separator: ", "))"),
                         at: key,
                         suggestion: Suggestion.closest(to: name, in: known)
@@ -147,7 +159,7 @@ extension ParseContext {
         for (parameter, value) in written {
             guard let parsed = parseValue(value, as: parameter.type, name: "'\(spec.name).\(parameter.name)'") else { continue }
             result.arguments[parameter.name] = parsed
-            let where_ = location(value)!
+            let where_ = here(value)
             result.locations[parameter.name] = where_
             switch parsed {
             case .reference(let name): result.references.append((parameter.name, name, where_))

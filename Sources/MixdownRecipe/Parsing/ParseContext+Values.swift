@@ -50,7 +50,7 @@ extension ParseContext {
                 guard let value = UnitParser.number(text), range.contains(value) else {
                     error(
                         "bad-value",
-                        "\(name): '\(text)' is not a number between \(format(range.lowerBound)) and \(format(range.upperBound))",
+                        "\(name): \(Excerpt.quoted(text)) is not a number between \(format(range.lowerBound)) and \(format(range.upperBound))",
                         at: item
                     )
                     return nil
@@ -76,7 +76,7 @@ extension ParseContext {
                         let fieldName = key.scalar?.string ?? "?"
                         error(
                             "unknown-parameter",
-                            "\(name) entries have no field '\(fieldName)'; they take \(fields.map(\.name).joined(separator: ", "))",
+                            "\(name) entries have no field \(Excerpt.quoted(fieldName)); they take \(fields.map(\.name).joined(separator: ", "))",
                             at: key,
                             suggestion: Suggestion.closest(to: fieldName, in: fields.map(\.name))
                         )
@@ -98,7 +98,7 @@ extension ParseContext {
 
     private func parseScalar(_ text: String, _ node: Node, as type: ParameterType, name: String) -> ArgumentValue? {
         func bad(_ expected: String) -> ArgumentValue? {
-            error("bad-value", "\(name): '\(text)' is not \(expected)", at: node)
+            error("bad-value", "\(name): \(Excerpt.quoted(text)) is not \(expected)", at: node)
             return nil
         }
         switch type {
@@ -145,7 +145,7 @@ extension ParseContext {
             guard options.contains(text) else {
                 error(
                     "bad-value",
-                    "\(name): '\(text)' is not one of \(options.joined(separator: ", "))",
+                    "\(name): \(Excerpt.quoted(text)) is not one of \(options.joined(separator: ", "))",
                     at: node,
                     suggestion: Suggestion.closest(to: text, in: options)
                 )

@@ -12,23 +12,32 @@ public struct RecipeParser: Sendable {
         public var providedUploads: Set<String>?
         /// Checks `file:` inputs and caption files, given the path as written; nil skips the check.
         public var fileExists: (@Sendable (String) -> Bool)?
+        /// The largest document, in UTF-8 bytes, counted both as written and after `${param}` expansion.
         public var maximumBytes: Int
         public var maximumNodes: Int
+        /// The most steps a recipe may hold; a graph past it is refused before anything plans it.
+        public var maximumSteps: Int
 
         public init(
             parameterOverrides: [String: String] = [:],
             providedUploads: Set<String>? = nil,
             fileExists: (@Sendable (String) -> Bool)? = nil,
             maximumBytes: Int = 1 << 20,
-            maximumNodes: Int = 100_000
+            maximumNodes: Int = 100_000,
+            maximumSteps: Int = RecipeParser.defaultMaximumSteps
         ) {
             self.parameterOverrides = parameterOverrides
             self.providedUploads = providedUploads
             self.fileExists = fileExists
             self.maximumBytes = maximumBytes
             self.maximumNodes = maximumNodes
+            self.maximumSteps = maximumSteps
         }
     }
+
+    /// The documented step limit (`Docs/recipes.md`): far beyond any real edit, small enough that
+    /// every plan's filter graph stays a few hundred kilobytes.
+    public static let defaultMaximumSteps = 1000
 
     public var options: Options
 
@@ -43,7 +52,16 @@ public struct RecipeParser: Sendable {
         let context = ParseContext(file: file, options: options)
         let recipe = context.parseDocument(text)
         if let recipe, context.diagnostics.isEmpty { return recipe }
-        throw RecipeError(context.diagnostics.isEmpty ? [context.error("invalid-recipe", "the recipe is invalid", at: nil)] : context.diagnostics)
+        throw RecipeError(
+            context.diagnostics.isEmpty
+                ? [
+                    RecipeDiagnostic(
+                        code: "invalid-recipe",
+                        message: "the recipe is invalid",
+                        location: SourceLocation(file: file, line: 1, column: 1)
+                    )
+                ] : context.diagnostics
+        )
     }
 }
 
@@ -53,6 +71,11 @@ final class ParseContext {
     let options: RecipeParser.Options
     var diagnostics: [RecipeDiagnostic] = []
     var remainingNodes: Int
+    /// UTF-8 bytes of the document plus every byte `${param}` substitution has produced so far.
+    var expandedBytes = 0
+    /// Set once a limit ends the parse: nothing more is read and no further diagnostics are added,
+    /// so one oversized document yields one diagnostic, not one per value.
+    var isAbandoned = false
     var params: [String: String] = [:]
     var declaredParams: [String: ParamKind] = [:]
 
@@ -71,19 +94,35 @@ final class ParseContext {
         return SourceLocation(file: file, line: mark.line, column: mark.column)
     }
 
-    @discardableResult
-    func error(_ code: String, _ message: String, at node: Node?, suggestion: String? = nil) -> RecipeDiagnostic {
-        let diagnostic = RecipeDiagnostic(code: code, message: message, location: location(node), suggestion: suggestion)
-        diagnostics.append(diagnostic)
-        return diagnostic
+    /// Where a node starts; the document's start for the (composed-node-free) case that has no mark.
+    func here(_ node: Node) -> SourceLocation {
+        location(node) ?? SourceLocation(file: file, line: 1, column: 1)
+    }
+
+    func error(_ code: String, _ message: String, at node: Node?, suggestion: String? = nil) {
+        error(code, message, at: location(node), suggestion: suggestion)
     }
 
     func error(_ code: String, _ message: String, at location: SourceLocation?, suggestion: String? = nil) {
+        guard !isAbandoned else { return }
         diagnostics.append(RecipeDiagnostic(code: code, message: message, location: location, suggestion: suggestion))
+        if diagnostics.count == Self.maximumDiagnostics {
+            // A thousand broken steps need not produce a thousand messages; the first hundred show the pattern.
+            abandon("too-many-errors", "stopped after \(Self.maximumDiagnostics) problems", at: location)
+        }
     }
 
-    /// Counts a visited node; false once the budget is spent (reported once).
+    static let maximumDiagnostics = 100
+
+    /// Reports a limit that ends the parse, then ignores everything after it.
+    func abandon(_ code: String, _ message: String, at location: SourceLocation?) {
+        error(code, message, at: location)
+        isAbandoned = true
+    }
+
+    /// Counts a visited node; false once the budget is spent (reported once) or the parse was abandoned.
     func spend(_ node: Node) -> Bool {
+        guard !isAbandoned else { return false }
         remainingNodes -= 1
         if remainingNodes == -1 {
             error("too-complex", "the recipe has more than \(options.maximumNodes) YAML nodes (aliases count each time they are used)", at: node)
@@ -102,6 +141,7 @@ final class ParseContext {
             )
             return nil
         }
+        expandedBytes = text.utf8.count
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -109,12 +149,15 @@ final class ParseContext {
             reportYAMLError(yamlError)
             return nil
         } catch {
-            self.error("yaml", "\(error)", at: SourceLocation(file: file, line: 1, column: 1))
+            self.error("yaml", "YAML: \(Excerpt.excerpt("\(error)"))", at: SourceLocation(file: file, line: 1, column: 1))
             return nil
         }
         guard let root, case .mapping(let mapping) = root else {
-            self.error("not-a-mapping", "a recipe is a YAML mapping with 'version', 'kind', 'inputs', 'steps' and 'outputs'", at: root ?? nil)
-            if root == nil { diagnostics[diagnostics.count - 1].location = SourceLocation(file: file, line: 1, column: 1) }
+            self.error(
+                "not-a-mapping",
+                "a recipe is a YAML mapping with 'version', 'kind', 'inputs', 'steps' and 'outputs'",
+                at: location(root ?? nil) ?? SourceLocation(file: file, line: 1, column: 1)
+            )
             return nil
         }
         return parseRoot(root, mapping)
@@ -126,17 +169,18 @@ final class ParseContext {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
+            // libyaml's own words, never the document's text: no excerpt needed.
             error("yaml-syntax", "YAML syntax: \(prefix)\(problem)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
         case .reader(let problem, _, _, _):
             error("yaml-encoding", "YAML: \(problem)", at: start)
         case .duplicatedKeysInMapping(let duplicates, let context):
             error(
                 "duplicate-key",
-                "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in a mapping",
+                "duplicate key \(duplicates.prefix(3).map(Excerpt.quoted).joined(separator: ", ")) in a mapping",
                 at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
             )
         default:
-            error("yaml", "YAML: \(yamlError)", at: start)
+            error("yaml", "YAML: \(Excerpt.excerpt("\(yamlError)"))", at: start)
         }
     }
 
@@ -151,7 +195,7 @@ final class ParseContext {
             guard RecipeParser.topLevelKeys.contains(name) else {
                 error(
                     "unknown-key",
-                    "unknown top-level key '\(name)'",
+                    "unknown top-level key \(Excerpt.quoted(name))",
                     at: key,
                     suggestion: Suggestion.closest(to: name, in: RecipeParser.topLevelKeys)
                 )
@@ -204,11 +248,10 @@ final class ParseContext {
 
         let inputs = fields["inputs"].map(parseInputs) ?? []
         let steps = fields["steps"].map { parseSteps($0, inputs: inputs) } ?? []
-        if fields["steps"] == nil && kind != .ingest {
-            // An edit or render with no steps is legal (format conversion) only when it still names outputs.
-        }
+        guard !isAbandoned else { return nil }
         let ordered = orderAndType(steps, inputs: inputs)
         let outputs = parseOutputs(fields["outputs"], root: root, inputs: inputs, steps: ordered, listOrder: steps)
+        guard !isAbandoned else { return nil }
         if inputs.isEmpty {
             error("no-inputs", "a recipe needs at least one input under 'inputs'", at: fields["inputs"] ?? root)
         }

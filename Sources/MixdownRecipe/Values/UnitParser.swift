@@ -1,5 +1,6 @@
 /// Parses the recipe language's units. Every function returns nil for text it does not accept,
-/// so the caller can report the value's own location.
+/// so the caller can report the value's own location. Every number returned is finite, and `-0`
+/// comes back as `0`.
 public enum UnitParser {
     /// Seconds from `90`, `1.5`, `-3`, `250ms`, `5s`, `2m`, `1m30s`, `1h2m`, `01:02:03.5` or `02:03`.
     public static func duration(_ text: String) -> Double? {
@@ -13,9 +14,16 @@ public enum UnitParser {
             body.removeFirst()
         }
         guard !body.isEmpty else { return nil }
-        if let plain = number(body) { return plain >= 0 ? sign * plain : nil }
-        if body.contains(":") { return clock(body).map { sign * $0 } }
-        return compound(body).map { sign * $0 }
+        let magnitude: Double?
+        if let plain = number(body) {
+            magnitude = plain >= 0 ? plain : nil
+        } else if body.contains(":") {
+            magnitude = clock(body)
+        } else {
+            magnitude = compound(body)
+        }
+        guard let magnitude, magnitude.isFinite else { return nil }
+        return magnitude == 0 ? 0 : sign * magnitude
     }
 
     /// dB from `-6dB`, `-6 dB`, `-6` or `+3db`.
@@ -38,7 +46,7 @@ public enum UnitParser {
             scale = 1000
             body.removeLast()
         }
-        guard let value = number(body.trimmingSpaces()), value > 0 else { return nil }
+        guard let value = number(body.trimmingSpaces()), value > 0, (value * scale).isFinite else { return nil }
         return value * scale
     }
 
@@ -75,7 +83,7 @@ public enum UnitParser {
             body.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E") }),
             let value = Double(body), value.isFinite
         else { return nil }
-        return value
+        return value == 0 ? 0 : value
     }
 
     private static func clock(_ body: String) -> Double? {
@@ -94,8 +102,8 @@ public enum UnitParser {
 
     private static func compound(_ body: String) -> Double? {
         // 1h2m3s, 2m, 1m30s, 250ms, 1.5s: number-unit pairs with units strictly decreasing.
-        let units: [(String, Double)] = [("h", 3600), ("ms", 0.001), ("m", 60), ("s", 1)]
-        let order = ["h": 0, "m": 1, "s": 2, "ms": 3]
+        // (unit, seconds, rank): ranks must increase; "ms" is tried before "m".
+        let units: [(String, Double, Int)] = [("h", 3600, 0), ("ms", 0.001, 3), ("m", 60, 1), ("s", 1, 2)]
         var rest = Substring(body.lowercased())
         var total = 0.0
         var lastRank = -1
@@ -104,13 +112,13 @@ public enum UnitParser {
             guard !digits.isEmpty, let value = number(String(digits)) else { return nil }
             rest = rest.dropFirst(digits.count)
             guard let unit = units.first(where: { rest.hasPrefix($0.0) }) else { return nil }
-            let rank = order[unit.0]!
+            let rank = unit.2
             guard rank > lastRank else { return nil }
             lastRank = rank
             rest = rest.dropFirst(unit.0.count)
             total += value * unit.1
         }
-        return total
+        return total.isFinite ? total : nil
     }
 }
 
