@@ -66,4 +66,29 @@ struct InputResolverTests {
             (error as? ExecutionError)?.code == "input-too-long"
         }
     }
+
+    @Test("downloads: a playlist is refused, and a stream whose header has no duration is measured against the cap")
+    func downloadedContainers() async throws {
+        let directory = try TestMedia.temporaryDirectory("downloads")
+        let secret = directory.appendingPathComponent("secret.ts").path
+        _ = try Shell.run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac", "-f", "mpegts", secret])
+        try "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:2,\n\(secret)\n#EXT-X-ENDLIST\n".write(
+            to: directory.appendingPathComponent("list.wav"),
+            atomically: true,
+            encoding: .utf8
+        )
+        _ = try Shell.run("sh", ["-c", "ffmpeg -v error -f lavfi -i sine=d=12 -ar 8000 -f matroska - > '\(directory.path)/stream.mkv'"])
+        let server = try LoopbackHTTPServer(serving: directory)
+        defer { server.stop() }
+        var harness = try ExecutionHarness()
+        harness.limits.maximumDurationSeconds = 5
+        for (file, code) in [("list.wav", "unsupported-container"), ("stream.mkv", "input-too-long")] {
+            let recipe = "version: 1\nkind: ingest\ninputs: { m: { url: \"\(server.url(file))\" } }\noutputs: { audio: { format: flac } }\n"
+            await #expect {
+                _ = try await harness.run(recipe)
+            } throws: { error in
+                (error as? ExecutionError)?.code == code
+            }
+        }
+    }
 }

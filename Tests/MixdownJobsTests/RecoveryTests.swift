@@ -22,6 +22,8 @@ struct RecoveryTests {
         let id = try await harness.submit(JobsHarness.quickRecipe).id
         let locker = try StoreLocker(path: harness.directory.appendingPathComponent("mixdown.sqlite").path)
         let worker = try await harness.startWorker()
+        // Whatever fails below, the worker does not outlive the test.
+        defer { worker.signal(SIGKILL) }
         try await Self.waitForLog(harness.directory.appendingPathComponent("workers.log"), containing: "store error")
         #expect(try await harness.job(id).status == .queued)
         locker.release()

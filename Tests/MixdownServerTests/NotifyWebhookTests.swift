@@ -164,6 +164,7 @@ struct NotifyWebhookTests {
                 "MIXDOWN_POLL_SECONDS": "0.5",
             ]
             let doomed = try await BackgroundProcess(Shell.mixdown, ["worker"], environment: environment)
+            defer { doomed.signal(SIGKILL) }
             // The first attempt got a 503; the next is due seconds later, but its worker dies first.
             let first = try await Self.waitForNotification(harness.services.store, job.id) { $0.attempts == 1 }
             doomed.signal(SIGKILL)

@@ -50,7 +50,21 @@ public struct InputResolver: Sendable {
             }
             switch input.source {
             case .url, .youtube:
-                if let duration = facts.duration, duration > limits.maximumDurationSeconds {
+                // A downloaded playlist or manifest would make ffmpeg open further files, local ones included.
+                guard facts.isPlainMediaContainer else {
+                    try? FileManager.default.removeItem(atPath: path)
+                    throw ExecutionError(
+                        code: "unsupported-container",
+                        message: "input '\(input.name)': \(Excerpt.quoted(facts.formatName ?? "unknown")) is not a media container mixdown accepts",
+                        location: input.location
+                    )
+                }
+                // A header without a duration (a streamed recording) does not skip the cap: read it through.
+                var duration = facts.duration
+                if duration == nil && !facts.isStillImage {
+                    duration = try await DurationReader(tools: prober.tools).duration(of: path) ?? .infinity
+                }
+                if let duration, !(duration <= limits.maximumDurationSeconds) {
                     try? FileManager.default.removeItem(atPath: path)
                     throw ExecutionError(
                         code: "input-too-long",

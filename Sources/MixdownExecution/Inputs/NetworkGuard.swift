@@ -69,7 +69,12 @@ struct NetworkGuard: Sendable {
             if b[0] == 172 && (16...31).contains(b[1]) { return false }
             if b[0] == 192 && b[1] == 168 { return false }
             if b[0] == 100 && (64...127).contains(b[1]) { return false }  // carrier-grade NAT
-            if b[0] == 192 && b[1] == 0 && b[2] == 0 { return false }
+            if b[0] == 192 && b[1] == 0 && b[2] == 0 { return false }  // IETF protocol assignments
+            if b[0] == 198 && (b[1] == 18 || b[1] == 19) { return false }  // benchmarking, 198.18.0.0/15
+            // Documentation ranges (TEST-NET-1, -2, -3): never a real receiver.
+            if (b[0] == 192 && b[1] == 0 && b[2] == 2) || (b[0] == 198 && b[1] == 51 && b[2] == 100) || (b[0] == 203 && b[1] == 0 && b[2] == 113) {
+                return false
+            }
             return true
         case .v6(let b):
             if b.allSatisfy({ $0 == 0 }) { return false }  // ::

@@ -10,7 +10,7 @@ public actor MediaProber {
         var modified: Double
     }
 
-    private let tools: MediaTools
+    let tools: MediaTools
     private var cache: [Key: MediaFacts] = [:]
 
     public init(tools: MediaTools) {

@@ -40,7 +40,7 @@ extension MixdownAPI {
         }
         for (name, id) in submission.assetInputs.sorted(by: { $0.key < $1.key }) {
             guard Identifier.isValid(id, prefix: "ast_"), try await services.store.asset(id: id) != nil else {
-                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(Excerpt.of(id))")
+                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
             }
         }
         for (name, file) in submission.files.sorted(by: { $0.key < $1.key }) {
@@ -87,7 +87,7 @@ extension MixdownAPI {
                 .unprocessableContent,
                 code: "unsupported-container",
                 detail:
-                    "\(what): '\(Excerpt.of(facts.formatName ?? "unknown"))' is not a media container mixdown accepts (playlists and manifests are refused)"
+                    "\(what): '\(Excerpt.excerpt(facts.formatName ?? "unknown"))' is not a media container mixdown accepts (playlists and manifests are refused)"
             )
         }
         var duration = facts.duration
@@ -113,12 +113,5 @@ extension MixdownAPI {
             throw ProblemDocument(.badRequest, code: "bad-idempotency-key", detail: "Idempotency-Key is 1 to 200 visible ASCII characters")
         }
         return key
-    }
-}
-
-/// A short quote of a client's value for an error message: never more than 80 characters of it.
-enum Excerpt {
-    static func of(_ text: String, limit: Int = 80) -> String {
-        text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 }

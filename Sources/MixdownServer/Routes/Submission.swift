@@ -2,6 +2,7 @@ internal import Foundation
 internal import Hummingbird
 import MixdownJobs
 import MixdownPlanner
+internal import MixdownRecipe
 internal import MultipartKit
 internal import SystemPackage
 internal import _NIOFileSystem
@@ -326,7 +327,7 @@ final class MultipartCollector: @unchecked Sendable {
             if text.count > Submission.maxDocumentBytes {
                 throw Self.problem(
                     .contentTooLarge,
-                    "part '\(Excerpt.of(name))' is larger than \(Submission.maxDocumentBytes) bytes",
+                    "part '\(Excerpt.excerpt(name))' is larger than \(Submission.maxDocumentBytes) bytes",
                     code: "too-large"
                 )
             }
@@ -363,7 +364,7 @@ final class MultipartCollector: @unchecked Sendable {
 
     private func complete() async throws {
         if let name, fileName == nil {
-            guard fields[name] == nil else { throw Self.problem(.badRequest, "two '\(Excerpt.of(name))' parts") }
+            guard fields[name] == nil else { throw Self.problem(.badRequest, "two '\(Excerpt.excerpt(name))' parts") }
             guard fields.count < Self.maximumFields else { throw Self.problem(.badRequest, "at most \(Self.maximumFields) text parts") }
             fields[name] = String(decoding: text, as: UTF8.self)
         }

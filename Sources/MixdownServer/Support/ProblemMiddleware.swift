@@ -1,5 +1,6 @@
 internal import Hummingbird
 internal import Logging
+internal import MixdownRecipe
 
 /// Makes every error the router answers a problem document. Problem documents pass through; Hummingbird's
 /// own `HTTPError`s (an unknown route is one) become problem documents with a code from their status; any
@@ -28,13 +29,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func problem(for error: HTTPError, request: Request) -> ProblemDocument {
         if error.status == .notFound {
-            return ProblemDocument(.notFound, code: "not-found", detail: "no route \(request.method) \(Excerpt.of(request.uri.path))")
+            return ProblemDocument(.notFound, code: "not-found", detail: "no route \(request.method) \(Excerpt.excerpt(request.uri.path))")
         }
         let code = error.status.reasonPhrase.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: "-")
         return ProblemDocument(
             error.status,
             code: code.isEmpty ? "http-\(error.status.code)" : code,
-            detail: Excerpt.of(error.body ?? error.status.reasonPhrase, limit: 200)
+            detail: String((error.body ?? error.status.reasonPhrase).prefix(200))
         )
     }
 }
