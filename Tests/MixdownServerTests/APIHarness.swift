@@ -127,6 +127,22 @@ struct FormPart {
     var content: Data
 }
 
+extension TestClientProtocol {
+    /// POSTs a multipart/form-data body made of `parts`.
+    func multipart(
+        _ uri: String,
+        _ parts: [FormPart],
+        headers: HTTPFields = [:],
+        boundary: String = "mixdown-test-boundary"
+    ) async throws
+        -> TestResponse
+    {
+        var fields = headers
+        fields[.contentType] = "multipart/form-data; boundary=\(boundary)"
+        return try await execute(uri: uri, method: .post, headers: fields, body: multipartBody(boundary: boundary, parts))
+    }
+}
+
 /// A multipart/form-data body as a browser sends it.
 func multipartBody(boundary: String, _ parts: [FormPart]) -> ByteBuffer {
     var body = Data()

@@ -28,18 +28,12 @@ struct ReviewFindingsTests {
             )
             #expect(upload.status == .unprocessableContent)
             #expect(try upload.json()["code"] as? String == "unsupported-container")
-            let boundary = "hls-boundary"
-            let job = try await client.execute(
-                uri: "/v1/jobs",
-                method: .post,
-                headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
-                body: multipartBody(
-                    boundary: boundary,
-                    [
-                        FormPart(name: "recipe", content: Data(Self.recipe.utf8)),
-                        FormPart(name: "v", file: "evil.wav", type: "audio/wav", content: Data(playlist.utf8)),
-                    ]
-                )
+            let job = try await client.multipart(
+                "/v1/jobs",
+                [
+                    FormPart(name: "recipe", content: Data(Self.recipe.utf8)),
+                    FormPart(name: "v", file: "evil.wav", type: "audio/wav", content: Data(playlist.utf8)),
+                ]
             )
             #expect(job.status == .unprocessableContent)
             #expect(try job.json()["code"] as? String == "unsupported-container")
@@ -69,19 +63,14 @@ struct ReviewFindingsTests {
         let harness = try APIHarness()
         let audio = try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("intro.wav")))
         try await harness.run { client in
-            let boundary = "again-boundary"
             func send(_ content: Data) async throws -> TestResponse {
-                try await client.execute(
-                    uri: "/v1/jobs",
-                    method: .post,
-                    headers: [.contentType: "multipart/form-data; boundary=\(boundary)", HTTPField.Name("Idempotency-Key")!: "episode-42"],
-                    body: multipartBody(
-                        boundary: boundary,
-                        [
-                            FormPart(name: "recipe", content: Data(Self.recipe.utf8)),
-                            FormPart(name: "v", file: "intro.wav", type: "audio/wav", content: content),
-                        ]
-                    )
+                try await client.multipart(
+                    "/v1/jobs",
+                    [
+                        FormPart(name: "recipe", content: Data(Self.recipe.utf8)),
+                        FormPart(name: "v", file: "intro.wav", type: "audio/wav", content: content),
+                    ],
+                    headers: [HTTPField.Name("Idempotency-Key")!: "episode-42"]
                 )
             }
             let first = try await send(audio)

@@ -23,28 +23,16 @@ struct SafeToExposeTests {
         let big = try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("voice.wav")))
         #expect(big.count > 50_000)
         try await harness.run { client in
-            let boundary = "cap-boundary"
-            let headers: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)"]
-            let job = try await client.execute(
-                uri: "/v1/jobs",
-                method: .post,
-                headers: headers,
-                body: multipartBody(
-                    boundary: boundary,
-                    [
-                        FormPart(name: "recipe", content: Data(Self.uploadRecipe.utf8)),
-                        FormPart(name: "v", file: "voice.wav", type: "audio/wav", content: big),
-                    ]
-                )
+            let job = try await client.multipart(
+                "/v1/jobs",
+                [
+                    FormPart(name: "recipe", content: Data(Self.uploadRecipe.utf8)),
+                    FormPart(name: "v", file: "voice.wav", type: "audio/wav", content: big),
+                ]
             )
             #expect(job.status == .contentTooLarge)
             #expect(job.headers[.contentType] == "application/problem+json")
-            let upload = try await client.execute(
-                uri: "/v1/uploads",
-                method: .post,
-                headers: headers,
-                body: multipartBody(boundary: boundary, [FormPart(name: "v", file: "voice.wav", type: "audio/wav", content: big)])
-            )
+            let upload = try await client.multipart("/v1/uploads", [FormPart(name: "v", file: "voice.wav", type: "audio/wav", content: big)])
             #expect(upload.status == .contentTooLarge)
         }
         #expect(try await jobCount(harness) == 0)
@@ -56,30 +44,18 @@ struct SafeToExposeTests {
         let harness = try APIHarness(maxDurationSeconds: 5)
         let long = try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("voice.wav")))
         try await harness.run { client in
-            let boundary = "duration-boundary"
-            let headers: HTTPFields = [.contentType: "multipart/form-data; boundary=\(boundary)"]
             for route in ["/v1/jobs", "/v1/edit/save", "/v1/recipes/validate"] {
-                let response = try await client.execute(
-                    uri: route,
-                    method: .post,
-                    headers: headers,
-                    body: multipartBody(
-                        boundary: boundary,
-                        [
-                            FormPart(name: "recipe", content: Data(Self.uploadRecipe.utf8)),
-                            FormPart(name: "v", file: "voice.wav", type: "audio/wav", content: long),
-                        ]
-                    )
+                let response = try await client.multipart(
+                    route,
+                    [
+                        FormPart(name: "recipe", content: Data(Self.uploadRecipe.utf8)),
+                        FormPart(name: "v", file: "voice.wav", type: "audio/wav", content: long),
+                    ]
                 )
                 #expect(response.status == .unprocessableContent, "\(route)")
                 #expect(try response.json()["code"] as? String == "too-long", "\(route)")
             }
-            let upload = try await client.execute(
-                uri: "/v1/uploads",
-                method: .post,
-                headers: headers,
-                body: multipartBody(boundary: boundary, [FormPart(name: "v", file: "voice.wav", type: "audio/wav", content: long)])
-            )
+            let upload = try await client.multipart("/v1/uploads", [FormPart(name: "v", file: "voice.wav", type: "audio/wav", content: long)])
             #expect(upload.status == .unprocessableContent)
             #expect(try upload.json()["code"] as? String == "too-long")
         }
@@ -105,12 +81,7 @@ struct SafeToExposeTests {
             let job = try await client.finished(try #require(try response.json()["id"] as? String))
             #expect(job["status"] as? String == "succeeded")
 
-            let upload = try await client.execute(
-                uri: "/v1/uploads",
-                method: .post,
-                headers: headers,
-                body: multipartBody(boundary: boundary, [FormPart(name: "voice", file: "talk.wav", type: "audio/wav", content: audio)])
-            )
+            let upload = try await client.multipart("/v1/uploads", [FormPart(name: "voice", file: "talk.wav", type: "audio/wav", content: audio)])
             #expect(upload.status == .created)
             let asset = try upload.json()
             #expect(asset["contentType"] as? String == "audio/wav")
@@ -266,7 +237,12 @@ extension SafeToExposeTests {
                     let (status, problem) = try await client.json(route, .post, body: recipe, type: "application/yaml")
                     #expect(status == .unprocessableContent, "\(route)")
                     let errors = problem["errors"] as? [[String: Any]] ?? []
-                    #expect(errors.contains { ($0["code"] as? String) == "duplicate-id" && (($0["location"] as? [String: Any])?["line"] as? Int ?? 0) > 0 }, "\(route): \(problem)")
+                    #expect(
+                        errors.contains {
+                            ($0["code"] as? String) == "duplicate-id" && (($0["location"] as? [String: Any])?["line"] as? Int ?? 0) > 0
+                        },
+                        "\(route): \(problem)"
+                    )
                 }
             }
             #expect(try await client.status("/healthz") == .ok)
