@@ -20,18 +20,20 @@ public struct LocalStorage: StorageAdapter {
 
     public func put(file source: String, key: StorageKey, contentType: String) async throws -> StoredObject {
         let target = try path(for: key)
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let temporary = target + ".tmp-\(UUID().uuidString.prefix(8))"
-        do {
-            try fileManager.copyItem(atPath: source, toPath: temporary)
-            // rename(2) replaces the target atomically: a reader sees the old object or the new one.
-            guard rename(temporary, target) == 0 else { throw StorageError.io("rename failed with errno \(errno)") }
-        } catch {
-            try? fileManager.removeItem(atPath: temporary)
-            throw StorageError.io("cannot store \(key): \(error.localizedDescription)")
+        let bytes = try await BlockingIO.run {
+            let fileManager = FileManager.default
+            try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let temporary = target + ".tmp-\(UUID().uuidString.prefix(8))"
+            do {
+                try fileManager.copyItem(atPath: source, toPath: temporary)
+                // rename(2) replaces the target atomically: a reader sees the old object or the new one.
+                guard rename(temporary, target) == 0 else { throw StorageError.io("rename failed with errno \(errno)") }
+            } catch {
+                try? fileManager.removeItem(atPath: temporary)
+                throw StorageError.io("cannot store \(key): \(error.localizedDescription)")
+            }
+            return (try fileManager.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue ?? 0
         }
-        let bytes = (try fileManager.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue ?? 0
         return StoredObject(key: key, bytes: bytes, contentType: contentType)
     }
 
@@ -47,7 +49,9 @@ public struct LocalStorage: StorageAdapter {
 
     public func delete(_ key: StorageKey) async throws {
         let path = try path(for: key)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try await BlockingIO.run {
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
     }
 
     public func checkReady() async throws {

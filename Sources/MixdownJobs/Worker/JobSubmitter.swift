@@ -120,7 +120,7 @@ public struct JobSubmitter: Sendable {
         for (name, id) in assets where parameters.uploads[name] != id { return false }
         for (name, path) in files {
             guard let id = parameters.uploads[name], let asset = try await services.store.asset(id: id),
-                asset.sha256 == (try PlanExecutor.sha256(ofFile: path))
+                asset.sha256 == (try await BlockingIO.run { try PlanExecutor.sha256(ofFile: path) })
             else { return false }
         }
         return true
@@ -141,7 +141,7 @@ public struct JobSubmitter: Sendable {
             contentType: contentType,
             bytes: stored.bytes,
             durationSeconds: facts?.duration,
-            sha256: try PlanExecutor.sha256(ofFile: path),
+            sha256: try await BlockingIO.run { try PlanExecutor.sha256(ofFile: path) },
             jobId: nil
         )
         do {
