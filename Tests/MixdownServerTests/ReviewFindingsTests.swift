@@ -6,6 +6,7 @@ import MixdownJobs
 import MixdownServer
 import MixdownTestSupport
 import NIOCore
+import NIOPosix
 import Testing
 
 /// What a hostile review of the hardening found, each kept from coming back.
@@ -152,5 +153,85 @@ struct ReviewFindingsTests {
             _ = try ServerConfiguration.fromEnvironment(["MIXDOWN_MAX_UPLOAD_BYTES": "1000000000000000000"])
         }
         #expect(try ServerConfiguration.fromEnvironment(["MIXDOWN_MAX_UPLOAD_BYTES": "1000000000000"]).maxUploadBytes == 1_000_000_000_000)
+    }
+}
+
+/// Fulfils its promise with what the server sent once the first server-sent event is complete.
+final class FirstChunk: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let received = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: String.self)
+    private var text = ""
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        text += String(buffer: unwrapInboundIn(data))
+        // The body arrives in chunked framing; an event is complete at its blank line.
+        if let start = text.range(of: "event: "), text[start.upperBound...].contains("\n\n") { received.succeed(text) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        received.succeed(text)
+        context.fireChannelInactive()
+    }
+}
+
+extension ReviewFindingsTests {
+    static func openFileDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+    }
+
+    @Test("event streams of a job that does not change end when their clients go away")
+    func eventStreamsEndWithTheirClients() async throws {
+        let harness = try APIHarness()
+        // Queued and never run (no worker here): its stream would have nothing to say.
+        let job = try await JobSubmitter(services: harness.services).submit(
+            recipe: Self.recipe,
+            recipeName: "idle.yaml",
+            files: ["v": try TestMedia.path("intro.wav")]
+        )
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await harness.api.application { portContinuation.yield($0) }.runService(gracefulShutdownSignals: [])
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            let baseline = Self.openFileDescriptors()
+            var channels: [any Channel] = []
+            for _ in 0..<20 {
+                let reader = FirstChunk()
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) }
+                    }
+                    .connect(host: "127.0.0.1", port: port)
+                    .get()
+                try await channel.writeAndFlush(ByteBuffer(string: "GET /v1/jobs/\(job.id)/events HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+                #expect(try await reader.received.futureResult.get().contains("event: progress"))
+                channels.append(channel)
+            }
+            #expect(Self.openFileDescriptors() >= baseline + 20)
+            for channel in channels { try await channel.close() }
+            // The server notices within a second (its next keep-alive write fails) and lets go of them.
+            var checks = 0
+            while checks < 100, Self.openFileDescriptors() > baseline + 2 {
+                checks += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(Self.openFileDescriptors() <= baseline + 2)
+            group.cancelAll()
+        }
+    }
+
+    @Test("a signed URL for an asset that does not exist is refused like a forged one: existence is not probed")
+    func signedURLsDoNotProbe() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client in
+            let missing = try await client.execute(
+                uri: "/v1/assets/ast_00000000000000000000000000/content?expires=9999999999&signature=abc",
+                method: .get
+            )
+            #expect(missing.status == .forbidden)
+            #expect(try missing.json()["code"] as? String == "bad-signature")
+        }
     }
 }

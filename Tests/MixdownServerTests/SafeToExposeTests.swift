@@ -202,18 +202,23 @@ struct SafeToExposeTests {
 }
 
 extension SafeToExposeTests {
-    @Test("a job that fails on a damaged stored input reports the error without the server's paths")
+    @Test("a damaged stored input: refused at submission, and a job that meets it fails, both without the server's paths")
     func errorsHideServerPaths() async throws {
         let harness = try APIHarness()
         try await harness.run { client in
             let asset = try await client.upload(try TestMedia.path("intro.wav"), name: "intro.wav").json()
+            let id = try #require(asset["id"] as? String)
             // The stored object is damaged after it was accepted (a disk error, an operator's mistake).
             let key = try #require(asset["key"] as? String)
             try Data(repeating: 0x41, count: 4096).write(to: harness.directory.appendingPathComponent("storage/\(key)"))
-            let body = "{\"recipe\": \(jsonString(Self.uploadRecipe)), \"inputs\": {\"v\": \"\(asset["id"] as? String ?? "")\"}}"
-            let (status, job) = try await client.json("/v1/jobs", .post, body: body)
-            #expect(status == .accepted)
-            let finished = try await client.finished(try #require(job["id"] as? String))
+            let body = "{\"recipe\": \(jsonString(Self.uploadRecipe)), \"inputs\": {\"v\": \"\(id)\"}}"
+            let (status, problem) = try await client.json("/v1/jobs", .post, body: body)
+            #expect(status == .unprocessableContent)
+            let detail = try #require(problem["detail"] as? String)
+            #expect(!detail.contains(harness.directory.path) && !detail.contains(FileManager.default.temporaryDirectory.path + "/"), "\(detail)")
+            // A job that was admitted before the damage meets it in the worker.
+            let job = try await JobSubmitter(services: harness.services).submit(recipe: Self.uploadRecipe, recipeName: "r.yaml", assets: ["v": id])
+            let finished = try await client.finished(job.id)
             #expect(finished["status"] as? String == "failed")
             let message = try #require((finished["error"] as? [String: Any])?["message"] as? String)
             #expect(!message.isEmpty)

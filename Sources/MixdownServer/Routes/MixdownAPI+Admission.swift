@@ -4,13 +4,18 @@ import MixdownExecution
 import MixdownJobs
 import MixdownPlanner
 import MixdownRecipe
+import MixdownStorage
 
 extension MixdownAPI {
     /// Every check a job request gets before any job exists, on every route that takes one: the recipe
     /// with its params and uploads, server files refused, the route's kind, named assets, each uploaded
     /// file probed against the duration cap (the byte cap held while it arrived), and `notifyUrl`.
     /// `POST /v1/recipes/validate` runs the same checks, so its verdict is the submission's.
-    func admit(_ submission: Submission, feature: String?) async throws -> Recipe {
+    ///
+    /// When every input is already here (uploads, stored assets), the recipe is also planned against the
+    /// real media, so an impossible edit (a trim past the end, a crossfade longer than its tracks, a
+    /// preview window past the end) is refused now, with its location, instead of failing as a job.
+    func admit(_ submission: Submission, feature: String?, preview: PreviewWindow? = nil) async throws -> Recipe {
         try checkNotifyURL(submission.notifyUrl)
         let recipe: Recipe
         do {
@@ -46,7 +51,53 @@ extension MixdownAPI {
         for (name, file) in submission.files.sorted(by: { $0.key < $1.key }) {
             try await checkUploadedMedia(file.path, what: "input '\(name)'")
         }
+        let isLocal = recipe.inputs.allSatisfy { input in
+            switch input.source {
+            case .url, .youtube: false
+            default: true
+            }
+        }
+        if isLocal {
+            _ = try await planned(recipe, submission: submission, preview: preview ?? submission.preview) { _, _ in () }
+        }
         return recipe
+    }
+
+    /// Plans `recipe` with the submission's files and assets in a scratch folder and hands the plan to
+    /// `body`; planning errors become 422 problem documents that name no server path.
+    func planned<T>(
+        _ recipe: Recipe,
+        submission: Submission,
+        preview: PreviewWindow?,
+        _ body: (Plan, String) throws -> T
+    ) async throws -> T {
+        var uploads = submission.files.mapValues(\.path)
+        for (name, id) in submission.assetInputs {
+            guard let asset = try await services.store.asset(id: id) else {
+                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
+            }
+            uploads[name] = try await services.storage.localPath(for: asset.key)
+        }
+        let work = try WorkFolders.makeUploadFolder()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let preparation = RecipePreparation(
+            tools: services.tools,
+            prober: services.prober,
+            limits: services.inputLimits,
+            assets: StoreAssetResolver(services: services)
+        )
+        do {
+            let (plan, _) = try await preparation.plan(recipe, recipeDirectory: work, uploads: uploads, preview: preview, workDirectory: work)
+            return try body(plan, work)
+        } catch let error as RecipeError {
+            throw ProblemDocument.invalidRecipe(error)
+        } catch let error as ExecutionError {
+            throw ProblemDocument(
+                .unprocessableContent,
+                code: error.code,
+                detail: ServerPaths.redact(error.description, work: work, services: services)
+            )
+        }
     }
 
     static let maximumNotifyURLBytes = 2048

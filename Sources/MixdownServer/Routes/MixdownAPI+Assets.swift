@@ -24,8 +24,15 @@ extension MixdownAPI {
     /// `Content-Range: bytes */SIZE` for an unsatisfiable one; a header with several ranges, another unit or
     /// bad syntax is ignored (200, the whole body). The file is read with NIO's non-blocking file IO.
     func assetContent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let asset = try await asset(context)
         let query = request.uri.queryParameters
+        let asset: Asset
+        do {
+            asset = try await self.asset(context)
+        } catch let problem as ProblemDocument where problem.statusCode == 404 && query.get("signature") != nil {
+            // A signed URL for no asset is as wrong as a forged one; a different answer would tell a
+            // client without a key which ids exist.
+            throw ProblemDocument(.forbidden, code: "bad-signature", detail: "the signed URL is altered, foreign or expired")
+        }
         if let signature = query.get("signature") {
             let expires = Int(query.get("expires") ?? "") ?? 0
             guard

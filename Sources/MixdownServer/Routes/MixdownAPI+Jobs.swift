@@ -16,7 +16,7 @@ extension MixdownAPI {
         var preview = submission.preview
         if feature == "edit/preview" && preview == nil { preview = PreviewWindow(start: 0, duration: 30) }
         if feature == "edit/save" { preview = nil }
-        _ = try await admit(submission, feature: feature)
+        _ = try await admit(submission, feature: feature, preview: preview)
         do {
             let job = try await JobSubmitter(services: services).submit(
                 recipe: submission.recipe,
@@ -122,6 +122,10 @@ extension MixdownAPI {
                     last = (job.status, job.progress, job.stage)
                     let event = job.status.isFinal ? "end" : "progress"
                     try await writer.write(ByteBuffer(string: "event: \(event)\ndata: \(try resources.job(job).json())\n\n"))
+                } else {
+                    // A comment line: keeps proxies from timing the stream out, and a write to a client
+                    // that has gone throws, which ends this loop instead of leaving it to wait forever.
+                    try await writer.write(ByteBuffer(string: ":\n\n"))
                 }
                 if job.status.isFinal { break }
                 // Re-read when the store changed, or at least once a second.

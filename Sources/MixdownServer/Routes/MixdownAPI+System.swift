@@ -46,47 +46,17 @@ extension MixdownAPI {
     }
 
     /// `POST /v1/recipes/plan`: the plan as JSON, after the checks a submission gets; upload inputs name
-    /// assets (`inputs`) or come as parts.
+    /// assets (`inputs`) or come as parts. File paths in it are shown relative (work files, storage keys).
     func plan(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
         let recipe = try await admit(submission, feature: nil)
-        var uploads = submission.files.mapValues(\.path)
-        for (name, id) in submission.assetInputs {
-            guard let asset = try await services.store.asset(id: id) else {
-                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "no asset \(id)")
-            }
-            uploads[name] = try await services.storage.localPath(for: asset.key)
-        }
-        let work = try WorkFolders.makeUploadFolder()
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        let preparation = RecipePreparation(
-            tools: services.tools,
-            prober: services.prober,
-            limits: services.inputLimits,
-            assets: StoreAssetResolver(services: services)
-        )
-        do {
-            let (plan, _) = try await preparation.plan(
-                recipe,
-                recipeDirectory: work,
-                uploads: uploads,
-                preview: submission.preview,
-                workDirectory: work
-            )
-            // The plan names files by where they lie on this server; clients see them relative.
+        // Network inputs are fetched for the plan (admission plans only recipes whose inputs are here).
+        return try await planned(recipe, submission: submission, preview: submission.preview) { plan, work in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let json = String(decoding: try encoder.encode(plan), as: UTF8.self)
             return JSONResponse.raw(ServerPaths.redact(json, work: work, services: services))
-        } catch let error as RecipeError {
-            throw ProblemDocument.invalidRecipe(error)
-        } catch let error as ExecutionError {
-            throw ProblemDocument(
-                .unprocessableContent,
-                code: error.code,
-                detail: ServerPaths.redact(error.description, work: work, services: services)
-            )
         }
     }
 
