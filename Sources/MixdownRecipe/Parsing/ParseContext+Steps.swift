@@ -13,6 +13,9 @@ struct WrittenStep {
     /// References found in arguments, in parameter order, with where each was written.
     var references: [(parameter: String, name: String, location: SourceLocation)]
     var location: SourceLocation
+    /// Its id repeats an earlier name (already a `duplicate-id` error): what it reads by default is that
+    /// earlier name, so a "reads its own output" cycle here would only repeat the same mistake.
+    var isDuplicate = false
 }
 
 extension ParseContext {
@@ -41,6 +44,7 @@ extension ParseContext {
                 if usedIds.contains(step.id) {
                     let clash = inputs.contains { $0.name == step.id } ? "an input" : "another step"
                     error("duplicate-id", "step id '\(step.id)' is already used by \(clash)", at: step.idLocation ?? step.location)
+                    step.isDuplicate = true
                 }
             } else {
                 while usedIds.contains(step.id) { step.id += "_" }
