@@ -298,7 +298,14 @@ public struct PlanExecutor: Sendable {
                 message: "output '\(output.name)' came out empty: the steps removed all audio",
                 location: output.location
             )
-            guard let facts = try? await prober.facts(for: path) else { throw empty }
+            let facts: MediaFacts
+            do {
+                facts = try await prober.facts(for: path)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw empty
+            }
             if let length = facts.duration, length <= 0 { throw empty }
             duration = facts.duration
             if let expect = output.expect { try await check(expect, output: output, path: path, facts: facts) }
