@@ -64,6 +64,42 @@ extension Planner {
     }
 }
 
+extension Planner {
+    /// Refuses outputs the model says would last longer than ``Options/maximumOutputDuration`` (a `loop` to
+    /// 100 hours, a thousand loops of a long input): each is a `too-long` diagnostic at the output. A data
+    /// output is judged by the audio it reads, which the plan writes to a work file.
+    func checkOutputLengths(_ recipe: Recipe, model: GraphModel) throws(RecipeError) {
+        let limit = options.maximumOutputDuration
+        let steps = recipe.stepsByID
+        var problems: [RecipeDiagnostic] = []
+        for output in recipe.outputs {
+            let node = steps[output.from].flatMap { $0.output == .data ? $0.sources.first : nil } ?? output.from
+            guard let length = model.durations[node], length > limit else { continue }
+            problems.append(
+                RecipeDiagnostic(
+                    code: "too-long",
+                    message: "output \(Excerpt.quoted(output.name)) would last \(Self.spoken(length)); the limit is \(Self.spoken(limit))",
+                    location: output.location
+                )
+            )
+        }
+        if !problems.isEmpty { throw RecipeError(problems) }
+    }
+
+    /// `500h (1800000s)`, `6h30m (23400s)`, `90s`: a length a person can read, with the exact seconds.
+    static func spoken(_ seconds: Double) -> String {
+        let exact = FFmpegNumber.format(seconds, digits: 3) + "s"
+        guard seconds >= 60, seconds < 1e12 else { return exact }
+        let whole = Int(seconds.rounded())
+        let (hours, minutes, rest) = (whole / 3600, whole % 3600 / 60, whole % 60)
+        var parts = ""
+        if hours > 0 { parts += "\(hours)h" }
+        if minutes > 0 { parts += "\(minutes)m" }
+        if rest > 0 { parts += "\(rest)s" }
+        return "\(parts) (\(exact))"
+    }
+}
+
 extension Recipe {
     /// Steps by id; `Planner.checkShape` has made ids unique, and the first wins should it not have.
     var stepsByID: [String: RecipeStep] {

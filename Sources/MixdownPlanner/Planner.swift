@@ -19,12 +19,26 @@ public struct Planner: Sendable {
         public var fontFile: String?
         /// Allow the two-process pipe split (off for plans meant to be read as one command).
         public var allowPipeSplit: Bool
+        /// The longest any output may last, in seconds, as the planner models it from the probed inputs: a longer
+        /// output fails the plan with `too-long`, naming the output, its planned length and this limit.
+        /// Defaults to ``defaultMaximumOutputDuration``.
+        public var maximumOutputDuration: Double
 
-        public init(preview: PreviewWindow? = nil, recipeDirectory: String = ".", fontFile: String? = nil, allowPipeSplit: Bool = true) {
+        /// Six hours: longer than any edit the service is for, short enough that a `loop` cannot fill a disk.
+        public static let defaultMaximumOutputDuration: Double = 6 * 3600
+
+        public init(
+            preview: PreviewWindow? = nil,
+            recipeDirectory: String = ".",
+            fontFile: String? = nil,
+            allowPipeSplit: Bool = true,
+            maximumOutputDuration: Double = Options.defaultMaximumOutputDuration
+        ) {
             self.preview = preview
             self.recipeDirectory = recipeDirectory
             self.fontFile = fontFile
             self.allowPipeSplit = allowPipeSplit
+            self.maximumOutputDuration = maximumOutputDuration
         }
 
         func resolve(_ path: String) -> String {
@@ -43,7 +57,8 @@ public struct Planner: Sendable {
 
     /// Compiles the recipe into stages. Throws a ``RecipeError`` for a graph that cannot be planned (names
     /// used twice, too many steps, a preview window out of range) and for edits that cannot produce media
-    /// with the probed inputs (a trim or preview past the end, a crossfade longer than its tracks).
+    /// with the probed inputs (a trim or preview past the end, a crossfade longer than its tracks), and for an
+    /// output longer than ``Options/maximumOutputDuration``.
     public func plan(_ recipe: Recipe, inputs: [PlanInput]) throws(RecipeError) -> Plan {
         try Self.checkShape(recipe, preview: options.preview)
         let byName = Dictionary(inputs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -67,6 +82,7 @@ public struct Planner: Sendable {
         }
         let model = try GraphModel(recipe: recipe, inputs: byName, preview: options.preview, foldedTrims: foldedLengths)
         if let preview = options.preview { try model.checkPreview(preview, recipe: recipe, fullLengths: fullLength.durations) }
+        try checkOutputLengths(recipe, model: model)
         let compiler = GraphCompiler(
             recipe: recipe,
             inputs: byName,

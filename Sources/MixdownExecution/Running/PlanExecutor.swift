@@ -290,7 +290,23 @@ public struct PlanExecutor: Sendable {
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         var duration: Double?
         if output.format != .json && output.format != .png {
-            let facts = try await prober.facts(for: path)
+            // ffmpeg succeeds on a graph that yields no frames (silence removed, then faded) and writes a bare
+            // header, or nothing a prober can read: that is the recipe's outcome, named for the output, not a
+            // probe error on a temporary path.
+            let empty = ExecutionError(
+                code: "empty-output",
+                message: "output '\(output.name)' came out empty: the steps removed all audio",
+                location: output.location
+            )
+            let facts: MediaFacts
+            do {
+                facts = try await prober.facts(for: path)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw empty
+            }
+            if let length = facts.duration, length <= 0 { throw empty }
             duration = facts.duration
             if let expect = output.expect { try await check(expect, output: output, path: path, facts: facts) }
         }

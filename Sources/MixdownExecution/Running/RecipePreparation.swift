@@ -9,6 +9,9 @@ public struct RecipePreparation: Sendable {
     public var limits: InputLimits
     public var assets: (any AssetResolver)?
     public var fontFile: String?
+    /// The longest output a plan may write, in seconds (``Planner/Options/maximumOutputDuration``); a longer
+    /// one fails `plan(_:recipeDirectory:uploads:preview:workDirectory:)` with `too-long`.
+    public var maximumOutputDuration: Double = Planner.Options.defaultMaximumOutputDuration
 
     public init(tools: MediaTools, prober: MediaProber, limits: InputLimits = InputLimits(), assets: (any AssetResolver)? = nil) {
         self.tools = tools
@@ -63,7 +66,14 @@ public struct RecipePreparation: Sendable {
             workDirectory: workDirectory
         )
         let inputs = try await resolver.resolve(recipe)
-        let planner = Planner(options: Planner.Options(preview: preview, recipeDirectory: recipeDirectory, fontFile: fontFile))
+        let planner = Planner(
+            options: Planner.Options(
+                preview: preview,
+                recipeDirectory: recipeDirectory,
+                fontFile: fontFile,
+                maximumOutputDuration: maximumOutputDuration
+            )
+        )
         return (try planner.plan(recipe, inputs: inputs), inputs)
     }
 

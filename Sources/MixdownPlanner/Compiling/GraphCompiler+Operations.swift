@@ -23,14 +23,15 @@ extension GraphCompiler {
                 let absolute = end < 0 ? try model.requireDuration(of: sourceName, for: step, parameter: "end") + end : end
                 parameters.append("end=\(n(absolute))")
             }
-            if let duration = step.number("duration") { parameters.append("duration=\(n(duration))") }
+            if let duration = step.number("duration") { parameters.append("duration=\(try positiveLength(duration, step, "duration"))") }
             return chain(["atrim=" + (parameters.isEmpty ? "start=0" : parameters.joined(separator: ":")), "asetpts=PTS-STARTPTS"])
         case "fade":
             var filters: [String] = []
-            if let fadeIn = step.number("in"), fadeIn > 0 { filters.append("afade=t=in:st=0:d=\(n(fadeIn))") }
+            // A fade of 0 is no fade: afade would read d=0 as its default length.
+            if let fadeIn = step.number("in"), fadeIn > 0 { filters.append("afade=t=in:st=0:d=\(try positiveLength(fadeIn, step, "in"))") }
             if let fadeOut = step.number("out"), fadeOut > 0 {
                 let length = try model.requireDuration(of: sourceName, for: step, parameter: "out")
-                filters.append("afade=t=out:st=\(n(max(0, length - fadeOut))):d=\(n(fadeOut))")
+                filters.append("afade=t=out:st=\(n(max(0, length - fadeOut))):d=\(try positiveLength(fadeOut, step, "out"))")
             }
             return chain(filters)
         case "gain":
@@ -97,7 +98,7 @@ extension GraphCompiler {
         case "pad":
             var filters: [String] = []
             if let start = step.number("start"), start > 0 { filters.append("adelay=delays=\(n(start * 1000)):all=1") }
-            if let end = step.number("end"), end > 0 { filters.append("apad=pad_dur=\(n(end))") }
+            if let end = step.number("end"), end > 0 { filters.append("apad=pad_dur=\(try positiveLength(end, step, "end"))") }
             return chain(filters)
         case "resample":
             var filters: [String] = []
@@ -112,7 +113,9 @@ extension GraphCompiler {
             // The model bounds every duration, so this product is far inside Int's range.
             let samples = FFmpegNumber.integer((length * Double(rate)).rounded(.up), in: 1...Int(Int32.max) * 1024)
             if let target = step.number("to") {
-                return chain(["aloop=loop=-1:size=\(max(samples, 1))", "atrim=duration=\(n(target))", "asetpts=PTS-STARTPTS"])
+                // aloop=loop=-1 never ends by itself: the trim after it must be a real, positive length.
+                let bound = try positiveLength(target, step, "to")
+                return chain(["aloop=loop=-1:size=\(max(samples, 1))", "atrim=duration=\(bound)", "asetpts=PTS-STARTPTS"])
             }
             let count = FFmpegNumber.integer(step.number("count") ?? 1, in: 1...1000)
             return chain(["aloop=loop=\(count - 1):size=\(max(samples, 1))", "asetpts=PTS-STARTPTS"])
@@ -120,10 +123,11 @@ extension GraphCompiler {
             let labels = try aligned(step, sources, atLeast: 1, state: &state)
             let overlap = step.number("crossfade") ?? 0
             if overlap > 0, let first = labels.first {
+                let length = try positiveLength(overlap, step, "crossfade")
                 var current = first
                 for next in labels.dropFirst() {
                     let out = state.label()
-                    state.chains.append("[\(current)][\(next)]acrossfade=d=\(n(overlap)):c1=tri:c2=tri[\(out)]")
+                    state.chains.append("[\(current)][\(next)]acrossfade=d=\(length):c1=tri:c2=tri[\(out)]")
                     current = out
                 }
                 return Labels(audio: current)
@@ -134,7 +138,13 @@ extension GraphCompiler {
         case "crossfade":
             let labels = try aligned(step, sources, atLeast: 2, state: &state)
             let out = state.label()
-            state.chains.append("[\(labels[0])][\(labels[1])]acrossfade=d=\(n(step.number("duration") ?? 1)):c1=tri:c2=tri[\(out)]")
+            let overlap = step.number("duration") ?? 1
+            // No overlap is a plain join: acrossfade would read d=0 as its default of one second.
+            guard overlap > 0 else {
+                state.chains.append("[\(labels[0])][\(labels[1])]concat=n=2:v=0:a=1[\(out)]")
+                return Labels(audio: out)
+            }
+            state.chains.append("[\(labels[0])][\(labels[1])]acrossfade=d=\(try positiveLength(overlap, step, "duration")):c1=tri:c2=tri[\(out)]")
             return Labels(audio: out)
         case "mix":
             let labels = try aligned(step, sources, atLeast: 1, state: &state)
@@ -176,6 +186,23 @@ extension GraphCompiler {
                 RecipeDiagnostic(code: "unsupported-operation", message: "the planner cannot compile '\(step.operation)'", location: step.location)
             ])
         }
+    }
+
+    /// A length that bounds a filter (a trim's duration, the trim that ends a loop, a fade, a crossfade, padding),
+    /// as ffmpeg will read it. ffmpeg takes 0 for "unset" (the whole input, an endless loop, a default length);
+    /// the parser refuses such values, and a `Recipe` built any other way gets this diagnostic instead.
+    func positiveLength(_ value: Double, _ step: RecipeStep, _ parameter: String) throws(RecipeError) -> String {
+        let text = FFmpegNumber.format(value)
+        guard value > 0, text != "0" else {
+            throw RecipeError([
+                RecipeDiagnostic(
+                    code: "bad-value",
+                    message: "'\(step.operation).\(parameter)' in step '\(step.id)' must be at least 1ms, not \(value)s",
+                    location: step.argumentLocations[parameter] ?? step.location
+                )
+            ])
+        }
+        return text
     }
 
     /// Source audio labels brought to the first source's rate, so concat and mix never see mismatched rates.

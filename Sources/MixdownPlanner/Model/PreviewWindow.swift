@@ -7,6 +7,9 @@ public struct PreviewWindow: Sendable, Hashable, Codable {
     /// The longest preview, in seconds.
     public static let maximumDuration: Double = 600
 
+    /// The shortest preview, in seconds (1 ms).
+    public static let shortestDuration: Double = 0.001
+
     public var start: Double
     public var duration: Double
 
@@ -42,8 +45,9 @@ public struct PreviewWindow: Sendable, Hashable, Codable {
         guard start.isFinite, start >= 0, start <= maximumStart else {
             return "the start must be a number of seconds from 0 to \(Int(maximumStart))"
         }
-        guard duration.isFinite, duration > 0, duration <= maximumDuration else {
-            return "the duration must be more than 0 and at most \(Int(maximumDuration)) seconds"
+        // ffmpeg's -t reads what prints as 0 literally (an empty file that "succeeds"): at least a millisecond.
+        guard duration.isFinite, duration >= shortestDuration, duration <= maximumDuration else {
+            return "the duration must be at least 1ms and at most \(Int(maximumDuration)) seconds"
         }
         return nil
     }

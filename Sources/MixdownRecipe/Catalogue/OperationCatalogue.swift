@@ -8,7 +8,7 @@ public enum OperationCatalogue {
             parameters: [
                 .init("start", .duration(allowsNegative: false), default: "0", "Where the kept section starts."),
                 .init("end", .duration(allowsNegative: true), "Where it ends; negative counts back from the end."),
-                .init("duration", .duration(allowsNegative: false), "How long the kept section is."),
+                .init("duration", .duration(allowsNegative: false), "How long the kept section is; more than 0."),
             ],
             requiresOneOf: ["start", "end", "duration"],
             example: "trim: { start: 5s, end: -3s }"
@@ -17,8 +17,8 @@ public enum OperationCatalogue {
             name: "fade",
             summary: "Fades in from silence at the start and/or out to silence at the end.",
             parameters: [
-                .init("in", .duration(allowsNegative: false), "Length of the fade-in."),
-                .init("out", .duration(allowsNegative: false), "Length of the fade-out, ending at the end of the stream."),
+                .init("in", .duration(allowsNegative: false), "Length of the fade-in; 0 means none."),
+                .init("out", .duration(allowsNegative: false), "Length of the fade-out, ending at the end of the stream; 0 means none."),
             ],
             requiresOneOf: ["in", "out"],
             example: "fade: { in: 500ms, out: 2s }"
@@ -149,7 +149,7 @@ public enum OperationCatalogue {
             summary: "Repeats the stream `count` times, or until it lasts `to`.",
             parameters: [
                 .init("count", .integer(1...1000), "How many times it plays in total."),
-                .init("to", .duration(allowsNegative: false), "Repeat until it lasts this long (then cut)."),
+                .init("to", .duration(allowsNegative: false), "Repeat until it lasts this long (then cut); more than 0."),
             ],
             requiresOneOf: ["count", "to"],
             example: "loop: { to: 10m }"
@@ -171,7 +171,7 @@ public enum OperationCatalogue {
             summary: "Crossfades from the first track into the second.",
             parameters: [
                 .init("tracks", .references(2...2), required: true, "The two tracks, first then second."),
-                .init("duration", .duration(allowsNegative: false), default: "1s", "Length of the overlap."),
+                .init("duration", .duration(allowsNegative: false), default: "1s", "Length of the overlap; 0 plays the tracks one after the other."),
             ],
             input: nil,
             referenceTypes: ["tracks": [.audio]],

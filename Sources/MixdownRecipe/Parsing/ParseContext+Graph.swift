@@ -60,7 +60,7 @@ extension ParseContext {
                     suggestion: Suggestion.closest(to: source.name, in: allNames)
                 )
             }
-            if let own = list.first(where: { $0.name == step.id }) {
+            if let own = list.first(where: { $0.name == step.id }), !step.isDuplicate {
                 error("cycle", "step '\(step.id)' reads its own output", at: own.location)
             }
             sources.append(list.filter { known($0.name) && $0.name != step.id })

@@ -13,6 +13,9 @@ struct WrittenStep {
     /// References found in arguments, in parameter order, with where each was written.
     var references: [(parameter: String, name: String, location: SourceLocation)]
     var location: SourceLocation
+    /// Its id repeats an earlier name (already a `duplicate-id` error): what it reads by default is that
+    /// earlier name, so a "reads its own output" cycle here would only repeat the same mistake.
+    var isDuplicate = false
 }
 
 extension ParseContext {
@@ -41,6 +44,7 @@ extension ParseContext {
                 if usedIds.contains(step.id) {
                     let clash = inputs.contains { $0.name == step.id } ? "an input" : "another step"
                     error("duplicate-id", "step id '\(step.id)' is already used by \(clash)", at: step.idLocation ?? step.location)
+                    step.isDuplicate = true
                 }
             } else {
                 while usedIds.contains(step.id) { step.id += "_" }
@@ -203,6 +207,15 @@ extension ParseContext {
             if let start = arguments["start"]?.number, let end = arguments["end"]?.number, end >= 0, end <= start {
                 error("bad-value", "'trim.end' (\(format(end))s) must be after 'start' (\(format(start))s)", at: parsed.locations["end"])
             }
+            // atrim reads duration=0 as "no limit": keeping nothing must be said some other way.
+            if let duration = arguments["duration"]?.number, duration <= 0 {
+                error("bad-value", "'trim.duration' must be more than 0", at: parsed.locations["duration"])
+            }
+        case "loop":
+            // aloop runs forever and the trim after it ends it; a trim of 0 would never end.
+            if let target = arguments["to"]?.number, target <= 0 {
+                error("bad-value", "'loop.to' must be more than 0", at: parsed.locations["to"])
+            }
         case "loudnorm":
             check("target", -70 ... -5, "LUFS")
             check("true_peak", -9...0, "dBTP")
@@ -218,6 +231,8 @@ extension ParseContext {
         case "duck":
             check("amount", -60...0, "dB")
             check("threshold", -60...0, "dB")
+            check("attack", 0.00001...2, "seconds")
+            check("release", 0.00001...9, "seconds")
         case "highpass", "lowpass": check("freq", 1...40_000, "Hz")
         case "captions":
             // A recipe reads files beside itself only: never an absolute path, never out through '..'.

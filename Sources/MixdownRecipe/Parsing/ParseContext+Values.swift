@@ -8,6 +8,9 @@ extension ParseContext {
         "gold", "indigo", "violet", "darkgray", "darkgrey", "lightgray", "lightgrey", "transparent",
     ]
 
+    /// The shortest non-zero duration a recipe may write, in seconds (`Docs/recipes.md`, Units).
+    static let shortestDuration = 0.001
+
     static func isColor(_ text: String) -> Bool {
         if colorNames.contains(text.lowercased()) { return true }
         let hex: Substring
@@ -107,6 +110,12 @@ extension ParseContext {
                 return bad("a duration (e.g. 90, 1.5, 250ms, 5s, 2m, 1m30s, 01:02:03.5)")
             }
             if seconds < 0 && !allowsNegative { return bad("a positive duration") }
+            // ffmpeg reads a length of 0 as "unset" (atrim, afade, acrossfade: the whole input, or a default),
+            // and numbers below a microsecond print as 0; a non-zero duration under 1 ms is refused rather than
+            // turned into one. compress.attack reaches ffmpeg in milliseconds and has its own range.
+            if seconds != 0, seconds.magnitude < ParseContext.shortestDuration, name != "'compress.attack'" {
+                return bad("0 or a duration of at least 1ms")
+            }
             return .number(seconds)
         case .level:
             guard let decibels = UnitParser.level(text) else { return bad("a level in dB (e.g. -6dB)") }

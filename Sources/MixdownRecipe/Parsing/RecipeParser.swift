@@ -171,8 +171,8 @@ final class ParseContext {
             let prefix = context.map { "\($0.text) " } ?? ""
             // libyaml's own words, never the document's text: no excerpt needed.
             error("yaml-syntax", "YAML syntax: \(prefix)\(problem)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
-        case .reader(let problem, _, _, _):
-            error("yaml-encoding", "YAML: \(problem)", at: start)
+        case .reader(let problem, let offset, _, let yaml):
+            error("yaml-encoding", "YAML: \(problem)", at: offset.map { position(ofCharacter: $0, in: yaml) } ?? start)
         case .duplicatedKeysInMapping(let duplicates, let context):
             error(
                 "duplicate-key",
@@ -182,6 +182,22 @@ final class ParseContext {
         default:
             error("yaml", "YAML: \(Excerpt.excerpt("\(yamlError)"))", at: start)
         }
+    }
+
+    /// Line and column (1-based, in characters) of the character `offset` characters into `text`, as Yams
+    /// reports a reader problem such as a control character.
+    func position(ofCharacter offset: Int, in text: String) -> SourceLocation {
+        var line = 1
+        var column = 1
+        for character in text.prefix(max(0, offset)) {
+            if character.isNewline {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return SourceLocation(file: file, line: line, column: column)
     }
 
     func parseRoot(_ root: Node, _ mapping: Node.Mapping) -> Recipe? {
