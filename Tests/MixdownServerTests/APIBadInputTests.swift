@@ -36,7 +36,7 @@ struct APIBadInputTests {
         #expect(harness.storedFiles().isEmpty)
     }
 
-    @Test("a 101 MB upload is refused with 413 while streaming; nothing is stored")
+    @Test("a 101 MB upload is refused with 413 (from its Content-Length, before it is read); nothing is stored")
     func oversizedUpload() async throws {
         let harness = try APIHarness()
         try await harness.run { client async throws in

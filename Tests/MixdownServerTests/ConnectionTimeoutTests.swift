@@ -13,8 +13,13 @@ import Testing
 struct ConnectionTimeoutTests {
     /// Runs `body` against a live server with these timeouts (and no worker: no job runs here). The test
     /// client of `test(.live)` is not used: its own idle connection would be closed under it.
-    static func withServer(idle: Double, body bodyTimeout: Double, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
-        let harness = try APIHarness()
+    static func withServer(
+        idle: Double,
+        body bodyTimeout: Double,
+        maxUploadBytes: Int = 100_000_000,
+        _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
+        let harness = try APIHarness(maxUploadBytes: maxUploadBytes)
         var configuration = harness.configuration
         configuration.idleTimeoutSeconds = idle
         configuration.bodyTimeoutSeconds = bodyTimeout
@@ -92,7 +97,8 @@ struct ConnectionTimeoutTests {
 
     @Test("prompt requests, with and without a body, are answered on a server with short timeouts", .timeLimit(.minutes(1)))
     func promptRequests() async throws {
-        try await Self.withServer(idle: 2, body: 2) { port in
+        // Short enough to be configured, long enough that a loaded test machine still answers in time.
+        try await Self.withServer(idle: 15, body: 15) { port in
             let health = try await Self.exchange(port: port, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             #expect(health.hasPrefix("HTTP/1.1 200 "), "\(health)")
             let recipe = "version: 1\nkind: edit\ninputs: { v: { upload: true } }\noutputs: { o: {} }\n"

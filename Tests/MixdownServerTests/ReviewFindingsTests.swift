@@ -147,6 +147,21 @@ struct ReviewFindingsTests {
         }
     }
 
+    @Test("a chunked upload without a length is refused with 413 as it passes the cap")
+    func chunkedUploadPastTheCap() async throws {
+        try await ConnectionTimeoutTests.withServer(idle: 30, body: 30, maxUploadBytes: 100_000) { port in
+            let chunk = String(repeating: "a", count: 10_000)
+            let chunks = String(repeating: "\(String(chunk.utf8.count, radix: 16))\r\n\(chunk)\r\n", count: 20)
+            let response = try await ConnectionTimeoutTests.exchange(
+                port: port,
+                "POST /v1/uploads?filename=a.wav HTTP/1.1\r\nHost: localhost\r\nContent-Type: audio/wav\r\nTransfer-Encoding: chunked\r\n"
+                    + "Connection: close\r\n\r\n\(chunks)0\r\n\r\n"
+            )
+            #expect(response.hasPrefix("HTTP/1.1 413 "), "\(response.prefix(200))")
+            #expect(response.contains("too-large"))
+        }
+    }
+
     @Test("an upload cap large enough to overflow the request bound is refused at start-up")
     func uploadCapBounded() throws {
         #expect(throws: ServerConfiguration.Problem.self) {

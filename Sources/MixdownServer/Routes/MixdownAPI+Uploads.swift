@@ -10,6 +10,12 @@ extension MixdownAPI {
     /// `POST /v1/uploads`: the body (raw media, `?filename=`) streamed to a temporary file with the byte cap
     /// enforced while it arrives (413, nothing kept), probed (422 past the duration cap, nothing kept), stored.
     func upload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        // A body that says it is too large is refused before a byte of it is read.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > configuration.maxUploadBytes,
+            request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") != true
+        {
+            throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(configuration.maxUploadBytes) bytes")
+        }
         let contentType = Self.storableContentType(request.headers[.contentType])
         if request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true {
             let submission = try await Submission.readMultipart(request, contentType: request.headers[.contentType] ?? "", api: self)
