@@ -20,6 +20,12 @@ struct CatalogueContractTests {
         }
     }
 
+    @Test("operation names are unique, so a lookup by name finds the one operation of that name")
+    func uniqueNames() {
+        #expect(Set(OperationCatalogue.names).count == OperationCatalogue.all.count)
+        for operation in OperationCatalogue.all { #expect(OperationCatalogue.operation(named: operation.name)?.summary == operation.summary) }
+    }
+
     @Test("every operation's example parses")
     func examplesParse() throws {
         for operation in OperationCatalogue.all {
@@ -41,7 +47,7 @@ struct CatalogueContractTests {
     @Test("Schemas/recipe.schema.json is the schema mixdown generates")
     func committedSchema() throws {
         let committed = try String(contentsOf: Self.root.appendingPathComponent("Schemas/recipe.schema.json"), encoding: .utf8)
-        #expect(committed == RecipeSchema.json(), "regenerate with: mixdown schema > Schemas/recipe.schema.json")
+        #expect(try committed == RecipeSchema.json(), "regenerate with: mixdown schema > Schemas/recipe.schema.json")
     }
 
     static let valid = [

@@ -6,6 +6,6 @@ struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "schema", abstract: "Print the recipe JSON Schema (2020-12).")
 
     func run() throws {
-        Console.print(RecipeSchema.json())
+        Console.print(try RecipeSchema.json())
     }
 }

@@ -259,7 +259,8 @@ public enum OperationCatalogue {
         ),
     ]
 
-    private static let byName: [String: OperationSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+    /// The first operation of each name; a contract test keeps the names unique.
+    private static let byName: [String: OperationSpec] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     public static func operation(named name: String) -> OperationSpec? { byName[name] }
 

@@ -4,8 +4,8 @@ internal import Foundation
 /// parser accept the same documents. Semantic rules (references, cycles, stream types) stay with the parser.
 public enum RecipeSchema {
     /// The schema as pretty-printed JSON with sorted keys, as committed in `Schemas/recipe.schema.json`.
-    public static func json() -> String {
-        let data = try! JSONSerialization.data(withJSONObject: document(), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    public static func json() throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: document(), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
