@@ -39,6 +39,9 @@ struct JobNotifier: Sendable {
 
     /// Delivers every due notification, several at a time, and returns when none is due.
     func deliverDue() async throws {
+        // A read first, as the job loop does before claiming: this runs on every commit to the store
+        // (each heartbeat), and a claim takes the write lock even when nothing is due.
+        guard try await services.store.hasDueNotification() else { return }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var running = 0
             while !Task.isCancelled {
