@@ -15,7 +15,14 @@ extension MixdownAPI {
     /// When every input is already here (uploads, stored assets), the recipe is also planned against the
     /// real media, so an impossible edit (a trim past the end, a crossfade longer than its tracks, a
     /// preview window past the end) is refused now, with its location, instead of failing as a job.
-    func admit(_ submission: Submission, feature: String?, preview: PreviewWindow? = nil) async throws -> Recipe {
+    ///
+    /// With `keepPlan`, the plan made there is returned as the plan route shows it (JSON, paths relative).
+    func admit(
+        _ submission: Submission,
+        feature: String?,
+        preview: PreviewWindow? = nil,
+        keepPlan: Bool = false
+    ) async throws -> (recipe: Recipe, plan: String?) {
         try checkNotifyURL(submission.notifyUrl)
         let recipe: Recipe
         do {
@@ -57,10 +64,20 @@ extension MixdownAPI {
             default: true
             }
         }
+        var plan: String?
         if isLocal {
-            _ = try await planned(recipe, submission: submission, preview: preview ?? submission.preview) { _, _ in () }
+            plan = try await planned(recipe, submission: submission, preview: preview ?? submission.preview) { plan, work in
+                keepPlan ? try shown(plan, work: work) : nil
+            }
         }
-        return recipe
+        return (recipe, plan)
+    }
+
+    /// A plan as clients see it: JSON with the server's own paths taken out.
+    func shown(_ plan: Plan, work: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return ServerPaths.redact(String(decoding: try encoder.encode(plan), as: UTF8.self), work: work, services: services)
     }
 
     /// Plans `recipe` with the submission's files and assets in a scratch folder and hands the plan to

@@ -7,7 +7,7 @@ import MixdownRecipe
 import MixdownStorage
 
 extension MixdownAPI {
-    /// `POST /v1/jobs` and the per-feature `POST /v1/{feature}`: every check of ``admit(_:feature:)``, then
+    /// `POST /v1/jobs` and the per-feature `POST /v1/{feature}`: every check of ``admit(_:feature:preview:keepPlan:)``, then
     /// uploads stored and the job created, 202.
     func submit(_ request: Request, _ context: BasicRequestContext, feature: String?) async throws -> Response {
         let idempotencyKey = try Self.idempotencyKey(request)

@@ -32,7 +32,7 @@ extension MixdownAPI {
     func validate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
-        let recipe = try await admit(submission, feature: nil)
+        let recipe = try await admit(submission, feature: nil).recipe
         return try JSONResponse.make(
             Validation(valid: true, kind: recipe.kind.rawValue, inputs: recipe.inputs.map(\.name), outputs: recipe.outputs.map(\.name))
         )
@@ -50,14 +50,12 @@ extension MixdownAPI {
     func plan(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
-        let recipe = try await admit(submission, feature: nil)
+        let (recipe, admitted) = try await admit(submission, feature: nil, keepPlan: true)
+        if let admitted { return JSONResponse.raw(admitted) }
         // Network inputs are fetched for the plan (admission plans only recipes whose inputs are here).
-        return try await planned(recipe, submission: submission, preview: submission.preview) { plan, work in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let json = String(decoding: try encoder.encode(plan), as: UTF8.self)
-            return JSONResponse.raw(ServerPaths.redact(json, work: work, services: services))
-        }
+        return JSONResponse.raw(
+            try await planned(recipe, submission: submission, preview: submission.preview) { plan, work in try shown(plan, work: work) }
+        )
     }
 
     /// `POST /v1/webhooks/render`: the remote render service's callback, authenticated by a shared secret
