@@ -112,16 +112,22 @@ struct ConnectionTimeoutTests {
         }
     }
 
-    /// Sends a whole request and returns everything the server sent until it closed.
-    static func exchange(port: Int, _ request: String) async throws -> String {
-        let collector = ResponseCollector()
+    /// A raw TCP connection to the server on loopback, reading through `handler`, with `request` sent.
+    static func send(_ request: String, port: Int, to handler: some ChannelInboundHandler & Sendable) async throws -> any Channel {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
             .connect(host: "127.0.0.1", port: port)
             .get()
         try await channel.writeAndFlush(ByteBuffer(string: request))
+        return channel
+    }
+
+    /// Sends a whole request and returns everything the server sent until it closed.
+    static func exchange(port: Int, _ request: String) async throws -> String {
+        let collector = ResponseCollector()
+        _ = try await send(request, port: port, to: collector)
         return try await collector.response.futureResult.get()
     }
 

@@ -224,13 +224,11 @@ extension ReviewFindingsTests {
         var channels: [any Channel] = []
         for _ in 0..<20 {
             let reader = FirstChunk()
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) }
-                }
-                .connect(host: "127.0.0.1", port: listening)
-                .get()
-            try await channel.writeAndFlush(ByteBuffer(string: "GET /v1/jobs/\(job.id)/events HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+            let channel = try await ConnectionTimeoutTests.send(
+                "GET /v1/jobs/\(job.id)/events HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                port: listening,
+                to: reader
+            )
             #expect(try await reader.received.futureResult.get().contains("event: progress"))
             channels.append(channel)
         }
