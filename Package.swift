@@ -33,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         // The recipe language: YAML with source marks -> typed, validated step graph. No I/O beyond reading text.
@@ -58,19 +61,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Stored files behind one protocol: a local folder now, S3-compatible later.
+        // Stored files behind one protocol: a local folder, or an S3-compatible bucket (SigV4 by hand).
         .target(
             name: "MixdownStorage",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
-        // Durable jobs: the store (SQLite through GRDB), assets, the worker and its reaper.
+        // Durable jobs: the stores (SQLite through GRDB, PostgreSQL, libSQL over HTTP), assets, the
+        // worker and its reaper, and the one configuration door every process goes through.
         .target(
             name: "MixdownJobs",
             dependencies: [
                 "MixdownExecution",
                 "MixdownStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

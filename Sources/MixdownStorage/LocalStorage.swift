@@ -37,7 +37,8 @@ public struct LocalStorage: StorageAdapter {
         return StoredObject(key: key, bytes: bytes, contentType: contentType)
     }
 
-    public func localPath(for key: StorageKey) async throws -> String {
+    /// The object's own file: nothing is copied, so `directory` is unused.
+    public func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String {
         let path = try path(for: key)
         guard FileManager.default.fileExists(atPath: path) else { throw StorageError.notFound(key.rawValue) }
         return path
@@ -53,6 +54,9 @@ public struct LocalStorage: StorageAdapter {
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         }
     }
+
+    /// Nil: the API serves a folder's objects itself, through signed `/v1/assets/{id}/content` URLs.
+    public func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) async throws -> String? { nil }
 
     public func checkReady() async throws {
         let probe = "\(root)/.ready-\(UUID().uuidString.prefix(8))"

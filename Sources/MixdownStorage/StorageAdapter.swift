@@ -1,14 +1,21 @@
-/// Where job outputs and uploads are kept. Implementations: ``LocalStorage`` (a folder, the default);
-/// an S3-compatible one plugs in through ``StorageFactory`` later.
+/// Where job outputs and uploads are kept. Implementations: ``LocalStorage`` (a folder, the default) and
+/// ``S3Storage`` (any S3-compatible bucket: AWS S3, Cloudflare R2, MinIO). The factory in MixdownJobs picks
+/// one from `MIXDOWN_STORAGE`.
 public protocol StorageAdapter: Sendable {
     /// Stores a local file under `key`, replacing what was there; readers never see a half-written object.
     func put(file path: String, key: StorageKey, contentType: String) async throws -> StoredObject
-    /// A local file with the object's bytes (the object itself for a folder; a cached copy for remote stores).
-    func localPath(for key: StorageKey) async throws -> String
+    /// A local file with the object's bytes: the object itself for a folder; for a bucket, a download into
+    /// `directory` (a job's or a request's temporary folder, which its owner removes). Nothing is cached
+    /// elsewhere, so a worker on a fresh machine needs nothing but the bucket.
+    func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String
     func exists(_ key: StorageKey) async throws -> Bool
     func delete(_ key: StorageKey) async throws
     /// Whether the store can be reached and written, for readiness checks.
     func checkReady() async throws
+    /// A URL clients fetch the object from directly (a presigned GET, or one under a public/CDN base URL),
+    /// valid for `expiresInSeconds`; nil when the API serves the bytes itself (a local folder).
+    /// `downloadName`, when given, asks the bucket to send it as an attachment with that file name.
+    func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) async throws -> String?
 }
 
 /// What a `put` stored.

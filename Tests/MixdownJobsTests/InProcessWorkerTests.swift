@@ -51,7 +51,7 @@ struct InProcessWorkerTests {
             """
         )
         let video = try #require(render.result?.outputs.first)
-        let path = try await harness.services.storage.localPath(for: video.key)
+        let path = try await harness.services.storage.localPath(for: video.key, downloadingInto: NSTemporaryDirectory())
         let facts = try await TestMedia.facts(path)
         #expect(facts.hasVideo && facts.hasAudio && facts.width == 320)
         #expect(try PlanExecutor.sha256(ofFile: path) == video.sha256)

@@ -129,7 +129,7 @@ struct WorkerProcessTests {
             let finished = try #require(try await restarted.store.job(id: job))
             #expect(finished.status == .succeeded)
             let asset = try #require(try await restarted.store.asset(id: finished.result!.outputs[0].assetId))
-            let path = try await restarted.storage.localPath(for: asset.key)
+            let path = try await restarted.storage.localPath(for: asset.key, downloadingInto: NSTemporaryDirectory())
             #expect(FileManager.default.fileExists(atPath: path))
         }
     }

@@ -29,12 +29,12 @@ struct LocalStorageTests {
         #expect(stored.bytes == 5)
         try Data("second!".utf8).write(to: URL(fileURLWithPath: source))
         _ = try await storage.put(file: source, key: key, contentType: "application/octet-stream")
-        let path = try await storage.localPath(for: key)
+        let path = try await storage.localPath(for: key, downloadingInto: NSTemporaryDirectory())
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "second!")
         #expect(try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent) == ["out.bin"])
         try await storage.delete(key)
         #expect(try await storage.exists(key) == false)
-        await #expect(throws: StorageError.notFound("jobs/j/out.bin")) { try await storage.localPath(for: key) }
+        await #expect(throws: StorageError.notFound("jobs/j/out.bin")) { try await storage.localPath(for: key, downloadingInto: NSTemporaryDirectory()) }
         try await storage.checkReady()
     }
 

@@ -150,13 +150,13 @@ struct JobRunner {
             guard let asset = try await services.store.asset(id: id) else {
                 throw ExecutionError(code: "unknown-asset", message: "input '\(name)': asset \(id) is gone")
             }
-            uploads[name] = try await services.storage.localPath(for: asset.key)
+            uploads[name] = try await services.storage.localPath(for: asset.key, downloadingInto: "\(work)/inputs")
         }
         let preparation = RecipePreparation(
             tools: services.tools,
             prober: services.prober,
             limits: services.inputLimits,
-            assets: StoreAssetResolver(services: services)
+            assets: StoreAssetResolver(services: services, directory: "\(work)/inputs")
         )
         let (plan, _) = try await preparation.plan(
             recipe,

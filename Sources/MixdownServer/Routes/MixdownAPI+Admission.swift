@@ -88,20 +88,20 @@ extension MixdownAPI {
         preview: PreviewWindow?,
         _ body: (Plan, String) throws -> T
     ) async throws -> T {
+        let work = try WorkFolders.makeUploadFolder()
+        defer { try? FileManager.default.removeItem(atPath: work) }
         var uploads = submission.files.mapValues(\.path)
         for (name, id) in submission.assetInputs {
             guard let asset = try await services.store.asset(id: id) else {
                 throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
             }
-            uploads[name] = try await services.storage.localPath(for: asset.key)
+            uploads[name] = try await services.storage.localPath(for: asset.key, downloadingInto: work)
         }
-        let work = try WorkFolders.makeUploadFolder()
-        defer { try? FileManager.default.removeItem(atPath: work) }
         let preparation = RecipePreparation(
             tools: services.tools,
             prober: services.prober,
             limits: services.inputLimits,
-            assets: StoreAssetResolver(services: services)
+            assets: StoreAssetResolver(services: services, directory: work)
         )
         do {
             let (plan, _) = try await preparation.plan(recipe, recipeDirectory: work, uploads: uploads, preview: preview, workDirectory: work)

@@ -49,7 +49,16 @@ extension MixdownAPI {
         } else if !APIKeyCheck.isAuthorized(request, keys: configuration.apiKeys) {
             throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "send a signed URL or an API key")
         }
-        let path = try await services.storage.localPath(for: asset.key)
+        // A bucket serves its own bytes (Range included): the caller, already authorized, is sent to a
+        // short-lived presigned URL instead of being proxied through this process.
+        if let url = try await services.storage.downloadURL(
+            for: asset.key,
+            expiresInSeconds: 300,
+            downloadName: query.get("download") == "1" ? asset.name : nil
+        ) {
+            return Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
+        }
+        let path = try await services.storage.localPath(for: asset.key, downloadingInto: NSTemporaryDirectory())
         let fileIO = FileIO()
         // The whole file's body: stats the file without blocking, and says its size; read only when written.
         let whole: ResponseBody
