@@ -13,6 +13,7 @@ public struct MixdownCommand: AsyncParsableCommand {
             BatchCommand.self,
             OpsCommand.self,
             SchemaCommand.self,
+            ConfigCommand.self,
             SubmitCommand.self,
             WorkerCommand.self,
             JobsCommand.self,

@@ -18,7 +18,11 @@ public struct MixdownAPI: Sendable {
         self.services = services
         self.configuration = configuration
         // One signing key for every process (MIXDOWN_SIGNING_KEY), read with the rest of the job settings.
-        resources = ResourceBuilder(signer: URLSigner(key: services.configuration.signingKey), lifetime: configuration.signedURLSeconds)
+        resources = ResourceBuilder(
+            signer: URLSigner(key: services.configuration.signingKey),
+            lifetime: configuration.signedURLSeconds,
+            storage: services.storage
+        )
         ServerMetrics.bootstrap
     }
 

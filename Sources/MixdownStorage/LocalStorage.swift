@@ -56,7 +56,7 @@ public struct LocalStorage: StorageAdapter {
     }
 
     /// Nil: the API serves a folder's objects itself, through signed `/v1/assets/{id}/content` URLs.
-    public func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) async throws -> String? { nil }
+    public func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) throws -> String? { nil }
 
     public func checkReady() async throws {
         let probe = "\(root)/.ready-\(UUID().uuidString.prefix(8))"

@@ -15,7 +15,8 @@ public protocol StorageAdapter: Sendable {
     /// A URL clients fetch the object from directly (a presigned GET, or one under a public/CDN base URL),
     /// valid for `expiresInSeconds`; nil when the API serves the bytes itself (a local folder).
     /// `downloadName`, when given, asks the bucket to send it as an attachment with that file name.
-    func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) async throws -> String?
+    /// Synchronous: presigning is local computation, done for every output of every polled job.
+    func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) throws -> String?
 }
 
 /// What a `put` stored.

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MixdownJobs
 import MixdownServer
 import NIOCore
 import NIOPosix

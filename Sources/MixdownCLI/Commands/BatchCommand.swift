@@ -2,6 +2,7 @@ import ArgumentParser
 internal import Crypto
 internal import Foundation
 import MixdownExecution
+import MixdownJobs
 import MixdownRecipe
 
 /// `mixdown batch DIR --out DIR`: every recipe in a folder, N at a time, skipping unchanged ones.
@@ -48,8 +49,9 @@ struct BatchCommand: AsyncParsableCommand {
         }
         let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(directory)/\($0)" }
         guard !files.isEmpty else { throw ValidationError("no .yaml or .yml recipes in \(directory)") }
-        let tools = MediaTools.fromEnvironment()
-        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: try Services.inputLimits())
+        let configuration = try await Services.configuration(for: .cli)
+        let tools = configuration.tools
+        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: configuration.limits)
         let toolVersion = await Self.toolVersion(tools)
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
         let (out, force, jobs) = (self.out, self.force, self.jobs)

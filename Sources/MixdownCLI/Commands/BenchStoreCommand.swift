@@ -21,7 +21,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
     var workers = 1
 
     func run() async throws {
-        let services = try Services.make()
+        let services = try await Services.make(for: .cli)
         switch mode {
         case "populate":
             // Jobs for the status-route benchmark; prints their ids, one a line.

@@ -42,7 +42,7 @@ struct JobsCommand: AsyncParsableCommand {
                 }
                 return status
             }
-            let services = try Services.make()
+            let services = try await Services.make(for: .cli)
             let page = try await services.store.list(type: type, status: status, limit: limit, cursor: cursor)
             if json {
                 Console.json(Page(jobs: page.jobs.map(JobView.init), nextCursor: page.nextCursor))
@@ -64,7 +64,7 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let services = try Services.make()
+            let services = try await Services.make(for: .cli)
             guard let job = try await services.store.job(id: id) else {
                 Console.error("no job \(id)")
                 throw ExitStatus.notFound
@@ -92,7 +92,7 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let services = try Services.make()
+            let services = try await Services.make(for: .cli)
             guard let job = try await services.store.cancel(id: id) else {
                 Console.error("no job \(id)")
                 throw ExitStatus.notFound
@@ -113,7 +113,7 @@ struct JobsCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let services = try Services.make()
+            let services = try await Services.make(for: .cli)
             do {
                 guard let job = try await services.store.retry(id: id) else {
                     Console.error("no job \(id)")

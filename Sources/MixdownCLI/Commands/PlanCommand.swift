@@ -1,6 +1,7 @@
 import ArgumentParser
 internal import Foundation
 import MixdownExecution
+import MixdownJobs
 import MixdownPlanner
 import MixdownRecipe
 
@@ -25,8 +26,9 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let window = try PreviewOption.parse(preview)
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
-        let tools = MediaTools.fromEnvironment()
-        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: try Services.inputLimits())
+        let configuration = try await Services.configuration(for: .cli)
+        let tools = configuration.tools
+        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: configuration.limits)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-plan-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }

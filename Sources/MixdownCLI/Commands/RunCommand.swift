@@ -1,6 +1,7 @@
 import ArgumentParser
 internal import Foundation
 import MixdownExecution
+import MixdownJobs
 import MixdownPlanner
 import MixdownRecipe
 
@@ -40,14 +41,15 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let window = try PreviewOption.parse(preview)
-        let tools = MediaTools.fromEnvironment()
+        let configuration = try await Services.configuration(for: .cli)
+        let tools = configuration.tools
         let run = RecipeRun(
             file: file,
             overrides: try recipe.overrides(),
             uploads: try recipe.uploads(),
             preview: window,
             outputDirectory: out,
-            preparation: RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: try Services.inputLimits())
+            preparation: RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: configuration.limits)
         )
         let json = self.json
         let bar = !json && Console.isTerminal ? ProgressBar(label: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent) : nil

@@ -14,14 +14,8 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Port to listen on, 0 for any free one (MIXDOWN_PORT, default 8080).")
     var port: Int?
 
-    func configuration() throws -> ServerConfiguration {
-        var configuration: ServerConfiguration
-        do {
-            configuration = try ServerConfiguration.fromEnvironment()
-        } catch let problem as ServerConfiguration.Problem {
-            Console.error(problem.description)
-            throw ExitStatus.configuration
-        }
+    func configuration(_ settings: MixdownConfiguration) -> ServerConfiguration {
+        var configuration = ServerConfiguration(settings)
         if let host { configuration.host = host }
         if let port { configuration.port = port }
         return configuration
@@ -31,8 +25,8 @@ struct ServerOptions: ParsableArguments {
 /// Runs the API (and, for `dev`, a worker) until SIGTERM or SIGINT.
 enum ServerRunner {
     static func run(_ options: ServerOptions, withWorker: Bool) async throws {
-        let services = try Services.make()
-        let configuration = try options.configuration()
+        let services = try await Services.make(for: withWorker ? [.server, .worker] : .server)
+        let configuration = options.configuration(services.configuration)
         let api = MixdownAPI(services: services, configuration: configuration)
         var logger = Logger(label: "mixdown")
         logger.logLevel = .info

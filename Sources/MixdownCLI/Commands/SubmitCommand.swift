@@ -31,7 +31,7 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let window = try PreviewOption.parse(preview)
-        let services = try Services.make()
+        let services = try await Services.make(for: .cli)
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw ValidationError("cannot read \(file)")
         }

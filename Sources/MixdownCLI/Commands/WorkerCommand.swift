@@ -15,7 +15,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var exitWhenIdle = false
 
     func run() async throws {
-        let services = try Services.make()
+        let services = try await Services.make(for: .worker)
         var logger = Logger(label: "mixdown.worker")
         logger.logLevel = .info
         let worker = Worker(services: services, exitWhenIdle: exitWhenIdle, logger: logger)

@@ -1,28 +1,38 @@
 import MixdownExecution
 import MixdownJobs
 
-/// The CLI's door to the one factory and its configuration: problems become one readable error.
+/// The CLI's door to the one configuration door and the one factory: problems become one readable error
+/// and exit status 78.
 enum Services {
-    static func configuration() throws -> MixdownConfiguration {
+    /// The configuration as `readers` need it: a production server refuses to start without API keys, a
+    /// `plan` needs no store credentials it would not use.
+    static func configuration(for readers: Setting.Readers) async throws -> MixdownConfiguration {
         do {
-            return try MixdownConfiguration.fromEnvironment()
+            return try MixdownConfiguration(try await MixdownEnvironment.load(), for: readers)
         } catch let problem as MixdownConfiguration.Problem {
             Console.error(problem.description)
             throw ExitStatus.configuration
         }
     }
 
-    static func make() throws -> MixdownServices {
-        try MixdownServices.make(try configuration())
+    static func make(for readers: Setting.Readers = .cli) async throws -> MixdownServices {
+        let configuration = try await configuration(for: readers)
+        do {
+            return try MixdownServices.make(configuration)
+        } catch let problem as MixdownConfiguration.Problem {
+            Console.error(problem.description)
+            throw ExitStatus.configuration
+        }
     }
+}
 
+extension MixdownConfiguration {
     /// The download caps for commands that run recipes without the job system.
-    static func inputLimits() throws -> InputLimits {
-        let configuration = try configuration()
-        return InputLimits(
-            maximumBytes: configuration.inputLimits.maximumBytes,
-            maximumDurationSeconds: configuration.inputLimits.maximumDurationSeconds,
-            allowPrivateAddresses: configuration.allowPrivateURLs
+    var limits: InputLimits {
+        InputLimits(
+            maximumBytes: inputLimits.maximumBytes,
+            maximumDurationSeconds: inputLimits.maximumDurationSeconds,
+            allowPrivateAddresses: allowPrivateURLs
         )
     }
 }

@@ -1,33 +1,44 @@
 internal import Foundation
 
-/// Where the external programs live: `MIXDOWN_FFMPEG`, `MIXDOWN_FFPROBE`, `MIXDOWN_YTDLP`, else `PATH`.
+/// Where the external programs live, and the title font. Values come from the configuration door
+/// (`MIXDOWN_FFMPEG`, `MIXDOWN_FFPROBE`, `MIXDOWN_YTDLP`, `MIXDOWN_FONT`, `PATH`); nothing here reads the
+/// environment.
 public struct MediaTools: Sendable, Hashable {
     public var ffmpeg: String
     public var ffprobe: String
     public var ytdlp: String
+    /// The font file of the title operation; nil lets fontconfig choose.
+    public var fontFile: String?
 
-    public init(ffmpeg: String, ffprobe: String, ytdlp: String) {
+    public init(ffmpeg: String, ffprobe: String, ytdlp: String, fontFile: String? = nil) {
         self.ffmpeg = ffmpeg
         self.ffprobe = ffprobe
         self.ytdlp = ytdlp
+        self.fontFile = fontFile
     }
 
-    /// Resolves each tool from its override variable or the search path; a missing tool keeps its bare
-    /// name so the error at first use names it.
-    public static func fromEnvironment(_ environment: [String: String]? = nil) -> MediaTools {
-        let environment = environment ?? ProcessInfo.processInfo.environment
-        func locate(_ variable: String, _ name: String) -> String {
-            if let override = environment[variable], !override.isEmpty { return override }
-            for directory in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+    /// Each tool from its override or the first executable of its name on `searchPath`; a missing tool
+    /// keeps its bare name so the error at first use names it.
+    public static func locate(
+        ffmpeg: String? = nil,
+        ffprobe: String? = nil,
+        ytdlp: String? = nil,
+        searchPath: String,
+        fontFile: String? = nil
+    ) -> MediaTools {
+        func locate(_ override: String?, _ name: String) -> String {
+            if let override, !override.isEmpty { return override }
+            for directory in searchPath.split(separator: ":") {
                 let candidate = "\(directory)/\(name)"
                 if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             }
             return name
         }
         return MediaTools(
-            ffmpeg: locate("MIXDOWN_FFMPEG", "ffmpeg"),
-            ffprobe: locate("MIXDOWN_FFPROBE", "ffprobe"),
-            ytdlp: locate("MIXDOWN_YTDLP", "yt-dlp")
+            ffmpeg: locate(ffmpeg, "ffmpeg"),
+            ffprobe: locate(ffprobe, "ffprobe"),
+            ytdlp: locate(ytdlp, "yt-dlp"),
+            fontFile: fontFile
         )
     }
 }

@@ -18,7 +18,7 @@ public struct RecipePreparation: Sendable {
         self.prober = prober
         self.limits = limits
         self.assets = assets
-        fontFile = RecipePreparation.defaultFont()
+        fontFile = tools.fontFile
     }
 
     /// Reads and parses a recipe file; relative `file:` inputs must exist beside it.
@@ -75,12 +75,5 @@ public struct RecipePreparation: Sendable {
             )
         )
         return (try planner.plan(recipe, inputs: inputs), inputs)
-    }
-
-    /// DejaVu Sans where Debian puts it, or `MIXDOWN_FONT`; nil lets fontconfig choose.
-    static func defaultFont() -> String? {
-        if let font = ProcessInfo.processInfo.environment["MIXDOWN_FONT"], !font.isEmpty { return font }
-        let candidate = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }
 }

@@ -1,12 +1,20 @@
 internal import Foundation
+public import MixdownExecution
+import MixdownRecipe
 
-/// Every setting of the job system, read from the environment in one place and validated at start-up
-/// with every problem named at once. CLI, worker and server all build their store and storage from it.
+/// Every setting of every process, validated at start-up with every problem named at once. Built only
+/// from a ``MixdownEnvironment`` (the one door); the CLI, the worker and the server all build their
+/// store, storage and tools from it through ``MixdownServices``.
 public struct MixdownConfiguration: Sendable {
-    /// Where jobs live: `sqlite:PATH` (or a bare path). Networked stores come later through the same factory.
+    public var deployment: Deployment = .local
+    /// Where jobs live: `sqlite:PATH` (or a bare path), `postgres://...`, `libsql://...`, `https://...`, `http://...`.
     public var store: String
-    /// Where files live: a folder path (or `file:PATH`).
+    /// The bearer token of a libSQL/Turso store (`TURSO_AUTH_TOKEN`).
+    public var storeAuthToken: String?
+    /// Where files live: a folder path (or `file://PATH`), or `s3://BUCKET/PREFIX`.
     public var storage: String
+    /// The bucket's endpoint and credentials when ``storage`` is `s3://`.
+    public var s3 = S3Settings()
     /// Seconds between polls of the store when no change signal arrives.
     public var pollSeconds: Double
     public var leaseSeconds: Double
@@ -26,6 +34,10 @@ public struct MixdownConfiguration: Sendable {
     public var allowPrivateURLs = false
     /// `MIXDOWN_SIGNING_KEY`: signs job webhooks (and, in the server, download URLs).
     public var signingKey: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
+    /// ffmpeg, ffprobe, yt-dlp and the title font.
+    public var tools = MediaTools(ffmpeg: "ffmpeg", ffprobe: "ffprobe", ytdlp: "yt-dlp")
+    /// The HTTP API's settings (read by `serve` and `dev`).
+    public var server = ServerSettings()
 
     public static let defaultTimeouts: [JobType: Double] = [.ingest: 600, .preview: 300, .save: 900, .render: 1800]
 
@@ -49,63 +61,175 @@ public struct MixdownConfiguration: Sendable {
         self.timeouts = timeouts
         self.shutdownGraceSeconds = shutdownGraceSeconds
         self.inputLimits = inputLimits
+        self.tools = MediaTools.locate(searchPath: "/usr/local/bin:/usr/bin:/bin")
     }
 
-    /// A problem with the environment, naming the variable.
+    /// An S3-compatible bucket's endpoint and credentials.
+    public struct S3Settings: Sendable, Hashable {
+        /// Nil: AWS S3 for ``region``.
+        public var endpoint: String?
+        public var region = "us-east-1"
+        public var accessKeyId: String?
+        public var secretAccessKey: String?
+        public var publicBaseURL: String?
+
+        public init() {}
+    }
+
+    /// The HTTP API's settings; `MixdownServer.ServerConfiguration` is made from them.
+    public struct ServerSettings: Sendable, Hashable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public var apiKeys: [String] = []
+        public var webhookSecret: String?
+        public var maxUploadBytes = 100_000_000
+        public var idleTimeoutSeconds: Double = 60
+        public var bodyTimeoutSeconds: Double = 30
+
+        public init() {}
+    }
+
+    /// A problem with the configuration, naming each variable, its value and what it is for.
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public var problems: [String]
         public var description: String { "invalid configuration:\n" + problems.map { "  \($0)" }.joined(separator: "\n") }
     }
 
-    /// Reads `MIXDOWN_*` variables (see `.env.example`); unset ones keep their defaults.
-    public static func fromEnvironment(_ environment: [String: String]? = nil) throws -> MixdownConfiguration {
-        let environment = environment ?? ProcessInfo.processInfo.environment
-        var configuration = MixdownConfiguration()
-        var problems: [String] = []
-        // Every number is bounded, so the conversions to milliseconds and counts below cannot overflow.
-        func number(_ name: String, _ apply: (Double) -> Void, minimum: Double = 0.001, maximum: Double = 1e9) {
-            guard let text = environment[name], !text.isEmpty else { return }
-            guard let value = Double(text), value >= minimum, value <= maximum else {
-                problems.append("\(name)=\(text): expected a number from \(minimum) to \(maximum)")
-                return
-            }
-            apply(value)
-        }
-        if let store = environment["MIXDOWN_STORE"], !store.isEmpty { configuration.store = store }
-        if let storage = environment["MIXDOWN_STORAGE"], !storage.isEmpty { configuration.storage = storage }
-        number("MIXDOWN_POLL_SECONDS") { configuration.pollSeconds = $0 }
-        number("MIXDOWN_LEASE_SECONDS") { configuration.leaseSeconds = $0 }
-        number("MIXDOWN_MAX_ATTEMPTS", { configuration.maxAttempts = Int(min($0, 1000)) }, minimum: 1)
-        number("MIXDOWN_NOTIFY_ATTEMPTS", { configuration.notifyAttempts = Int(min($0, 1000)) }, minimum: 1)
-        number("MIXDOWN_STORE_BUSY_SECONDS") { configuration.storeBusySeconds = min($0, 3600) }
-        number("MIXDOWN_RETRY_BACKOFF_SECONDS", { configuration.retryBackoffSeconds = $0 }, minimum: 0)
-        number("MIXDOWN_SHUTDOWN_GRACE_SECONDS", { configuration.shutdownGraceSeconds = $0 }, minimum: 0)
-        number("MIXDOWN_MAX_DOWNLOAD_BYTES") { configuration.inputLimits.maximumBytes = Int(min($0, 1e15)) }
-        number("MIXDOWN_MAX_DURATION_SECONDS") { configuration.inputLimits.maximumDurationSeconds = $0 }
-        configuration.allowPrivateURLs = environment["MIXDOWN_ALLOW_PRIVATE_URLS"] == "1"
-        if let key = environment["MIXDOWN_SIGNING_KEY"], !key.isEmpty {
-            if key.count < 32 { problems.append("MIXDOWN_SIGNING_KEY: use at least 32 characters") }
-            configuration.signingKey = Array(key.utf8)
-        }
-        for type in JobType.allCases {
-            number("MIXDOWN_TIMEOUT_\(type.rawValue.uppercased())") { configuration.timeouts[type] = $0 }
-        }
-        if !configuration.store.hasPrefix("sqlite:") && configuration.store.contains("://") {
-            problems.append("MIXDOWN_STORE=\(configuration.store): this build supports sqlite:PATH only")
-        }
-        if configuration.storage.contains("://") && !configuration.storage.hasPrefix("file://") {
-            problems.append("MIXDOWN_STORAGE=\(configuration.storage): this build supports a local folder only")
-        }
-        if configuration.pollSeconds > configuration.leaseSeconds {
-            problems.append(
-                "MIXDOWN_POLL_SECONDS (\(configuration.pollSeconds)) must not exceed MIXDOWN_LEASE_SECONDS (\(configuration.leaseSeconds))"
-            )
-        }
-        guard problems.isEmpty else { throw Problem(problems: problems) }
-        return configuration
+    /// From explicit variables, without reading a `.env` file (tests, and callers that hold the values).
+    public static func fromEnvironment(_ environment: [String: String], for readers: Setting.Readers = .all) throws -> MixdownConfiguration {
+        try MixdownConfiguration(try MixdownEnvironment(environment), for: readers)
     }
 
     public func timeout(for type: JobType) -> Double {
         timeouts[type] ?? MixdownConfiguration.defaultTimeouts[type] ?? 600
+    }
+}
+
+extension MixdownConfiguration {
+    /// Validates every variable `readers` read; throws one ``Problem`` naming all that are missing or malformed.
+    public init(_ environment: MixdownEnvironment, for readers: Setting.Readers) throws {
+        self.init()
+        var problems: [String] = []
+        let production = environment.deployment == .production
+        func purpose(_ name: String) -> String { Setting.byName[name]?.purpose ?? "" }
+        func text(_ name: String) -> String? { environment.value(name) }
+        // Every number is bounded, so the conversions to milliseconds and counts below cannot overflow.
+        func number(_ name: String, minimum: Double = 0.001, maximum: Double = 1e9, _ apply: (Double) -> Void) {
+            guard let text = text(name) else { return }
+            guard let value = Double(text), value.isFinite, value >= minimum, value <= maximum else {
+                problems.append("\(name)=\(Excerpt.excerpt(text)): expected a number from \(minimum) to \(maximum) (\(purpose(name)))")
+                return
+            }
+            apply(value)
+        }
+        func required(_ name: String, when condition: Bool = true, because reason: String) -> String? {
+            let value = text(name)
+            if condition && value == nil { problems.append("\(name) is not set: \(reason) (\(purpose(name)))") }
+            return value
+        }
+
+        deployment = environment.deployment
+        // Where state lives. TURSO_DATABASE_URL is the original system's name, used when MIXDOWN_STORE is not set.
+        let storeName = !environment.isSet("MIXDOWN_STORE") && environment.isSet("TURSO_DATABASE_URL") ? "TURSO_DATABASE_URL" : "MIXDOWN_STORE"
+        if let store = required(storeName, when: production, because: "DEPLOY_ENV=production needs the job store every machine shares") {
+            self.store = store
+        }
+        storeAuthToken = text("TURSO_AUTH_TOKEN")
+        switch StoreLocation.parse(store) {
+        case .failure(let problem): problems.append("\(storeName)=\(Excerpt.excerpt(store)): \(problem)")
+        case .success(.libsql(let url)):
+            if production && url.scheme == "https" {
+                _ = required("TURSO_AUTH_TOKEN", because: "a libSQL store over TLS (Turso) takes a bearer token")
+            }
+        case .success: break
+        }
+        if let storage = required("MIXDOWN_STORAGE", when: production, because: "DEPLOY_ENV=production needs the storage every machine shares") {
+            self.storage = storage
+        }
+        s3.endpoint = text("S3_ENDPOINT")
+        s3.region = text("S3_REGION") ?? "us-east-1"
+        s3.publicBaseURL = text("S3_PUBLIC_BASE_URL")
+        if storage.hasPrefix("s3://") {
+            let reason = "MIXDOWN_STORAGE is an S3 bucket"
+            s3.accessKeyId = required("S3_ACCESS_KEY_ID", because: reason)
+            s3.secretAccessKey = required("S3_SECRET_ACCESS_KEY", because: reason)
+            let bucket = storage.dropFirst("s3://".count).split(separator: "/", omittingEmptySubsequences: false).first ?? ""
+            if bucket.isEmpty { problems.append("MIXDOWN_STORAGE=\(Excerpt.excerpt(storage)): expected s3://BUCKET or s3://BUCKET/PREFIX") }
+            for name in ["S3_ENDPOINT", "S3_PUBLIC_BASE_URL"] {
+                if let value = text(name), !(value.hasPrefix("http://") || value.hasPrefix("https://")) || URL(string: value)?.host == nil {
+                    problems.append("\(name)=\(Excerpt.excerpt(value)): expected an http:// or https:// URL (\(purpose(name)))")
+                }
+            }
+        } else if storage.contains("://") && !storage.hasPrefix("file://") {
+            problems.append("MIXDOWN_STORAGE=\(Excerpt.excerpt(storage)): expected a folder or s3://BUCKET/PREFIX")
+        }
+
+        // Jobs and workers.
+        number("MIXDOWN_POLL_SECONDS") { pollSeconds = $0 }
+        number("MIXDOWN_LEASE_SECONDS") { leaseSeconds = $0 }
+        number("MIXDOWN_MAX_ATTEMPTS", minimum: 1, maximum: 1000) { maxAttempts = Int($0) }
+        number("MIXDOWN_NOTIFY_ATTEMPTS", minimum: 1, maximum: 1000) { notifyAttempts = Int($0) }
+        number("MIXDOWN_STORE_BUSY_SECONDS", maximum: 3600) { storeBusySeconds = $0 }
+        number("MIXDOWN_RETRY_BACKOFF_SECONDS", minimum: 0) { retryBackoffSeconds = $0 }
+        number("MIXDOWN_SHUTDOWN_GRACE_SECONDS", minimum: 0) { shutdownGraceSeconds = $0 }
+        for type in JobType.allCases {
+            number("MIXDOWN_TIMEOUT_\(type.rawValue.uppercased())") { timeouts[type] = $0 }
+        }
+        if pollSeconds > leaseSeconds {
+            problems.append("MIXDOWN_POLL_SECONDS (\(pollSeconds)) must not exceed MIXDOWN_LEASE_SECONDS (\(leaseSeconds))")
+        }
+
+        // Inputs. One duration cap, for downloads and uploads alike.
+        number("MIXDOWN_MAX_DOWNLOAD_BYTES", minimum: 1, maximum: 1e15) { inputLimits.maximumBytes = Int($0) }
+        number("MIXDOWN_MAX_DURATION_SECONDS", maximum: 1e7) { inputLimits.maximumDurationSeconds = $0 }
+        switch text("MIXDOWN_ALLOW_PRIVATE_URLS") {
+        case nil, "0": allowPrivateURLs = false
+        case "1": allowPrivateURLs = true
+        case let other?: problems.append("MIXDOWN_ALLOW_PRIVATE_URLS=\(Excerpt.excerpt(other)): expected 0 or 1")
+        }
+        let signs = production && !readers.intersection([.server, .worker]).isEmpty
+        if let key = required("MIXDOWN_SIGNING_KEY", when: signs, because: "every API and worker process must sign with the same key") {
+            if key.count < 32 { problems.append("MIXDOWN_SIGNING_KEY: use at least 32 characters") }
+            signingKey = Array(key.utf8)
+        }
+
+        // Tools.
+        let font =
+            text("MIXDOWN_FONT")
+            ?? {
+                let candidate = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+                return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+            }()
+        tools = MediaTools.locate(
+            ffmpeg: text("MIXDOWN_FFMPEG"),
+            ffprobe: text("MIXDOWN_FFPROBE"),
+            ytdlp: text("MIXDOWN_YTDLP"),
+            searchPath: text("PATH") ?? "/usr/local/bin:/usr/bin:/bin",
+            fontFile: font
+        )
+
+        // The HTTP API.
+        if let host = text("MIXDOWN_HOST") { server.host = host }
+        if let port = text("MIXDOWN_PORT") {
+            if let value = Int(port), (0...65535).contains(value) {
+                server.port = value
+            } else {
+                problems.append("MIXDOWN_PORT=\(Excerpt.excerpt(port)): expected 0...65535")
+            }
+        }
+        let serves = readers.contains(.server)
+        if let keys = required("MIXDOWN_API_KEYS", when: production && serves, because: "DEPLOY_ENV=production never serves without keys") {
+            server.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if server.apiKeys.contains(where: { $0.count < 16 }) { problems.append("MIXDOWN_API_KEYS: every key needs at least 16 characters") }
+        }
+        if let secret = text("INTERNAL_WEBHOOK_SECRET") {
+            if secret.count < 16 { problems.append("INTERNAL_WEBHOOK_SECRET: use at least 16 characters") }
+            server.webhookSecret = secret
+        }
+        // At most 1 TB: products of the cap (a request's parts) must stay far from overflow.
+        number("MIXDOWN_MAX_UPLOAD_BYTES", minimum: 1, maximum: 1e12) { server.maxUploadBytes = Int($0) }
+        number("MIXDOWN_IDLE_TIMEOUT_SECONDS") { server.idleTimeoutSeconds = $0 }
+        number("MIXDOWN_BODY_TIMEOUT_SECONDS") { server.bodyTimeoutSeconds = $0 }
+        guard problems.isEmpty else { throw Problem(problems: problems) }
     }
 }

@@ -14,23 +14,39 @@ public struct MixdownServices: Sendable {
     public let wake: WakeSignal
 
     public static func make(_ configuration: MixdownConfiguration) throws -> MixdownServices {
-        let storePath = configuration.store.hasPrefix("sqlite:") ? String(configuration.store.dropFirst("sqlite:".count)) : configuration.store
-        let storagePath =
-            configuration.storage.hasPrefix("file://") ? String(configuration.storage.dropFirst("file://".count)) : configuration.storage
-        let tools = MediaTools.fromEnvironment()
+        let tools = configuration.tools
         return MixdownServices(
             configuration: configuration,
-            store: try SQLiteJobStore(path: storePath, busySeconds: configuration.storeBusySeconds),
-            storage: try LocalStorage(root: storagePath),
+            store: try makeStore(configuration),
+            storage: try makeStorage(configuration),
             tools: tools,
             prober: MediaProber(tools: tools),
             wake: WakeSignal()
         )
     }
 
-    /// Built from the process's environment (`MIXDOWN_*`).
-    public static func fromEnvironment() throws -> MixdownServices {
-        try make(try MixdownConfiguration.fromEnvironment())
+    static func makeStore(_ configuration: MixdownConfiguration) throws -> any JobStore {
+        switch StoreLocation.parse(configuration.store) {
+        case .failure(let problem):
+            throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORE: \(problem)"])
+        case .success(.sqlite(let path)):
+            return try SQLiteJobStore(path: path, busySeconds: configuration.storeBusySeconds)
+        case .success(.postgres), .success(.libsql):
+            throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORE: this build has no such store yet"])
+        }
+    }
+
+    static func makeStorage(_ configuration: MixdownConfiguration) throws -> any StorageAdapter {
+        let storage = configuration.storage
+        if storage.hasPrefix("s3://") {
+            throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORAGE: this build has no S3 storage yet"])
+        }
+        return try LocalStorage(root: storage.hasPrefix("file://") ? String(storage.dropFirst("file://".count)) : storage)
+    }
+
+    /// Built from the process's environment and `.env` file, validated for the processes in `readers`.
+    public static func fromEnvironment(for readers: Setting.Readers) async throws -> MixdownServices {
+        try make(try MixdownConfiguration(try await MixdownEnvironment.load(), for: readers))
     }
 
     public var inputLimits: InputLimits {

@@ -51,7 +51,7 @@ extension MixdownAPI {
         }
         // A bucket serves its own bytes (Range included): the caller, already authorized, is sent to a
         // short-lived presigned URL instead of being proxied through this process.
-        if let url = try await services.storage.downloadURL(
+        if let url = try services.storage.downloadURL(
             for: asset.key,
             expiresInSeconds: 300,
             downloadName: query.get("download") == "1" ? asset.name : nil

@@ -53,8 +53,20 @@ public struct AssetResource: Codable, Sendable {
 struct ResourceBuilder: Sendable {
     let signer: URLSigner
     let lifetime: Int
+    /// A bucket hands out its own URLs (presigned, or under its public base URL); a folder's objects are
+    /// served by the API through signed paths.
+    let storage: any StorageAdapter
 
-    func signedPath(assetId: String, key: String, download: Bool) -> String {
+    func signedPath(assetId: String, key: String, name: String? = nil, download: Bool) -> String {
+        if let storageKey = try? StorageKey(key),
+            let url = try? storage.downloadURL(
+                for: storageKey,
+                expiresInSeconds: lifetime,
+                downloadName: download ? name ?? String(key.split(separator: "/").last ?? "") : nil
+            )
+        {
+            return url
+        }
         let expires = Int(Date().timeIntervalSince1970) + lifetime
         let signature = signer.signature(method: "GET", key: key, expires: expires)
         return "/v1/assets/\(assetId)/content?expires=\(expires)&signature=\(signature)" + (download ? "&download=1" : "")
@@ -94,7 +106,7 @@ struct ResourceBuilder: Sendable {
             sha256: asset.sha256,
             jobId: asset.jobId,
             createdAt: JobView.iso(asset.createdAt),
-            downloadUrl: signedPath(assetId: asset.id, key: asset.key.rawValue, download: true),
+            downloadUrl: signedPath(assetId: asset.id, key: asset.key.rawValue, name: asset.name, download: true),
             streamUrl: signedPath(assetId: asset.id, key: asset.key.rawValue, download: false)
         )
     }

@@ -1,4 +1,5 @@
 internal import Foundation
+public import MixdownJobs
 
 /// The HTTP server's settings, from the environment, validated with every problem named at once.
 public struct ServerConfiguration: Sendable {
@@ -43,64 +44,26 @@ public struct ServerConfiguration: Sendable {
         self.bodyTimeoutSeconds = bodyTimeoutSeconds
     }
 
-    public struct Problem: Error, Sendable, CustomStringConvertible {
-        public var problems: [String]
-        public var description: String { "invalid server configuration:\n" + problems.map { "  \($0)" }.joined(separator: "\n") }
+    /// Problems are the configuration's: one error naming every bad variable.
+    public typealias Problem = MixdownConfiguration.Problem
+
+    /// The server's part of the one configuration (read through `MixdownEnvironment`, never here).
+    public init(_ settings: MixdownConfiguration) {
+        self.init(
+            host: settings.server.host,
+            port: settings.server.port,
+            apiKeys: settings.server.apiKeys,
+            webhookSecret: settings.server.webhookSecret,
+            maxUploadBytes: settings.server.maxUploadBytes,
+            maxDurationSeconds: settings.inputLimits.maximumDurationSeconds,
+            idleTimeoutSeconds: settings.server.idleTimeoutSeconds,
+            bodyTimeoutSeconds: settings.server.bodyTimeoutSeconds
+        )
     }
 
-    /// `MIXDOWN_HOST`, `MIXDOWN_PORT`, `MIXDOWN_API_KEYS`, `INTERNAL_WEBHOOK_SECRET`,
-    /// `MIXDOWN_MAX_UPLOAD_BYTES`, `MIXDOWN_MAX_DURATION_SECONDS`, `MIXDOWN_IDLE_TIMEOUT_SECONDS`,
-    /// `MIXDOWN_BODY_TIMEOUT_SECONDS`.
-    public static func fromEnvironment(_ environment: [String: String]? = nil) throws -> ServerConfiguration {
-        let environment = environment ?? ProcessInfo.processInfo.environment
-        var configuration = ServerConfiguration()
-        var problems: [String] = []
-        if let host = environment["MIXDOWN_HOST"], !host.isEmpty { configuration.host = host }
-        if let text = environment["MIXDOWN_PORT"], !text.isEmpty {
-            if let port = Int(text), (0...65535).contains(port) {
-                configuration.port = port
-            } else {
-                problems.append("MIXDOWN_PORT=\(text): expected 0...65535")
-            }
-        }
-        if let keys = environment["MIXDOWN_API_KEYS"] {
-            configuration.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            if configuration.apiKeys.contains(where: { $0.count < 16 }) {
-                problems.append("MIXDOWN_API_KEYS: every key needs at least 16 characters")
-            }
-        }
-        if let secret = environment["INTERNAL_WEBHOOK_SECRET"], !secret.isEmpty {
-            if secret.count < 16 { problems.append("INTERNAL_WEBHOOK_SECRET: use at least 16 characters") }
-            configuration.webhookSecret = secret
-        }
-        if let text = environment["MIXDOWN_MAX_UPLOAD_BYTES"], !text.isEmpty {
-            // At most 1 TB: products of the cap (a request's parts) must stay far from overflow.
-            if let bytes = Int(text), bytes > 0, bytes <= 1_000_000_000_000 {
-                configuration.maxUploadBytes = bytes
-            } else {
-                problems.append("MIXDOWN_MAX_UPLOAD_BYTES=\(text): expected a number of bytes from 1 to 1,000,000,000,000")
-            }
-        }
-        if let text = environment["MIXDOWN_MAX_DURATION_SECONDS"], !text.isEmpty {
-            if let seconds = Double(text), seconds > 0, seconds <= 1e7 {
-                configuration.maxDurationSeconds = seconds
-            } else {
-                problems.append("MIXDOWN_MAX_DURATION_SECONDS=\(text): expected a number of seconds from 0 to 10,000,000")
-            }
-        }
-        for (name, keyPath) in [
-            ("MIXDOWN_IDLE_TIMEOUT_SECONDS", \ServerConfiguration.idleTimeoutSeconds),
-            ("MIXDOWN_BODY_TIMEOUT_SECONDS", \ServerConfiguration.bodyTimeoutSeconds),
-        ] {
-            guard let text = environment[name], !text.isEmpty else { continue }
-            if let seconds = Double(text), seconds > 0, seconds.isFinite {
-                configuration[keyPath: keyPath] = seconds
-            } else {
-                problems.append("\(name)=\(text): expected a positive number of seconds")
-            }
-        }
-        guard problems.isEmpty else { throw Problem(problems: problems) }
-        return configuration
+    /// From explicit variables, through the same door and rules as every process.
+    public static func fromEnvironment(_ environment: [String: String]) throws -> ServerConfiguration {
+        ServerConfiguration(try MixdownConfiguration.fromEnvironment(environment, for: .server))
     }
 
     /// Without API keys the API must not be reachable from other machines.

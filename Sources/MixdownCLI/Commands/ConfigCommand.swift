@@ -1,0 +1,58 @@
+import ArgumentParser
+internal import Foundation
+import MixdownJobs
+
+/// `mixdown config`: the effective configuration, where each value came from, and whether it is valid
+/// for the chosen processes. Secrets are never printed.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print the effective configuration (secrets redacted) and where each value came from."
+    )
+
+    @Option(help: "Check it as these processes would: server, worker, cli or all.")
+    var `for`: String = "all"
+
+    func run() async throws {
+        let readers: Setting.Readers
+        switch self.for {
+        case "server": readers = .server
+        case "worker": readers = .worker
+        case "cli": readers = .cli
+        case "all": readers = .all
+        default: throw ValidationError("--for takes server, worker, cli or all")
+        }
+        let environment: MixdownEnvironment
+        do {
+            environment = try await MixdownEnvironment.load()
+        } catch let problem as MixdownConfiguration.Problem {
+            Console.error(problem.description)
+            throw ExitStatus.configuration
+        }
+        Console.print(Self.report(environment))
+        do {
+            _ = try MixdownConfiguration(environment, for: readers)
+            Console.print("\nvalid for: \(self.for)")
+        } catch let problem as MixdownConfiguration.Problem {
+            Console.error(problem.description)
+            throw ExitStatus.configuration
+        }
+    }
+
+    /// One line a variable: name, value (secrets redacted), source, the processes that read it.
+    static func report(_ environment: MixdownEnvironment) -> String {
+        let width = Setting.all.map(\.name.count).max() ?? 0
+        var lines = ["# DEPLOY_ENV=\(environment.deployment.rawValue)" + (environment.filePath.map { ", file \($0)" } ?? ", no .env file")]
+        for setting in Setting.all {
+            let value: String
+            switch environment.value(setting.name) {
+            case nil: value = "-"
+            case .some where setting.isSecret: value = "<redacted>"
+            case let text?: value = text
+            }
+            let name = setting.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append("\(name)  \(value)  [\(environment.source(setting.name)); \(setting.readersDescription)]")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,140 @@
+/// One environment variable Mixdown reads: the key table behind ``MixdownEnvironment``, the only door
+/// through which any process reads its configuration. `.env.example` lists exactly these names (a test
+/// compares the two), and `mixdown config` prints them with their values and where each came from.
+public struct Setting: Sendable, Hashable {
+    /// Which processes read a variable.
+    public struct Readers: OptionSet, Sendable, Hashable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        /// `mixdown serve` (and `dev`).
+        public static let server = Readers(rawValue: 1)
+        /// `mixdown worker` (and `dev`'s embedded worker).
+        public static let worker = Readers(rawValue: 2)
+        /// The other commands: `run`, `plan`, `batch`, `submit`, `jobs`.
+        public static let cli = Readers(rawValue: 4)
+        public static let all: Readers = [.server, .worker, .cli]
+
+        public var names: String {
+            [(Readers.server, "server"), (.worker, "worker"), (.cli, "cli")].filter { contains($0.0) }.map(\.1).joined(separator: ",")
+        }
+    }
+
+    public let name: String
+    /// What it is for, shown by `mixdown config` and in start-up errors.
+    public let purpose: String
+    public let readers: Readers
+    /// Redacted wherever values are printed or logged.
+    public let isSecret: Bool
+    /// The value with `DEPLOY_ENV=local` when unset; nil means "not set".
+    public let localDefault: String?
+    /// The value with `DEPLOY_ENV=production` when unset; nil means "not set".
+    public let productionDefault: String?
+
+    init(
+        _ name: String,
+        _ purpose: String,
+        readers: Readers = .all,
+        secret: Bool = false,
+        local: String? = nil,
+        production: String?? = .none
+    ) {
+        self.name = name
+        self.purpose = purpose
+        self.readers = readers
+        self.isSecret = secret
+        self.localDefault = local
+        // Unless said otherwise, production starts from the same default as local.
+        self.productionDefault = production ?? local
+    }
+
+    /// The processes that read it, e.g. `server,worker`.
+    public var readersDescription: String { readers.names }
+
+    func defaultValue(_ deployment: Deployment) -> String? {
+        deployment == .production ? productionDefault : localDefault
+    }
+}
+
+/// `DEPLOY_ENV`: which defaults apply. Local needs no credentials at all; production refuses to start
+/// without the shared store, the bucket and the secrets that several machines must agree on.
+public enum Deployment: String, Sendable, CaseIterable {
+    case local
+    case production
+}
+
+extension Setting {
+    /// Every variable any Mixdown process reads, in the order `.env.example` lists them.
+    public static let all: [Setting] = [
+        Setting("DEPLOY_ENV", "local (embedded defaults, no credentials) or production (shared store and bucket required)", local: "local"),
+        Setting("MIXDOWN_ENV_FILE", "a .env file to read before the defaults (process environment wins)", local: ".env"),
+        // Where state lives.
+        Setting(
+            "MIXDOWN_STORE",
+            "the job store shared by every process: sqlite:PATH, postgres://USER:PASSWORD@HOST:PORT/DB, libsql://HOST, https://HOST or http://HOST:PORT (sqld)",
+            local: "sqlite:.mixdown/mixdown.sqlite",
+            production: .some(nil)
+        ),
+        Setting("TURSO_DATABASE_URL", "the original system's name for a libSQL MIXDOWN_STORE (used when MIXDOWN_STORE is unset)"),
+        Setting("TURSO_AUTH_TOKEN", "bearer token of a libSQL/Turso store", secret: true),
+        Setting(
+            "MIXDOWN_STORAGE",
+            "where uploads and outputs are kept: a folder, or s3://BUCKET/PREFIX for an S3-compatible bucket",
+            local: ".mixdown/storage",
+            production: .some(nil)
+        ),
+        Setting("S3_ENDPOINT", "the bucket's endpoint URL (R2: https://ACCOUNT.r2.cloudflarestorage.com); unset means AWS S3"),
+        Setting("S3_REGION", "the bucket's region (R2: auto)", local: "us-east-1"),
+        Setting("S3_ACCESS_KEY_ID", "access key of the bucket's credentials"),
+        Setting("S3_SECRET_ACCESS_KEY", "secret key of the bucket's credentials", secret: true),
+        Setting("S3_PUBLIC_BASE_URL", "a public or CDN base URL for downloads, instead of presigned bucket URLs"),
+        // Worker.
+        Setting("MIXDOWN_POLL_SECONDS", "fallback poll of the store when no change signal arrives", readers: [.worker, .server], local: "3"),
+        Setting("MIXDOWN_LEASE_SECONDS", "a running job's lease, renewed every second", readers: [.worker, .server], local: "30"),
+        Setting("MIXDOWN_MAX_ATTEMPTS", "attempts before a job whose worker keeps dying fails", local: "3"),
+        Setting("MIXDOWN_RETRY_BACKOFF_SECONDS", "first retry delay, doubling, at most 60 s", readers: [.worker, .server], local: "2"),
+        Setting("MIXDOWN_SHUTDOWN_GRACE_SECONDS", "on SIGTERM, time to finish the current job before handing it back", readers: .worker, local: "20"),
+        Setting("MIXDOWN_STORE_BUSY_SECONDS", "how long a SQLite write waits for another process's write lock", local: "30"),
+        Setting("MIXDOWN_NOTIFY_ATTEMPTS", "deliveries of a job's end to its notifyUrl before giving up", readers: .worker, local: "8"),
+        Setting("MIXDOWN_TIMEOUT_INGEST", "seconds an ingest job may run", local: "600"),
+        Setting("MIXDOWN_TIMEOUT_PREVIEW", "seconds a preview job may run", local: "300"),
+        Setting("MIXDOWN_TIMEOUT_SAVE", "seconds a save job may run", local: "900"),
+        Setting("MIXDOWN_TIMEOUT_RENDER", "seconds a render job may run", local: "1800"),
+        // Inputs.
+        Setting("MIXDOWN_MAX_DOWNLOAD_BYTES", "largest url/youtube input downloaded", local: "100000000"),
+        Setting("MIXDOWN_MAX_DURATION_SECONDS", "longest input (download or upload) accepted", local: "1800"),
+        Setting("MIXDOWN_ALLOW_PRIVATE_URLS", "1 lets url and youtube inputs reach loopback and private addresses", local: "0"),
+        Setting("MIXDOWN_SIGNING_KEY", "signs download URLs and job webhooks (32+ characters; shared by every API and worker process)", secret: true),
+        // Tools.
+        Setting("MIXDOWN_FFMPEG", "the ffmpeg program (default: found on PATH)"),
+        Setting("MIXDOWN_FFPROBE", "the ffprobe program (default: found on PATH)"),
+        Setting("MIXDOWN_YTDLP", "the yt-dlp program (default: found on PATH)"),
+        Setting("MIXDOWN_FONT", "font file of the title operation (default: DejaVu Sans when installed)"),
+        Setting("PATH", "where ffmpeg, ffprobe and yt-dlp are looked for when not named above", local: "/usr/local/bin:/usr/bin:/bin"),
+        // HTTP API.
+        Setting("MIXDOWN_HOST", "address the API listens on", readers: .server, local: "127.0.0.1", production: "0.0.0.0"),
+        Setting("MIXDOWN_PORT", "port the API listens on (0: any free one)", readers: .server, local: "8080"),
+        Setting(
+            "MIXDOWN_API_KEYS",
+            "bearer keys for /v1, comma-separated, 16+ characters each; without any the API binds to loopback only",
+            readers: .server,
+            secret: true,
+            production: .some(nil)
+        ),
+        Setting(
+            "INTERNAL_WEBHOOK_SECRET",
+            "secret the remote render service sends back on its webhook (16+ characters)",
+            readers: .server,
+            secret: true
+        ),
+        Setting("MIXDOWN_MAX_UPLOAD_BYTES", "largest uploaded file", readers: .server, local: "100000000"),
+        Setting("MIXDOWN_IDLE_TIMEOUT_SECONDS", "closes connections that send no complete request head in this time", readers: .server, local: "60"),
+        Setting("MIXDOWN_BODY_TIMEOUT_SECONDS", "closes request bodies that bring under 1 KiB in a window this long", readers: .server, local: "30"),
+        Setting("CONFIG_ACCESS_LOG_FILE", "swift-configuration logs every configuration read to this file (for debugging)"),
+    ]
+
+    /// The table by name; the names are unique (a test checks).
+    static let byName: [String: Setting] = all.reduce(into: [:]) { table, setting in
+        if table[setting.name] == nil { table[setting.name] = setting }
+    }
+}

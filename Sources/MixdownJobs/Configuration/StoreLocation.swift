@@ -1,0 +1,45 @@
+public import Foundation
+
+/// Where the job store is, parsed from `MIXDOWN_STORE` in the forms each engine's own clients accept.
+public enum StoreLocation: Sendable, Hashable {
+    /// A SQLite file: `sqlite:PATH`, or a bare path.
+    case sqlite(path: String)
+    /// `postgres://` or `postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=...]`.
+    case postgres(url: String)
+    /// A libSQL server over Hrana: `libsql://HOST` (TLS, as Turso's clients read it) becomes `https://HOST`;
+    /// `https://HOST` as is; `http://HOST:PORT` for a local sqld.
+    case libsql(url: URL)
+
+    public static func parse(_ text: String) -> Result<StoreLocation, StoreLocationProblem> {
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            return path.isEmpty ? .failure(StoreLocationProblem("expected sqlite:PATH")) : .success(.sqlite(path: path))
+        }
+        guard let schemeEnd = text.range(of: "://") else { return .success(.sqlite(path: text)) }
+        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        switch scheme {
+        case "postgres", "postgresql":
+            guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+                return .failure(StoreLocationProblem("expected postgres://USER:PASSWORD@HOST:PORT/DATABASE"))
+            }
+            return .success(.postgres(url: text))
+        case "libsql", "https", "http":
+            guard var components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+                return .failure(StoreLocationProblem("expected libsql://HOST, https://HOST or http://HOST:PORT"))
+            }
+            if scheme == "libsql" { components.scheme = "https" }
+            // Turso URLs sometimes carry the token as ?authToken=; it belongs in TURSO_AUTH_TOKEN instead.
+            components.query = nil
+            guard let url = components.url else { return .failure(StoreLocationProblem("expected libsql://HOST")) }
+            return .success(.libsql(url: url))
+        default:
+            return .failure(StoreLocationProblem("expected sqlite:PATH, postgres://..., libsql://HOST, https://HOST or http://HOST:PORT"))
+        }
+    }
+}
+
+/// Why a store location was refused.
+public struct StoreLocationProblem: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

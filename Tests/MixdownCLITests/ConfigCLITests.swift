@@ -1,0 +1,55 @@
+import Foundation
+import MixdownTestSupport
+import Testing
+
+/// Every process goes through the same configuration door: in production each refuses to start without
+/// what it needs, naming all of it at once; locally none needs a credential; `mixdown config` shows it all.
+@Suite("mixdown config and start-up validation")
+struct ConfigCLITests {
+    @Test("mixdown config prints each value, redacts secrets and says where each came from")
+    func printsEffectiveConfiguration() throws {
+        let directory = try TestMedia.temporaryDirectory("config-cli")
+        let file = directory.appendingPathComponent("mixdown.env").path
+        try "MIXDOWN_PORT=9001\nTURSO_AUTH_TOKEN=token-from-file-0123456789\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let secret = "s3-secret-that-must-not-print-0123456789"
+        let status = try Shell.mixdown(
+            ["config"],
+            environment: ["MIXDOWN_ENV_FILE": file, "S3_SECRET_ACCESS_KEY": secret, "MIXDOWN_API_KEYS": "api-key-0123456789abcdef"]
+        )
+        #expect(status.exitCode == 0, "\(status.standardError)")
+        let output = status.standardOutput
+        #expect(!output.contains(secret) && !output.contains("token-from-file") && !output.contains("api-key-0123456789abcdef"))
+        let lines = output.split(separator: "\n").map(String.init)
+        func line(_ name: String) -> String { lines.first { $0.hasPrefix(name + " ") } ?? "" }
+        #expect(line("S3_SECRET_ACCESS_KEY").contains("<redacted>") && line("S3_SECRET_ACCESS_KEY").contains("[environment;"))
+        #expect(line("TURSO_AUTH_TOKEN").contains("<redacted>") && line("TURSO_AUTH_TOKEN").contains("[file \(file);"))
+        #expect(line("MIXDOWN_PORT").contains("9001") && line("MIXDOWN_PORT").contains("server]"))
+        #expect(line("MIXDOWN_STORE").contains("sqlite:.mixdown/mixdown.sqlite") && line("MIXDOWN_STORE").contains("[default (local);"))
+        #expect(output.contains("valid for: all"))
+    }
+
+    @Test(
+        "in production the server, the worker and the CLI each exit 78 naming every missing variable",
+        arguments: [
+            (["serve"], ["MIXDOWN_STORE", "MIXDOWN_STORAGE", "MIXDOWN_SIGNING_KEY", "MIXDOWN_API_KEYS"]),
+            (["worker"], ["MIXDOWN_STORE", "MIXDOWN_STORAGE", "MIXDOWN_SIGNING_KEY"]),
+            (["jobs", "list"], ["MIXDOWN_STORE", "MIXDOWN_STORAGE"]),
+        ]
+    )
+    func productionRefusesIncomplete(command: [String], missing: [String]) throws {
+        let status = try Shell.mixdown(command, environment: ["DEPLOY_ENV": "production"])
+        #expect(status.exitCode == 78, "\(status.standardError)")
+        for name in missing { #expect(status.standardError.contains("\(name) is not set"), "\(name): \(status.standardError)") }
+        #expect(status.standardError.components(separatedBy: " is not set").count - 1 == missing.count)
+    }
+
+    @Test("locally the CLI and the worker run with no credentials at all, on the embedded defaults")
+    func localNeedsNothing() throws {
+        let directory = try TestMedia.temporaryDirectory("config-local")
+        let status = try Shell.run(Shell.mixdown, ["jobs", "list", "--json"], environment: ["DEPLOY_ENV": "local"], directory: directory)
+        #expect(status.exitCode == 0, "\(status.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".mixdown/mixdown.sqlite").path))
+        let worker = try Shell.run(Shell.mixdown, ["worker", "--exit-when-idle"], environment: [:], directory: directory)
+        #expect(worker.exitCode == 0, "\(worker.standardError)")
+    }
+}
