@@ -1,5 +1,4 @@
 internal import AsyncHTTPClient
-internal import Crypto
 internal import Foundation
 internal import Logging
 internal import NIOCore
@@ -77,7 +76,7 @@ extension S3Storage {
         let payloadHash: String
         switch call.body {
         case .empty: payloadHash = SigV4Signer.emptyPayloadHash
-        case .bytes(let data): payloadHash = SigV4Signer.hex(SHA256.hash(data: data))
+        case .bytes(let data): payloadHash = SigV4Signer.payloadHash(data)
         case .file: payloadHash = SigV4Signer.unsignedPayload
         }
         let path = settings.requestPath(objectName: call.objectName)

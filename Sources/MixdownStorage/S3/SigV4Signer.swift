@@ -101,6 +101,9 @@ public struct SigV4Signer: Sendable {
         return QuerySignature(canonicalRequest: canonical, stringToSign: toSign, signature: signature, query: query)
     }
 
+    /// The hex SHA-256 of a body, for `x-amz-content-sha256`.
+    public static func payloadHash(_ body: Data) -> String { hex(SHA256.hash(data: body)) }
+
     /// `AWS4-HMAC-SHA256`, the time, the credential scope and the canonical request's hash, one a line.
     public func stringToSign(canonicalRequest: String, date: Date) -> String {
         stringToSign(canonicalRequest: canonicalRequest, time: Timestamp(date))
