@@ -165,7 +165,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MixdownStorageTests",
-            dependencies: ["MixdownStorage", "MixdownTestSupport"],
+            dependencies: ["MixdownStorage", "MixdownTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

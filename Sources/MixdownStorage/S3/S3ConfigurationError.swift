@@ -1,0 +1,13 @@
+/// Why S3 settings were refused: one line per problem, written for the operator who set them.
+public struct S3ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var problems: [String]
+
+    public init(problems: [String]) {
+        self.problems = problems
+    }
+
+    /// A stable code for machines.
+    public var code: String { "invalid-s3-configuration" }
+
+    public var description: String { problems.joined(separator: "\n") }
+}

@@ -1,0 +1,154 @@
+internal import AsyncHTTPClient
+internal import Foundation
+internal import Logging
+internal import NIOCore
+internal import NIOHTTP1
+
+extension S3Storage {
+    /// The part size for a file: the configured one, raised to a whole MiB when the file would otherwise
+    /// need more than S3's 10,000 parts.
+    func partSize(forFileOfSize size: Int64) -> Int64 {
+        let configured = Int64(settings.partSize)
+        let parts = Int64(S3Settings.maximumPartCount)
+        guard size > configured * parts else { return configured }
+        let mebibyte = Int64(S3Settings.mebibyte)
+        let needed = (size + parts - 1) / parts
+        return (needed + mebibyte - 1) / mebibyte * mebibyte
+    }
+
+    /// CreateMultipartUpload, the parts in parallel (at most ``S3Settings/partConcurrency`` at once, each
+    /// streamed from its range of the file), then CompleteMultipartUpload. Any failure, cancellation
+    /// included, aborts the upload so that no stored parts are left behind to be billed.
+    func putMultipart(file path: String, size: Int64, objectName: String, contentType: String) async throws {
+        let create = Call(
+            operation: "CreateMultipartUpload",
+            objectName: objectName,
+            method: .POST,
+            query: [.init("uploads", "")],
+            headers: [.init("content-type", contentType)]
+        )
+        let uploadId = try await perform(create) { response in
+            guard let id = try await Self.document(response, call: create).text(of: "UploadId"), !id.isEmpty else {
+                throw S3Error(operation: create.operation, key: objectName, status: nil, s3Code: nil, message: "the answer has no UploadId")
+            }
+            return id
+        }
+        do {
+            let etags = try await uploadParts(file: path, size: size, objectName: objectName, uploadId: uploadId)
+            try await completeMultipartUpload(objectName: objectName, uploadId: uploadId, etags: etags)
+        } catch {
+            // An unstructured task: it does not inherit our cancellation, so the abort is sent even when
+            // cancellation is what stopped the upload.
+            let abort = Task { [self] in
+                try await perform(
+                    Call(operation: "AbortMultipartUpload", objectName: objectName, method: .DELETE, query: [.init("uploadId", uploadId)])
+                ) { _ in }
+            }
+            do {
+                try await abort.value
+            } catch let abortError {
+                logger.error(
+                    "could not abort a failed multipart upload; a lifecycle rule must clean it up",
+                    metadata: ["key": "\(objectName)", "upload_id": "\(uploadId)", "error": "\(abortError)"]
+                )
+            }
+            throw error
+        }
+    }
+
+    private func uploadParts(file path: String, size: Int64, objectName: String, uploadId: String) async throws -> [String] {
+        let partSize = partSize(forFileOfSize: size)
+        let count = Int((size + partSize - 1) / partSize)
+        return try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            var next = 1
+            func startPart(_ number: Int) {
+                let start = Int64(number - 1) * partSize
+                let range = start..<min(start + partSize, size)
+                let call = Call(
+                    operation: "UploadPart",
+                    objectName: objectName,
+                    method: .PUT,
+                    query: [.init("partNumber", String(number)), .init("uploadId", uploadId)],
+                    body: .file(path: path, range: range),
+                    streams: true
+                )
+                group.addTask {
+                    let etag = try await perform(call) { response in response.headers.first(name: "etag") }
+                    guard let etag, !etag.isEmpty else {
+                        throw S3Error(operation: call.operation, key: objectName, status: nil, s3Code: nil, message: "part \(number) has no ETag")
+                    }
+                    return (number, etag)
+                }
+            }
+            while next <= min(count, settings.partConcurrency) {
+                startPart(next)
+                next += 1
+            }
+            var etags = [String](repeating: "", count: count)
+            // The first failure leaves this loop by throwing, and the group cancels the parts in flight.
+            while let (number, etag) = try await group.next() {
+                etags[number - 1] = etag
+                if next <= count {
+                    startPart(next)
+                    next += 1
+                }
+            }
+            return etags
+        }
+    }
+
+    private func completeMultipartUpload(objectName: String, uploadId: String, etags: [String]) async throws {
+        var xml = #"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#
+        for (index, etag) in etags.enumerated() {
+            xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(Self.escapeXML(etag))</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        let call = Call(
+            operation: "CompleteMultipartUpload",
+            objectName: objectName,
+            method: .POST,
+            query: [.init("uploadId", uploadId)],
+            headers: [.init("content-type", "application/xml")],
+            body: .bytes(Data(xml.utf8))
+        )
+        // Reading the whole answer matters: S3 may send 200 and then an <Error> document.
+        _ = try await perform(call) { response in try await Self.document(response, call: call) }
+    }
+
+    static func escapeXML(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&apos;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// Multipart uploads begun under `prefix` (relative to the key prefix) and neither completed nor
+    /// aborted: what a crash can leave behind. One page (up to 1,000).
+    public func incompleteUploads(prefix: String = "") async throws -> [S3IncompleteUpload] {
+        let call = Call(
+            operation: "ListMultipartUploads",
+            method: .GET,
+            query: [.init("uploads", ""), .init("prefix", settings.keyPrefix + prefix)]
+        )
+        let root = try await perform(call) { response in try await Self.document(response, call: call) }
+        return root.children("Upload").compactMap { upload in
+            guard let key = upload.text(of: "Key"), let id = upload.text(of: "UploadId") else { return nil }
+            return S3IncompleteUpload(objectName: key, uploadId: id)
+        }
+    }
+}
+
+/// A multipart upload that was started and not finished.
+public struct S3IncompleteUpload: Sendable, Hashable {
+    /// The object's full name in the bucket, key prefix included.
+    public var objectName: String
+    public var uploadId: String
+}
