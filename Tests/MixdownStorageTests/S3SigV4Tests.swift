@@ -120,7 +120,7 @@ struct S3SigV4Tests {
         )
         let epoch = Self.vectors.epochSeconds
         let storage = S3Storage(settings: settings, clock: { Date(timeIntervalSince1970: epoch) })
-        let url = try await storage.downloadURL(for: StorageKey("episode 1.mp3"), expiresInSeconds: 900, downloadName: "Épisode 1.mp3")
+        let url = try storage.downloadURL(for: StorageKey("episode 1.mp3"), expiresInSeconds: 900, downloadName: "Épisode 1.mp3")
         #expect(url == vector.url)
     }
 

@@ -157,7 +157,7 @@ struct S3StorageTests {
         #expect(put.exitCode == 0, "\(put.standardError)")
         #expect(try await storage.head(key)?.contentType == "audio/wav")
 
-        let download = try #require(try await storage.downloadURL(for: key, expiresInSeconds: 600, downloadName: "Voice \"take\" 1.wav"))
+        let download = try #require(try storage.downloadURL(for: key, expiresInSeconds: 600, downloadName: "Voice \"take\" 1.wav"))
         let fetched = directory.appendingPathComponent("fetched.wav").path
         let headers = directory.appendingPathComponent("headers.txt").path
         let get = try Shell.run("curl", ["-sS", "-f", "-D", headers, "-o", fetched, download])
@@ -181,7 +181,7 @@ struct S3StorageTests {
                 publicBaseURL: "https://cdn.example.com/media/"
             )
         )
-        let url = try await storage.downloadURL(for: StorageKey("a b/ü.mp3"), expiresInSeconds: 60, downloadName: "x.mp3")
+        let url = try storage.downloadURL(for: StorageKey("a b/ü.mp3"), expiresInSeconds: 60, downloadName: "x.mp3")
         #expect(url == "https://cdn.example.com/media/p/a%20b/%C3%BC.mp3")
     }
 

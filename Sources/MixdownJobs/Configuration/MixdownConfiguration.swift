@@ -1,5 +1,6 @@
 internal import Foundation
 public import MixdownExecution
+import MixdownStorage
 import MixdownRecipe
 
 /// Every setting of every process, validated at start-up with every problem named at once. Built only
@@ -14,7 +15,7 @@ public struct MixdownConfiguration: Sendable {
     /// Where files live: a folder path (or `file://PATH`), or `s3://BUCKET/PREFIX`.
     public var storage: String
     /// The bucket's endpoint and credentials when ``storage`` is `s3://`.
-    public var s3 = S3Settings()
+    public var s3 = S3Access()
     /// Seconds between polls of the store when no change signal arrives.
     public var pollSeconds: Double
     public var leaseSeconds: Double
@@ -65,12 +66,15 @@ public struct MixdownConfiguration: Sendable {
     }
 
     /// An S3-compatible bucket's endpoint and credentials.
-    public struct S3Settings: Sendable, Hashable {
+    public struct S3Access: Sendable, Hashable {
         /// Nil: AWS S3 for ``region``.
         public var endpoint: String?
-        public var region = "us-east-1"
+        /// Nil: `auto` for Cloudflare R2's endpoints, else `us-east-1`.
+        public var region: String?
         public var accessKeyId: String?
         public var secretAccessKey: String?
+        /// Temporary credentials' session token (`S3_SESSION_TOKEN`).
+        public var sessionToken: String?
         public var publicBaseURL: String?
 
         public init() {}
@@ -147,18 +151,27 @@ extension MixdownConfiguration {
             self.storage = storage
         }
         s3.endpoint = text("S3_ENDPOINT")
-        s3.region = text("S3_REGION") ?? "us-east-1"
+        s3.region = text("S3_REGION")
+        s3.sessionToken = text("S3_SESSION_TOKEN")
         s3.publicBaseURL = text("S3_PUBLIC_BASE_URL")
         if storage.hasPrefix("s3://") {
             let reason = "MIXDOWN_STORAGE is an S3 bucket"
             s3.accessKeyId = required("S3_ACCESS_KEY_ID", because: reason)
             s3.secretAccessKey = required("S3_SECRET_ACCESS_KEY", because: reason)
-            let bucket = storage.dropFirst("s3://".count).split(separator: "/", omittingEmptySubsequences: false).first ?? ""
-            if bucket.isEmpty { problems.append("MIXDOWN_STORAGE=\(Excerpt.excerpt(storage)): expected s3://BUCKET or s3://BUCKET/PREFIX") }
-            for name in ["S3_ENDPOINT", "S3_PUBLIC_BASE_URL"] {
-                if let value = text(name), !(value.hasPrefix("http://") || value.hasPrefix("https://")) || URL(string: value)?.host == nil {
-                    problems.append("\(name)=\(Excerpt.excerpt(value)): expected an http:// or https:// URL (\(purpose(name)))")
-                }
+            // The adapter's own checks (bucket name, endpoint, region, prefix), with stand-ins for missing keys,
+            // which are already named above.
+            do {
+                _ = try S3Settings(
+                    url: storage,
+                    endpoint: s3.endpoint,
+                    region: s3.region,
+                    accessKeyId: s3.accessKeyId ?? "unset",
+                    secretAccessKey: s3.secretAccessKey ?? "unset",
+                    sessionToken: s3.sessionToken,
+                    publicBaseURL: s3.publicBaseURL
+                )
+            } catch {
+                problems += error.problems.map { "MIXDOWN_STORAGE=\(Excerpt.excerpt(storage)): \($0)" }
             }
         } else if storage.contains("://") && !storage.hasPrefix("file://") {
             problems.append("MIXDOWN_STORAGE=\(Excerpt.excerpt(storage)): expected a folder or s3://BUCKET/PREFIX")

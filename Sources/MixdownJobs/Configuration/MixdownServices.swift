@@ -39,7 +39,22 @@ public struct MixdownServices: Sendable {
     static func makeStorage(_ configuration: MixdownConfiguration) throws -> any StorageAdapter {
         let storage = configuration.storage
         if storage.hasPrefix("s3://") {
-            throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORAGE: this build has no S3 storage yet"])
+            let s3 = configuration.s3
+            do {
+                return try S3Storage(
+                    settings: S3Settings(
+                        url: storage,
+                        endpoint: s3.endpoint,
+                        region: s3.region,
+                        accessKeyId: s3.accessKeyId ?? "",
+                        secretAccessKey: s3.secretAccessKey ?? "",
+                        sessionToken: s3.sessionToken,
+                        publicBaseURL: s3.publicBaseURL
+                    )
+                )
+            } catch {
+                throw MixdownConfiguration.Problem(problems: error.problems)
+            }
         }
         return try LocalStorage(root: storage.hasPrefix("file://") ? String(storage.dropFirst("file://".count)) : storage)
     }

@@ -84,9 +84,10 @@ extension Setting {
             production: .some(nil)
         ),
         Setting("S3_ENDPOINT", "the bucket's endpoint URL (R2: https://ACCOUNT.r2.cloudflarestorage.com); unset means AWS S3"),
-        Setting("S3_REGION", "the bucket's region (R2: auto)", local: "us-east-1"),
+        Setting("S3_REGION", "the bucket's region (default: auto for R2 endpoints, else us-east-1)"),
         Setting("S3_ACCESS_KEY_ID", "access key of the bucket's credentials"),
         Setting("S3_SECRET_ACCESS_KEY", "secret key of the bucket's credentials", secret: true),
+        Setting("S3_SESSION_TOKEN", "session token of temporary bucket credentials", secret: true),
         Setting("S3_PUBLIC_BASE_URL", "a public or CDN base URL for downloads, instead of presigned bucket URLs"),
         // Worker.
         Setting("MIXDOWN_POLL_SECONDS", "fallback poll of the store when no change signal arrives", readers: [.worker, .server], local: "3"),

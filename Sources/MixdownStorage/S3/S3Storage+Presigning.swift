@@ -5,7 +5,7 @@ extension S3Storage {
     /// `downloadName` cannot apply: public URLs carry no response overrides), otherwise presigned for
     /// `expiresInSeconds`, clamped to 1 second–7 days (S3's limit). `downloadName` makes the bucket answer
     /// with `Content-Disposition: attachment` and that file name.
-    public func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) async throws -> String? {
+    public func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) throws -> String? {
         let name = settings.objectName(key)
         if let base = settings.publicBaseURL { return "\(base)/\(SigV4Encoding.encodePath(name))" }
         var query: [SigV4Request.Field] = []
