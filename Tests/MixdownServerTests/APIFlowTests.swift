@@ -7,12 +7,16 @@ import MixdownTestSupport
 import NIOCore
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// The four flows the earlier system's audit failed, end to end over HTTP on loopback with a real worker.
 @Suite("API flows")
 struct APIFlowTests {
-    @Test("ingest: upload, poll through the per-feature and the canonical route, download the asset")
-    func ingest() async throws {
-        let harness = try APIHarness()
+    @Test("ingest: upload, poll through the per-feature and the canonical route, download the asset", arguments: FileBacking.allCases)
+    func ingest(files: FileBacking) async throws {
+        let harness = try APIHarness(files: files)
         try await harness.run { client async throws in
             let uploaded = try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav")
             #expect(uploaded.status == .created)
@@ -29,24 +33,42 @@ struct APIFlowTests {
             )
             #expect(status == .accepted && created["type"] as? String == "ingest")
             let id = try #require(created["id"] as? String)
+            if files == .bucket {
+                // The content route of a bucket's asset sends the (authorized) client to a presigned URL.
+                let content = try await client.execute(uri: "/v1/assets/\(assetId)/content", method: .get)
+                #expect(content.status == .found)
+                let location = try #require(content.headers[.location])
+                #expect(location.hasPrefix("http://127.0.0.1:") && location.contains("X-Amz-Signature="))
+                var request = URLRequest(url: try #require(URL(string: location)))
+                request.setValue("bytes=0-43", forHTTPHeaderField: "Range")
+                let (head, response) = try await URLSession.shared.data(for: request)
+                #expect((response as? HTTPURLResponse)?.statusCode == 206 && head.count == 44 && head.prefix(4) == Data("RIFF".utf8))
+            }
             let viaFeature = try await client.finished(id, route: "/v1/ingest")
             let viaCanonical = try await client.finished(id, route: "/v1/jobs")
             #expect(viaFeature["status"] as? String == "succeeded" && viaCanonical["status"] as? String == "succeeded")
             let outputs = try #require((viaCanonical["result"] as? [String: Any])?["outputs"] as? [[String: Any]])
             #expect(outputs.map { $0["name"] as? String } == ["audio", "loudness"])
             for output in outputs {
-                let download = try await client.execute(uri: try #require(output["downloadUrl"] as? String), method: .get)
-                #expect(download.status == .ok)
-                #expect(download.body.readableBytes == output["bytes"] as? Int)
-                #expect(download.headers[.contentType] == output["contentType"] as? String)
-                #expect(download.headers[.contentDisposition]?.hasPrefix("attachment") == true)
+                let url = try #require(output["downloadUrl"] as? String)
+                #expect(url.hasPrefix("http") == (files == .bucket), "a bucket's outputs download from the bucket: \(url)")
+                let download = try await client.download(url)
+                #expect(download.status == 200)
+                #expect(download.body.count == output["bytes"] as? Int)
+                #expect(download.contentType == output["contentType"] as? String)
+                if files == .folder {
+                    #expect(download.disposition?.hasPrefix("attachment") == true)
+                } else {
+                    // moto ignores response-content-disposition; the URL asks for it (S3 and R2 honour it).
+                    #expect(url.contains("response-content-disposition=attachment"))
+                }
             }
         }
     }
 
-    @Test("edit: a recipe on the ingested asset, previewed then saved, downloads as playable audio")
-    func edit() async throws {
-        let harness = try APIHarness()
+    @Test("edit: a recipe on the ingested asset, previewed then saved, downloads as playable audio", arguments: FileBacking.allCases)
+    func edit(files: FileBacking) async throws {
+        let harness = try APIHarness(files: files)
         try await harness.run { client async throws in
             let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
             let recipe =
@@ -60,18 +82,18 @@ struct APIFlowTests {
                 let done = try await client.finished(try #require(job["id"] as? String), route: "/v1/edit/save")
                 #expect(done["status"] as? String == "succeeded")
                 let output = try #require(((done["result"] as? [String: Any])?["outputs"] as? [[String: Any]])?.first)
-                let download = try await client.execute(uri: try #require(output["downloadUrl"] as? String), method: .get)
+                let download = try await client.download(try #require(output["downloadUrl"] as? String))
                 let file = harness.directory.appendingPathComponent("\(UUID().uuidString).mp3")
-                try Data(download.body.readableBytesView).write(to: file)
+                try download.body.write(to: file)
                 let facts = try await TestMedia.facts(file.path)
                 #expect(facts.hasAudio && abs((facts.duration ?? 0) - seconds) < 0.2)
             }
         }
     }
 
-    @Test("render: a multipart recipe with its uploads becomes a downloadable video; events stream until the end")
-    func render() async throws {
-        let harness = try APIHarness()
+    @Test("render: a multipart recipe with its uploads becomes a downloadable video; events stream until the end", arguments: FileBacking.allCases)
+    func render(files: FileBacking) async throws {
+        let harness = try APIHarness(files: files)
         try await harness.run { client async throws in
             let boundary = "MixdownBoundary7XyZ"
             let recipe = """
@@ -106,9 +128,9 @@ struct APIFlowTests {
             #expect(stream.contains("event: end\ndata: {") && stream.contains("\"status\":\"succeeded\""))
             let done = try await client.finished(id, route: "/v1/render")
             let output = try #require(((done["result"] as? [String: Any])?["outputs"] as? [[String: Any]])?.first)
-            let video = try await client.execute(uri: try #require(output["streamUrl"] as? String), method: .get)
+            let video = try await client.download(try #require(output["streamUrl"] as? String))
             let file = harness.directory.appendingPathComponent("video.mp4")
-            try Data(video.body.readableBytesView).write(to: file)
+            try video.body.write(to: file)
             let facts = try await TestMedia.facts(file.path)
             #expect(facts.hasVideo && facts.width == 320 && abs((facts.duration ?? 0) - 3) < 0.2)
         }

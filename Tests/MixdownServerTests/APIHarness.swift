@@ -8,7 +8,18 @@ import MixdownTestSupport
 import NIOCore
 import Testing
 
-/// A real server on loopback with a real worker, over a fresh SQLite store and storage folder.
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Where a harness keeps its files: a folder, or a fresh bucket on the S3-protocol server (moto) the
+/// tests start.
+enum FileBacking: String, CaseIterable, Sendable {
+    case folder
+    case bucket
+}
+
+/// A real server on loopback with a real worker, over a fresh SQLite store and a storage folder or bucket.
 struct APIHarness {
     let directory: URL
     let services: MixdownServices
@@ -20,6 +31,7 @@ struct APIHarness {
         timeouts: [JobType: Double] = MixdownConfiguration.defaultTimeouts,
         maxUploadBytes: Int = 100_000_000,
         maxDurationSeconds: Double = 1800,
+        files: FileBacking = .folder,
         configure: (inout MixdownConfiguration) -> Void = { _ in }
     ) throws {
         directory = try TestMedia.temporaryDirectory("api")
@@ -32,6 +44,13 @@ struct APIHarness {
             timeouts: timeouts
         )
         jobs.allowPrivateURLs = true
+        if files == .bucket {
+            let server = try S3TestServer.shared()
+            jobs.storage = "s3://\(try server.makeBucket("api"))/mixdown"
+            jobs.s3.endpoint = server.endpoint
+            jobs.s3.accessKeyId = "AKIDTEST"
+            jobs.s3.secretAccessKey = "test-secret"
+        }
         configure(&jobs)
         services = try MixdownServices.make(jobs)
         configuration = ServerConfiguration(
@@ -99,6 +118,21 @@ extension TestClientProtocol {
             headers: fields,
             body: ByteBuffer(bytes: try Data(contentsOf: URL(fileURLWithPath: path)))
         )
+    }
+
+    /// Fetches an output or asset URL: through the API for its own signed paths, straight from the
+    /// bucket for presigned ones (as a client would).
+    func download(_ url: String) async throws -> (status: Int, body: Data, contentType: String?, disposition: String?) {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            let response = try await execute(uri: url, method: .get)
+            return (
+                Int(response.status.code), Data(response.body.readableBytesView), response.headers[.contentType],
+                response.headers[.contentDisposition]
+            )
+        }
+        let (data, response) = try await URLSession.shared.data(from: try #require(URL(string: url)))
+        let http = try #require(response as? HTTPURLResponse)
+        return (http.statusCode, data, http.value(forHTTPHeaderField: "Content-Type"), http.value(forHTTPHeaderField: "Content-Disposition"))
     }
 
     /// Polls a job through `route` until it ends; every read goes through the HTTP API.
