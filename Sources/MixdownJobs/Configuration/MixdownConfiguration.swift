@@ -3,7 +3,8 @@ internal import Foundation
 /// Every setting of the job system, read from the environment in one place and validated at start-up
 /// with every problem named at once. CLI, worker and server all build their store and storage from it.
 public struct MixdownConfiguration: Sendable {
-    /// Where jobs live: `sqlite:PATH` (or a bare path). Networked stores come later through the same factory.
+    /// Where jobs live: `sqlite:PATH` (or a bare path), or a libSQL server: `libsql://HOST` (TLS),
+    /// `https://HOST` or `http://HOST:PORT`.
     public var store: String
     /// Where files live: a folder path (or `file:PATH`).
     public var storage: String
@@ -24,6 +25,8 @@ public struct MixdownConfiguration: Sendable {
     public var notifyAttempts = 8
     /// `MIXDOWN_ALLOW_PRIVATE_URLS=1`: network inputs may reach loopback and private addresses.
     public var allowPrivateURLs = false
+    /// `TURSO_AUTH_TOKEN`: the token for a libSQL store (`MIXDOWN_STORE=libsql://...`), sent as a bearer token.
+    public var libSQLAuthToken: String?
     /// `MIXDOWN_SIGNING_KEY`: signs job webhooks (and, in the server, download URLs).
     public var signingKey: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
 
@@ -71,7 +74,13 @@ public struct MixdownConfiguration: Sendable {
             }
             apply(value)
         }
-        if let store = environment["MIXDOWN_STORE"], !store.isEmpty { configuration.store = store }
+        if let store = environment["MIXDOWN_STORE"], !store.isEmpty {
+            configuration.store = store
+        } else if let url = environment["TURSO_DATABASE_URL"], !url.isEmpty {
+            // libSQL store: the original system's name for the database URL.
+            configuration.store = url
+        }
+        if let token = environment["TURSO_AUTH_TOKEN"], !token.isEmpty { configuration.libSQLAuthToken = token }
         if let storage = environment["MIXDOWN_STORAGE"], !storage.isEmpty { configuration.storage = storage }
         number("MIXDOWN_POLL_SECONDS") { configuration.pollSeconds = $0 }
         number("MIXDOWN_LEASE_SECONDS") { configuration.leaseSeconds = $0 }
@@ -90,8 +99,8 @@ public struct MixdownConfiguration: Sendable {
         for type in JobType.allCases {
             number("MIXDOWN_TIMEOUT_\(type.rawValue.uppercased())") { configuration.timeouts[type] = $0 }
         }
-        if !configuration.store.hasPrefix("sqlite:") && configuration.store.contains("://") {
-            problems.append("MIXDOWN_STORE=\(configuration.store): this build supports sqlite:PATH only")
+        if !configuration.store.hasPrefix("sqlite:") && configuration.store.contains("://") && !LibSQLJobStore.accepts(configuration.store) {
+            problems.append("MIXDOWN_STORE=\(configuration.store): expected sqlite:PATH, libsql://HOST, https://HOST or http://HOST:PORT")
         }
         if configuration.storage.contains("://") && !configuration.storage.hasPrefix("file://") {
             problems.append("MIXDOWN_STORAGE=\(configuration.storage): this build supports a local folder only")

@@ -18,9 +18,18 @@ public struct MixdownServices: Sendable {
         let storagePath =
             configuration.storage.hasPrefix("file://") ? String(configuration.storage.dropFirst("file://".count)) : configuration.storage
         let tools = MediaTools.fromEnvironment()
+        // A libSQL store does no I/O here (the factory is synchronous): it applies its schema on first use.
+        let store: any JobStore =
+            LibSQLJobStore.accepts(configuration.store)
+            ? try LibSQLJobStore(
+                url: configuration.store,
+                authToken: configuration.libSQLAuthToken,
+                requestTimeoutSeconds: max(configuration.storeBusySeconds, 5)
+            )
+            : try SQLiteJobStore(path: storePath, busySeconds: configuration.storeBusySeconds)
         return MixdownServices(
             configuration: configuration,
-            store: try SQLiteJobStore(path: storePath, busySeconds: configuration.storeBusySeconds),
+            store: store,
             storage: try LocalStorage(root: storagePath),
             tools: tools,
             prober: MediaProber(tools: tools),
