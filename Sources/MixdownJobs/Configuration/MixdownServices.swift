@@ -24,7 +24,8 @@ public struct MixdownServices: Sendable {
             ? try LibSQLJobStore(
                 url: configuration.store,
                 authToken: configuration.libSQLAuthToken,
-                requestTimeoutSeconds: max(configuration.storeBusySeconds, 5)
+                requestTimeoutSeconds: max(configuration.storeBusySeconds, 5),
+                busySeconds: configuration.storeBusySeconds
             )
             : try SQLiteJobStore(path: storePath, busySeconds: configuration.storeBusySeconds)
         return MixdownServices(

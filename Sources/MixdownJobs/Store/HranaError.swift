@@ -24,6 +24,9 @@ public struct HranaError: Error, Sendable, Hashable, CustomStringConvertible, De
         message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
     }
 
+    /// Another connection held the write lock longer than the server waits: nothing was done.
+    var isBusy: Bool { code.hasPrefix("SQLITE_BUSY") || message.contains("database is locked") }
+
     /// A constraint failure, e.g. a second job with the same idempotency key.
     var isConstraintViolation: Bool { code.hasPrefix("SQLITE_CONSTRAINT") }
 }

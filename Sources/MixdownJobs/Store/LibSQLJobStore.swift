@@ -23,6 +23,7 @@ public final class LibSQLJobStore: JobStore {
     public let url: String
     let client: HranaClient
     let changes: LibSQLChangeFeed
+    let busyTimeout: Duration
     /// The first use runs the migrations; a failed run is tried again on the next call.
     private let schema = Mutex<Task<Void, any Error>?>(nil)
 
@@ -31,12 +32,21 @@ public final class LibSQLJobStore: JobStore {
     ///     sqld). An `authToken` query item is taken as the token when `authToken` is nil.
     ///   - authToken: sent as `Authorization: Bearer`; sqld without authentication needs none.
     ///   - requestTimeoutSeconds: how long one HTTP request may take, waiting for the write lock included.
+    ///   - busySeconds: how long a write keeps trying while sqld answers `SQLITE_BUSY` (another connection held
+    ///     the write lock past sqld's own wait), like SQLite's busy timeout.
     ///   - changePollSeconds: how often, at most, the change counter asks the server whether another process
     ///     committed: the upper bound on how late a worker elsewhere notices a new job.
-    public init(url: String, authToken: String? = nil, requestTimeoutSeconds: Double = 30, changePollSeconds: Double = 0.25) throws {
+    public init(
+        url: String,
+        authToken: String? = nil,
+        requestTimeoutSeconds: Double = 30,
+        busySeconds: Double = 30,
+        changePollSeconds: Double = 0.25
+    ) throws {
         let (base, tokenInURL) = try Self.endpoint(url)
         self.url = base
         client = HranaClient(baseURL: base, authToken: authToken ?? tokenInURL, requestTimeoutSeconds: requestTimeoutSeconds)
+        busyTimeout = .milliseconds(Self.milliseconds(min(max(busySeconds, 0), 3600)))
         let poll = min(max(changePollSeconds.isFinite ? changePollSeconds : 0.25, 0.01), 60)
         changes = LibSQLChangeFeed.shared(for: base, pollInterval: .milliseconds(Int64(poll * 1000)))
     }
@@ -74,7 +84,7 @@ public final class LibSQLJobStore: JobStore {
         let task = schema.withLock { current in
             if let current { return current }
             let client = client
-            let task = Task { try await Self.migrate(client) }
+            let task = Task { try await self.retryingWhenBusy { try await Self.migrate(client) } }
             current = task
             return task
         }
@@ -83,6 +93,21 @@ public final class LibSQLJobStore: JobStore {
         } catch {
             schema.withLock { current in if current == task { current = nil } }
             throw error
+        }
+    }
+
+    /// Runs `body` again while sqld answers `SQLITE_BUSY`, for up to `busyTimeout`. Safe for writes: a
+    /// busy statement did nothing, and a busy step in a transaction's request rolled the whole request back.
+    private func retryingWhenBusy<T>(_ body: () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + busyTimeout
+        var pause = Duration.milliseconds(5)
+        while true {
+            do {
+                return try await body()
+            } catch let error as HranaError where error.isBusy && ContinuousClock.now + pause < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(200))
+            }
         }
     }
 
@@ -95,7 +120,7 @@ public final class LibSQLJobStore: JobStore {
     /// Runs one writing statement, on its own; a change wakes this process's waiters at once.
     private func write(_ statement: HranaStatement) async throws -> HranaResult {
         try await ready()
-        let result = try await client.execute(statement)
+        let result = try await retryingWhenBusy { try await client.execute(statement) }
         if result.affectedRowCount > 0 { changes.noteCommit() }
         return result
     }
@@ -115,6 +140,10 @@ public final class LibSQLJobStore: JobStore {
     public func submit(_ new: NewJob) async throws -> Job {
         let parameters = try JSONCoding.encode(new.parameters)
         try await ready()
+        return try await retryingWhenBusy { try await insert(new, parameters: parameters) }
+    }
+
+    private func insert(_ new: NewJob, parameters: String) async throws -> Job {
         // The id is made from the store clock, so ids sort by submission across machines.
         var lookups = [HranaStatement(JobSQL.selectNow)]
         if let key = new.idempotencyKey { lookups.append(HranaStatement(JobSQL.jobByIdempotencyKey, [key])) }
@@ -223,8 +252,8 @@ public final class LibSQLJobStore: JobStore {
                 ]
             )
         }
-        let published: Bool = try await client.transaction { stream in
-            try await stream.commit(inserts + [update]).last?.affectedRowCount == 1
+        let published: Bool = try await retryingWhenBusy {
+            try await client.transaction { stream in try await stream.commit(inserts + [update]).last?.affectedRowCount == 1 }
         }
         if published { changes.noteCommit() }
         return published
@@ -267,7 +296,12 @@ public final class LibSQLJobStore: JobStore {
     /// Runs a write on job `id`, then reads the job, in one request; whether the write changed it.
     private func writeThenRead(_ statement: HranaStatement, id: String) async throws -> (changed: Bool, job: Job?) {
         try await ready()
-        let results = try await client.execute([statement, HranaStatement(JobSQL.jobById, [id])])
+        let results = try await retryingWhenBusy {
+            let results = try await client.execute([statement, HranaStatement(JobSQL.jobById, [id])])
+            // A busy write is thrown here, so the pair runs again.
+            if case .failure(let error) = results.first, error.isBusy { throw error }
+            return results
+        }
         guard results.count == 2 else { throw HranaError.badResponse("\(results.count) results") }
         let changed = try results[0].get().affectedRowCount > 0
         if changed { changes.noteCommit() }
@@ -293,7 +327,7 @@ public final class LibSQLJobStore: JobStore {
                 HranaStatement(JobSQL.requeueExpired, [status.rawValue, error, final, backoff, id, attempts])
             }
         }
-        let results = try await client.transaction { stream in try await stream.commit(updates) }
+        let results = try await retryingWhenBusy { try await client.transaction { stream in try await stream.commit(updates) } }
         let reaped = zip(plan.steps, results).filter { $0.1.affectedRowCount == 1 }.map(\.0.reaped)
         if !reaped.isEmpty { changes.noteCommit() }
         return reaped
