@@ -6,6 +6,8 @@ import MixdownTestSupport
 /// the tests are written once.
 enum StoreBackend: String, CaseIterable, Sendable {
     case sqlite
+    /// A real sqld, one per configuration (an empty database each).
+    case libsql
 
     /// A fresh configuration pointing at an empty store and storage.
     func configuration(_ label: String = "store") throws -> MixdownConfiguration {
@@ -14,6 +16,15 @@ enum StoreBackend: String, CaseIterable, Sendable {
         case .sqlite:
             return MixdownConfiguration(
                 store: "sqlite:\(directory.appendingPathComponent("mixdown.sqlite").path)",
+                storage: directory.appendingPathComponent("storage").path,
+                pollSeconds: 0.5,
+                leaseSeconds: 5,
+                maxAttempts: 3,
+                retryBackoffSeconds: 0
+            )
+        case .libsql:
+            return MixdownConfiguration(
+                store: try LibSQLTestServer.start().url,
                 storage: directory.appendingPathComponent("storage").path,
                 pollSeconds: 0.5,
                 leaseSeconds: 5,

@@ -31,7 +31,15 @@ public struct MixdownServices: Sendable {
             throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORE: \(problem)"])
         case .success(.sqlite(let path)):
             return try SQLiteJobStore(path: path, busySeconds: configuration.storeBusySeconds)
-        case .success(.postgres), .success(.libsql):
+        case .success(.libsql):
+            // No I/O here (the factory is synchronous): the store applies its schema on first use.
+            return try LibSQLJobStore(
+                url: configuration.store,
+                authToken: configuration.storeAuthToken,
+                requestTimeoutSeconds: max(configuration.storeBusySeconds, 5),
+                busySeconds: configuration.storeBusySeconds
+            )
+        case .success(.postgres):
             throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORE: this build has no such store yet"])
         }
     }

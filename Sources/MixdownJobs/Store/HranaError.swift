@@ -1,0 +1,32 @@
+/// A failure reported by a libSQL server (sqld, Turso) or met on the way to it: sqld's own `code`
+/// (`SQLITE_CONSTRAINT`, `SQL_PARSE_ERROR`, ...) and message, or one of ours (`HTTP_401`,
+/// `RESPONSE_TOO_LARGE`, `BAD_RESPONSE`, `UNREACHABLE`) naming what went wrong.
+public struct HranaError: Error, Sendable, Hashable, CustomStringConvertible, Decodable {
+    /// Stable enough to branch on: the server's code, or one of the codes above.
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "libSQL \(code): \(message)" }
+
+    private enum CodingKeys: String, CodingKey {
+        case code, message
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        // Older servers leave the code out.
+        code = try container.decodeIfPresent(String.self, forKey: .code) ?? "UNKNOWN"
+        message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
+    }
+
+    /// Another connection held the write lock longer than the server waits: nothing was done.
+    var isBusy: Bool { code.hasPrefix("SQLITE_BUSY") || message.contains("database is locked") }
+
+    /// A constraint failure, e.g. a second job with the same idempotency key.
+    var isConstraintViolation: Bool { code.hasPrefix("SQLITE_CONSTRAINT") }
+}
