@@ -3,7 +3,7 @@ internal import Foundation
 /// Every setting of the job system, read from the environment in one place and validated at start-up
 /// with every problem named at once. CLI, worker and server all build their store and storage from it.
 public struct MixdownConfiguration: Sendable {
-    /// Where jobs live: `sqlite:PATH` (or a bare path). Networked stores come later through the same factory.
+    /// Where jobs live: `sqlite:PATH` (or a bare path), or `postgres://user[:password]@host[:port]/database[?sslmode=...]`.
     public var store: String
     /// Where files live: a folder path (or `file:PATH`).
     public var storage: String
@@ -90,8 +90,11 @@ public struct MixdownConfiguration: Sendable {
         for type in JobType.allCases {
             number("MIXDOWN_TIMEOUT_\(type.rawValue.uppercased())") { configuration.timeouts[type] = $0 }
         }
-        if !configuration.store.hasPrefix("sqlite:") && configuration.store.contains("://") {
-            problems.append("MIXDOWN_STORE=\(configuration.store): this build supports sqlite:PATH only")
+        if PostgresJobStore.Location.matches(configuration.store) {
+            // Checked here so a malformed URL is named at start-up; the message never repeats the password.
+            do { _ = try PostgresJobStore.Location(configuration.store) } catch { problems.append("MIXDOWN_STORE: \(error)") }
+        } else if !configuration.store.hasPrefix("sqlite:") && configuration.store.contains("://") {
+            problems.append("MIXDOWN_STORE=\(configuration.store): this build supports sqlite:PATH and postgres://... only")
         }
         if configuration.storage.contains("://") && !configuration.storage.hasPrefix("file://") {
             problems.append("MIXDOWN_STORAGE=\(configuration.storage): this build supports a local folder only")

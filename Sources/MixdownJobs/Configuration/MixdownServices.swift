@@ -18,14 +18,24 @@ public struct MixdownServices: Sendable {
         let storagePath =
             configuration.storage.hasPrefix("file://") ? String(configuration.storage.dropFirst("file://".count)) : configuration.storage
         let tools = MediaTools.fromEnvironment()
+        let wake = WakeSignal()
         return MixdownServices(
             configuration: configuration,
-            store: try SQLiteJobStore(path: storePath, busySeconds: configuration.storeBusySeconds),
+            store: try makeStore(configuration, sqlitePath: storePath, wake: wake),
             storage: try LocalStorage(root: storagePath),
             tools: tools,
             prober: MediaProber(tools: tools),
-            wake: WakeSignal()
+            wake: wake
         )
+    }
+
+    /// `postgres://` and `postgresql://` settings name a PostgreSQL store, which rings this process's
+    /// doorbell when a job becomes runnable anywhere; any other setting is a SQLite file.
+    static func makeStore(_ configuration: MixdownConfiguration, sqlitePath: String, wake: WakeSignal) throws -> any JobStore {
+        if PostgresJobStore.Location.matches(configuration.store) {
+            return try PostgresJobStore(url: configuration.store, doorbell: wake)
+        }
+        return try SQLiteJobStore(path: sqlitePath, busySeconds: configuration.storeBusySeconds)
     }
 
     /// Built from the process's environment (`MIXDOWN_*`).
