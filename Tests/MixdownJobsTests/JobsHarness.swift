@@ -12,10 +12,10 @@ struct JobsHarness {
     let services: MixdownServices
     var environment: [String: String]
 
-    init(leaseSeconds: Double = 5, pollSeconds: Double = 0.5, extra: [String: String] = [:]) throws {
+    init(backend: StoreBackend = .sqlite, leaseSeconds: Double = 5, pollSeconds: Double = 0.5, extra: [String: String] = [:]) throws {
         directory = try TestMedia.temporaryDirectory("jobs")
         var environment = [
-            "MIXDOWN_STORE": "sqlite:\(directory.appendingPathComponent("mixdown.sqlite").path)",
+            "MIXDOWN_STORE": try backend.storeSetting(in: directory),
             "MIXDOWN_STORAGE": directory.appendingPathComponent("storage").path,
             "MIXDOWN_LEASE_SECONDS": String(leaseSeconds),
             "MIXDOWN_POLL_SECONDS": String(pollSeconds),
