@@ -111,6 +111,7 @@ struct PostgresStoreTests {
         let watcher = try PostgresJobStore(url: url)
         let writer = try PostgresJobStore(url: url)
         let before = try await watcher.changeCounter()
+        _ = try await writer.changeCounter()
         let killed = try PostgresTestServer.psql(
             url,
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
@@ -124,6 +125,42 @@ struct PostgresStoreTests {
         #expect(afterSubmit != afterDrop)
         await watcher.shutdown()
         await writer.shutdown()
+    }
+
+    @Test("the change counter answers while the only pooled connection waits on a lock: reading it takes no round trip")
+    func counterWithoutRoundTrip() async throws {
+        let url = try PostgresTestServer.freshDatabaseURL("cheap")
+        let store = try PostgresJobStore(url: url, maximumConnections: 1)
+        _ = try await store.submit(newJob())
+        _ = try await store.changeCounter()
+        let locker = try await BackgroundProcess(
+            try PostgresTestServer.psqlPath(),
+            [url, "-X", "-q", "-c", "BEGIN; LOCK TABLE jobs; SELECT pg_sleep(3); COMMIT;"]
+        )
+        defer { locker.signal(SIGKILL) }
+        // The server's own view is the event: first the lock is held, then the store's query waits on it.
+        try await Self.waitForServer(
+            url,
+            "SELECT count(*) FROM pg_locks WHERE relation = 'jobs'::regclass AND mode = 'AccessExclusiveLock' AND granted"
+        )
+        let blocked = Task { try await store.hasRunnableJob() }
+        try await Self.waitForServer(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+        let start = ContinuousClock.now
+        _ = try await store.changeCounter()
+        _ = try await store.changeCounter()
+        #expect(ContinuousClock.now - start < .seconds(2), "two reads took \(ContinuousClock.now - start) while the pool was busy")
+        #expect(try await blocked.value, "the blocked query finished once the lock was released")
+        #expect(try await locker.wait() == 0)
+        await store.shutdown()
+    }
+
+    /// Waits until a count the server reports reaches one (at most 10 s).
+    static func waitForServer(_ url: String, _ sql: String) async throws {
+        for _ in 0..<400 {
+            if try PostgresTestServer.psql(url, sql) == "1" { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw TestSupportError("the server never reported: \(sql)")
     }
 
     @Test("a submission wakes this process's workers through the doorbell: the listener rings it")

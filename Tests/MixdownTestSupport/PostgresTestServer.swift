@@ -26,6 +26,9 @@ public enum PostgresTestServer {
         try server.get().psql(sql, url: url)
     }
 
+    /// The `psql` of the installed PostgreSQL, for tests that hold a session open in a process of its own.
+    public static func psqlPath() throws -> String { "\(try server.get().bin)/psql" }
+
     private static let server = Result { try Server.start() }
 
     private struct Server: Sendable {

@@ -10,9 +10,11 @@ extension PostgresJobStore {
     /// reading it costs no round trip.
     ///
     /// A notification travels on its own connection, so it can land a moment after the commit that sent
-    /// it has returned to its writer. A read therefore returns at once when a notification arrived since
-    /// the last read, and otherwise waits up to ``settle`` for one in flight: a read that starts after
-    /// another connection's commit sees it (unless the notification takes longer than ``settle``).
+    /// it has returned to its writer. So a read by a task whose previous read returned the current value
+    /// waits up to ``settle`` for a notification in flight (any arrival ends the wait): a read that starts
+    /// after another connection's commit sees it unless the notification takes longer than ``settle``. A
+    /// task's first read, and a read after something arrived, return at once: a worker resyncing after a
+    /// job, or a follower taking its baseline, never waits.
     final class ChangeFeed: Sendable {
         private struct State {
             var counter = 0
@@ -20,36 +22,59 @@ extension PostgresJobStore {
             var attempted = false
             var listening = false
             var everListened = false
+            /// What each reading task (by its task's hash) was last given.
+            var seen: [Int: Int] = [:]
+            /// The reads waiting for an arrival, each with a signal of its own (no stale rings).
+            var waiting: [ObjectIdentifier: WakeSignal] = [:]
         }
 
-        static let settle = 0.05
+        /// Long enough for a notification to cross a loaded machine (50 ms was seen to fall short with
+        /// both cores busy); an idle read costs this much time and no work, and any arrival ends it early.
+        static let settle = 0.25
         /// How long the first read waits for the first `LISTEN`, so commits right after it are counted.
         static let firstListenSeconds = 5.0
 
         private let state = Mutex(State())
-        /// Rung by every notification; its remembered ring is the "arrived since the last read" flag.
-        private let arrivals = WakeSignal()
         private let attempts = WakeSignal()
         /// The worker doorbell of this process, rung when a job became runnable anywhere.
         private let doorbell: WakeSignal?
 
         init(doorbell: WakeSignal?) { self.doorbell = doorbell }
 
-        var isListening: Bool { state.withLock { $0.listening } }
-
         func read() async -> Int {
             let start = ContinuousClock.now
             while !state.withLock({ $0.attempted }), ContinuousClock.now - start < .seconds(Self.firstListenSeconds), !Task.isCancelled {
                 await attempts.wait(upTo: 0.1)
             }
-            // Without a listening connection nothing can arrive: the poll interval is the fallback.
-            if isListening { await arrivals.wait(upTo: Self.settle) }
-            return state.withLock { $0.counter }
+            let reader = withUnsafeCurrentTask { $0?.hashValue } ?? 0
+            let bell = WakeSignal()
+            // Deciding and registering under one lock: an arrival after this point rings `bell`.
+            let wait = state.withLock { state in
+                // Without a listening connection nothing can arrive: the poll interval is the fallback.
+                let wait = state.listening && state.seen[reader] == state.counter
+                if wait { state.waiting[ObjectIdentifier(bell)] = bell }
+                return wait
+            }
+            if wait { await bell.wait(upTo: Self.settle) }
+            return state.withLock { state in
+                state.waiting[ObjectIdentifier(bell)] = nil
+                // Tasks come and go; forgetting them all costs each at most one more wait.
+                if state.seen.count > 1024 { state.seen.removeAll() }
+                state.seen[reader] = state.counter
+                return state.counter
+            }
+        }
+
+        private func count() {
+            let waiting = state.withLock { state in
+                state.counter &+= 1
+                return Array(state.waiting.values)
+            }
+            for bell in waiting { bell.ring() }
         }
 
         func received(_ payload: String) {
-            state.withLock { $0.counter &+= 1 }
-            arrivals.ring()
+            count()
             if payload == JobStatus.queued.rawValue { doorbell?.ring() }
         }
 
@@ -60,14 +85,13 @@ extension PostgresJobStore {
                     state.listening = true
                     state.everListened = true
                 }
-                // What was committed while the listener was away is unknown: count one change, so
-                // every waiter reads the store again.
-                if state.everListened { state.counter &+= 1 }
                 return state.everListened
             }
             attempts.ring()
+            // What was committed while the listener was away is unknown: count one change, so every
+            // waiter reads the store again, and let this process's workers look for work.
             if reconnected {
-                arrivals.ring()
+                count()
                 doorbell?.ring()
             }
         }
