@@ -76,7 +76,7 @@ public final class PostgresJobStore: JobStore {
     /// Migrates before the store's first statement. Each caller that finds the schema unchecked migrates
     /// in its own task, so waiting for a server that is down stays cancellable (a readiness deadline
     /// ends it); callers racing at start-up queue on the advisory lock and find nothing left to do.
-    private func ensureSchema() async throws {
+    func ensureSchema() async throws {
         if schemaReady.withLock({ $0 }) { return }
         do {
             try await Self.migrate(client, logger: logger)
@@ -158,7 +158,7 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func job(id: String) async throws -> Job? {
-        try await jobs("SELECT * FROM jobs WHERE id = \(id)").first
+        try await run(JobByIdStatement(id: id)).first
     }
 
     public func job(idempotencyKey: String) async throws -> Job? {
@@ -194,19 +194,7 @@ public final class PostgresJobStore: JobStore {
     public func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)? {
         let token = Identifier.make(prefix: "lease_", milliseconds: 0)
         // SKIP LOCKED: concurrent claims each take a different row instead of queueing on the first one.
-        let claimed = try await jobs(
-            """
-            UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = \(owner), lease_token = \(token),
-                lease_expires_at = \(unescaped: Self.nowSQL) + \(Self.milliseconds(leaseSeconds)), started_at = \(unescaped: Self.nowSQL),
-                updated_at = \(unescaped: Self.nowSQL), progress = 0, stage = NULL, processes = NULL
-            FROM \(unescaped: Self.relaxedCommit)
-            WHERE jobs.id = (
-                SELECT id FROM jobs WHERE status = 'queued' AND run_after <= \(unescaped: Self.nowSQL)
-                ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED
-            )
-            RETURNING jobs.*
-            """
-        )
+        let claimed = try await run(ClaimStatement(owner: owner, token: token, leaseMilliseconds: Self.milliseconds(leaseSeconds)))
         return claimed.first.map { ($0, Lease(jobId: $0.id, owner: owner, token: token)) }
     }
 
@@ -215,15 +203,14 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func heartbeat(_ lease: Lease, leaseSeconds: Double, progress: Double?, stage: String?, processes: String?) async throws -> LeaseState {
-        try await leaseState(
-            """
-            UPDATE jobs SET lease_expires_at = \(unescaped: Self.nowSQL) + \(Self.milliseconds(leaseSeconds)), updated_at = \(unescaped: Self.nowSQL),
-                progress = COALESCE(\(progress), progress), stage = COALESCE(\(stage), stage), processes = COALESCE(\(processes), processes)
-            FROM \(unescaped: Self.relaxedCommit)
-            WHERE id = \(lease.jobId) AND lease_token = \(lease.token) AND status = 'running'
-            RETURNING cancel_requested
-            """
+        let statement = HeartbeatStatement(
+            leaseMilliseconds: Self.milliseconds(leaseSeconds),
+            progress: progress,
+            stage: stage,
+            processes: processes,
+            lease: lease
         )
+        return try await run(statement).first.map { .active(cancelRequested: $0) } ?? .lost
     }
 
     public func recordPlan(_ lease: Lease, plan: String) async throws -> LeaseState {
@@ -242,18 +229,11 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool {
-        let resultJSON = try JSONCoding.encode(result)
-        let update: PostgresQuery = """
-            UPDATE jobs SET status = 'succeeded', progress = 1, result = \(resultJSON), error = NULL, finished_at = \(unescaped: Self.nowSQL),
-                updated_at = \(unescaped: Self.nowSQL), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
-            FROM \(unescaped: Self.relaxedCommit)
-            WHERE id = \(lease.jobId) AND lease_token = \(lease.token) AND status = 'running'
-            RETURNING id
-            """
-        guard !assets.isEmpty else { return try await rows(update).count == 1 }
+        let statement = CompleteStatement(result: try JSONCoding.encode(result), lease: lease)
+        guard !assets.isEmpty else { return try await run(statement).count == 1 }
         // The result and its assets commit together, or neither does.
         return try await transaction { connection in
-            guard try await connection.query(update, logger: logger).collect().count == 1 else { return false }
+            guard try await connection.execute(statement, logger: logger).reduce(0, { count, _ in count + 1 }) == 1 else { return false }
             for asset in assets { _ = try await connection.query(Self.insertAsset(asset), logger: logger) }
             return true
         }
