@@ -14,13 +14,17 @@ struct ConfigCLITests {
         let secret = "s3-secret-that-must-not-print-0123456789"
         let status = try Shell.mixdown(
             ["config"],
-            environment: ["MIXDOWN_ENV_FILE": file, "S3_SECRET_ACCESS_KEY": secret, "MIXDOWN_API_KEYS": "api-key-0123456789abcdef"]
+            environment: [
+                "MIXDOWN_ENV_FILE": file, "S3_SECRET_ACCESS_KEY": secret, "MIXDOWN_API_KEYS": "api-key-0123456789abcdef",
+                "TURSO_DATABASE_URL": "libsql://db.turso.io?authToken=url-token-0123456789",
+            ]
         )
         #expect(status.exitCode == 0, "\(status.standardError)")
         let output = status.standardOutput
         #expect(!output.contains(secret) && !output.contains("token-from-file") && !output.contains("api-key-0123456789abcdef"))
         let lines = output.split(separator: "\n").map(String.init)
         func line(_ name: String) -> String { lines.first { $0.hasPrefix(name + " ") } ?? "" }
+        #expect(!output.contains("url-token") && line("TURSO_DATABASE_URL").contains("libsql://db.turso.io"))
         #expect(line("S3_SECRET_ACCESS_KEY").contains("<redacted>") && line("S3_SECRET_ACCESS_KEY").contains("[environment;"))
         #expect(line("TURSO_AUTH_TOKEN").contains("<redacted>") && line("TURSO_AUTH_TOKEN").contains("[file \(file);"))
         #expect(line("MIXDOWN_PORT").contains("9001") && line("MIXDOWN_PORT").contains("server]"))

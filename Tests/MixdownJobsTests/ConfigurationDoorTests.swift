@@ -133,6 +133,8 @@ struct ConfigurationDoorTests {
         #expect(try StoreLocation.parse("postgresql://u@h/db").get() == .postgres(url: "postgresql://u@h/db"))
         #expect(try StoreLocation.parse("sqlite:/tmp/x.sqlite").get() == .sqlite(path: "/tmp/x.sqlite"))
         #expect((try? StoreLocation.parse("mysql://h/db").get()) == nil)
+        #expect(StoreLocation.redacted("postgres://mixdown:p%40ss@db:5432/m") == "postgres://mixdown:***@db:5432/m")
+        #expect(StoreLocation.redacted("libsql://db.turso.io?authToken=abc") == "libsql://db.turso.io")
         #expect((try? StoreLocation.parse("postgres://").get()) == nil)
         let turso = try MixdownConfiguration.fromEnvironment(["TURSO_DATABASE_URL": "libsql://db.turso.io", "TURSO_AUTH_TOKEN": "t"])
         #expect(turso.store == "libsql://db.turso.io" && turso.storeAuthToken == "t")

@@ -12,11 +12,10 @@ struct JobsHarness {
     let services: MixdownServices
     var environment: [String: String]
 
-    init(leaseSeconds: Double = 5, pollSeconds: Double = 0.5, backend: StoreBackend = .sqlite, extra: [String: String] = [:]) throws {
+    init(backend: StoreBackend = .sqlite, leaseSeconds: Double = 5, pollSeconds: Double = 0.5, extra: [String: String] = [:]) throws {
         directory = try TestMedia.temporaryDirectory("jobs")
-        let store = try backend == .libsql ? LibSQLTestServer.start().url : "sqlite:\(directory.appendingPathComponent("mixdown.sqlite").path)"
         var environment = [
-            "MIXDOWN_STORE": store,
+            "MIXDOWN_STORE": try backend.storeSetting(in: directory),
             "MIXDOWN_STORAGE": directory.appendingPathComponent("storage").path,
             "MIXDOWN_LEASE_SECONDS": String(leaseSeconds),
             "MIXDOWN_POLL_SECONDS": String(pollSeconds),

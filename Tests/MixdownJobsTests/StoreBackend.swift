@@ -6,31 +6,30 @@ import MixdownTestSupport
 /// the tests are written once.
 enum StoreBackend: String, CaseIterable, Sendable {
     case sqlite
+    /// A database of its own on the test process's PostgreSQL (``PostgresTestServer``).
+    case postgres
     /// A real sqld, one per configuration (an empty database each).
     case libsql
 
     /// A fresh configuration pointing at an empty store and storage.
     func configuration(_ label: String = "store") throws -> MixdownConfiguration {
         let directory = try TestMedia.temporaryDirectory(label)
+        return MixdownConfiguration(
+            store: try storeSetting(in: directory),
+            storage: directory.appendingPathComponent("storage").path,
+            pollSeconds: 0.5,
+            leaseSeconds: 5,
+            maxAttempts: 3,
+            retryBackoffSeconds: 0
+        )
+    }
+
+    /// `MIXDOWN_STORE` for a new, empty store (a file in `directory`, or a new database).
+    func storeSetting(in directory: URL) throws -> String {
         switch self {
-        case .sqlite:
-            return MixdownConfiguration(
-                store: "sqlite:\(directory.appendingPathComponent("mixdown.sqlite").path)",
-                storage: directory.appendingPathComponent("storage").path,
-                pollSeconds: 0.5,
-                leaseSeconds: 5,
-                maxAttempts: 3,
-                retryBackoffSeconds: 0
-            )
-        case .libsql:
-            return MixdownConfiguration(
-                store: try LibSQLTestServer.start().url,
-                storage: directory.appendingPathComponent("storage").path,
-                pollSeconds: 0.5,
-                leaseSeconds: 5,
-                maxAttempts: 3,
-                retryBackoffSeconds: 0
-            )
+        case .sqlite: "sqlite:\(directory.appendingPathComponent("mixdown.sqlite").path)"
+        case .postgres: try PostgresTestServer.freshDatabaseURL()
+        case .libsql: try LibSQLTestServer.start().url
         }
     }
 

@@ -5,14 +5,18 @@ import MixdownStorage
 import MixdownTestSupport
 import Testing
 
-/// Real `mixdown worker` processes on one SQLite file.
+/// Real `mixdown worker` processes sharing one store, on every backend: a SQLite file, a PostgreSQL
+/// database, a libSQL server.
 @Suite("Worker processes", .serialized)
 struct WorkerProcessTests {
-    @Test("2 and 4 workers run 200 jobs each exactly once, none lost, no lock errors", arguments: [2, 4])
-    func manyWorkers(count: Int) async throws {
-        let harness = try JobsHarness()
+    @Test(
+        "several workers run every job exactly once, none lost, no lock or store errors",
+        arguments: [(StoreBackend.sqlite, 2, 200), (.sqlite, 4, 200), (.postgres, 2, 200), (.postgres, 4, 200), (.libsql, 3, 90)]
+    )
+    func manyWorkers(backend: StoreBackend, count: Int, jobs: Int) async throws {
+        let harness = try JobsHarness(backend: backend)
         var ids: [String] = []
-        for _ in 0..<200 { ids.append(try await harness.submit(JobsHarness.quickRecipe).id) }
+        for _ in 0..<jobs { ids.append(try await harness.submit(JobsHarness.quickRecipe).id) }
         var workers: [BackgroundProcess] = []
         for _ in 0..<count { workers.append(try await harness.startWorker(exitWhenIdle: true)) }
         for worker in workers { #expect(try await worker.wait() == 0) }
@@ -25,12 +29,17 @@ struct WorkerProcessTests {
             #expect(job.result?.outputs.count == 1)
         }
         let log = try String(contentsOf: harness.directory.appendingPathComponent("workers.log"), encoding: .utf8)
-        #expect(!log.contains("database is locked"))
+        #expect(!log.contains("database is locked") && !log.contains("store error"))
+        // Each job was claimed by one worker: the log names one claim per job.
+        #expect(log.components(separatedBy: "claimed").count - 1 == ids.count)
     }
 
-    @Test("a worker killed with SIGKILL mid-ffmpeg: another finishes the job after the lease expires, and the orphan dies")
-    func sigkill() async throws {
-        let harness = try JobsHarness(leaseSeconds: 2, pollSeconds: 0.5)
+    @Test(
+        "a worker killed with SIGKILL mid-ffmpeg: another finishes the job after the lease expires, and the orphan dies",
+        arguments: StoreBackend.allCases
+    )
+    func sigkill(backend: StoreBackend) async throws {
+        let harness = try JobsHarness(backend: backend, leaseSeconds: 2, pollSeconds: 0.5)
         let id = try await harness.submit(JobsHarness.slowRecipe(loops: 60)).id
         let doomed = try await harness.startWorker()
         try await harness.waitFor("the job to run") { try await harness.job(id).progress > 0 }
@@ -67,9 +76,9 @@ struct WorkerProcessTests {
         #expect(try await harness.services.store.asset(id: output.assetId)?.jobId == id)
     }
 
-    @Test("cancelling a running job stops its ffmpeg within a poll cycle and stores nothing")
-    func cancelRunning() async throws {
-        let harness = try JobsHarness(leaseSeconds: 5, pollSeconds: 1)
+    @Test("cancelling a running job stops its ffmpeg within a poll cycle and stores nothing", arguments: StoreBackend.allCases)
+    func cancelRunning(backend: StoreBackend) async throws {
+        let harness = try JobsHarness(backend: backend, leaseSeconds: 5, pollSeconds: 1)
         let id = try await harness.submit(JobsHarness.slowRecipe(loops: 200)).id
         let worker = try await harness.startWorker()
         try await harness.waitFor("the job to run") { try await harness.job(id).progress > 0 }
@@ -84,9 +93,9 @@ struct WorkerProcessTests {
         #expect(try await worker.wait() == 0)
     }
 
-    @Test("a preview dies at its own short limit while a save of the same age keeps running")
-    func timeoutsPerType() async throws {
-        let harness = try JobsHarness(extra: ["MIXDOWN_TIMEOUT_PREVIEW": "2", "MIXDOWN_TIMEOUT_SAVE": "120"])
+    @Test("a preview dies at its own short limit while a save of the same age keeps running", arguments: StoreBackend.allCases)
+    func timeoutsPerType(backend: StoreBackend) async throws {
+        let harness = try JobsHarness(backend: backend, extra: ["MIXDOWN_TIMEOUT_PREVIEW": "2", "MIXDOWN_TIMEOUT_SAVE": "120"])
         let save = try await harness.submit(JobsHarness.slowRecipe(loops: 400)).id
         // A preview renders a 10 s window, so its graph must do slow work before the first output second:
         // the window looped a hundred times, denoised, then reversed (areverse reads everything first).
@@ -109,9 +118,9 @@ struct WorkerProcessTests {
         for worker in workers { #expect(try await worker.wait() == 0) }
     }
 
-    @Test("SIGTERM hands a long job back to the queue; a restarted worker finishes it with everything kept")
-    func gracefulShutdownAndRestart() async throws {
-        let harness = try JobsHarness(extra: ["MIXDOWN_SHUTDOWN_GRACE_SECONDS": "0"])
+    @Test("SIGTERM hands a long job back to the queue; a restarted worker finishes it with everything kept", arguments: StoreBackend.allCases)
+    func gracefulShutdownAndRestart(backend: StoreBackend) async throws {
+        let harness = try JobsHarness(backend: backend, extra: ["MIXDOWN_SHUTDOWN_GRACE_SECONDS": "0"])
         let id = try await harness.submit(JobsHarness.slowRecipe(loops: 60)).id
         let quick = try await harness.submit(JobsHarness.quickRecipe).id
         let first = try await harness.startWorker()

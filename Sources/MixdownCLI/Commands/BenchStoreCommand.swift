@@ -3,7 +3,8 @@ internal import Foundation
 import MixdownExecution
 import MixdownJobs
 
-/// `mixdown bench-store`: the job store's numbers for `Benchmarks/jobs.sh` (hidden from help).
+/// `mixdown bench-store`: the numbers of whichever store `MIXDOWN_STORE` configures, for `Benchmarks/jobs.sh`
+/// and `Benchmarks/stores.sh` (hidden from help). Every time it reports is the store's clock or this process's.
 struct BenchStoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-store",
@@ -51,15 +52,18 @@ struct BenchStoreCommand: AsyncParsableCommand {
             for child in children { child.waitUntilExit() }
             let seconds = Self.seconds(ContinuousClock.now - start)
             let done = try await services.store.list(type: nil, status: .succeeded, limit: 500, cursor: nil)
-            let lost = try await services.store.list(type: nil, status: .queued, limit: 1, cursor: nil).jobs.count
+            // Every job counted, not a sample: a store that loses or repeats work shows here.
+            let counts = try await services.store.statusCounts()
             Console.print(
                 String(
-                    format: "workers=%d jobs=%d  claim+progress+complete: %.0f jobs/s  (durable submit: %.0f jobs/s)  left queued: %d  sample ok: %@",
+                    format:
+                        "workers=%d jobs=%d  claim+progress+complete: %.0f jobs/s  (durable submit: %.0f jobs/s)  left queued: %d  succeeded: %d  sample ok: %@",
                     workers,
                     jobs,
                     Double(jobs) / seconds,
                     Double(jobs) / submitSeconds,
-                    lost,
+                    counts[.queued] ?? 0,
+                    counts[.succeeded] ?? 0,
                     done.jobs.allSatisfy { $0.attempts == 1 } ? "yes" : "NO"
                 )
             )

@@ -140,7 +140,7 @@ extension MixdownConfiguration {
         }
         storeAuthToken = text("TURSO_AUTH_TOKEN")
         switch StoreLocation.parse(store) {
-        case .failure(let problem): problems.append("\(storeName)=\(Excerpt.excerpt(store)): \(problem)")
+        case .failure(let problem): problems.append("\(storeName)=\(Excerpt.excerpt(StoreLocation.redacted(store))): \(problem)")
         case .success(.libsql(let url)):
             if production && url.scheme == "https" {
                 _ = required("TURSO_AUTH_TOKEN", because: "a libSQL store over TLS (Turso) takes a bearer token")

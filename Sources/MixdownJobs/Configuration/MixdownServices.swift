@@ -15,17 +15,19 @@ public struct MixdownServices: Sendable {
 
     public static func make(_ configuration: MixdownConfiguration) throws -> MixdownServices {
         let tools = configuration.tools
+        let wake = WakeSignal()
         return MixdownServices(
             configuration: configuration,
-            store: try makeStore(configuration),
+            store: try makeStore(configuration, wake: wake),
             storage: try makeStorage(configuration),
             tools: tools,
             prober: MediaProber(tools: tools),
-            wake: WakeSignal()
+            wake: wake
         )
     }
 
-    static func makeStore(_ configuration: MixdownConfiguration) throws -> any JobStore {
+    /// A PostgreSQL store rings this process's doorbell when a job becomes runnable anywhere.
+    static func makeStore(_ configuration: MixdownConfiguration, wake: WakeSignal) throws -> any JobStore {
         switch StoreLocation.parse(configuration.store) {
         case .failure(let problem):
             throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORE: \(problem)"])
@@ -39,8 +41,13 @@ public struct MixdownServices: Sendable {
                 requestTimeoutSeconds: max(configuration.storeBusySeconds, 5),
                 busySeconds: configuration.storeBusySeconds
             )
-        case .success(.postgres):
-            throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORE: this build has no such store yet"])
+        case .success(.postgres(let url)):
+            do {
+                return try PostgresJobStore(url: url, doorbell: wake)
+            } catch {
+                // The URL is named without its password.
+                throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORE: \(error)"])
+            }
         }
     }
 

@@ -38,6 +38,18 @@ public enum StoreLocation: Sendable, Hashable {
     }
 }
 
+extension StoreLocation {
+    /// A store setting fit for logs and `mixdown config`: a URL's password becomes `***` and its query
+    /// (where Turso URLs may carry `authToken=`) is dropped.
+    public static func redacted(_ text: String) -> String {
+        guard text.contains("://") else { return text }
+        guard var components = URLComponents(string: text) else { return "<unparsable URL>" }
+        if components.password != nil { components.password = "***" }
+        if components.query != nil { components.query = nil }
+        return components.string ?? "<unparsable URL>"
+    }
+}
+
 /// Why a store location was refused.
 public struct StoreLocationProblem: Error, Sendable, CustomStringConvertible {
     public let description: String

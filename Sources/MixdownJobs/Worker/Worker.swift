@@ -33,7 +33,7 @@ public struct Worker: Service {
     static let host = ProcessInfo.processInfo.hostName
 
     public func run() async throws {
-        logger.info("worker started", metadata: ["owner": "\(owner)", "store": "\(services.configuration.store)"])
+        logger.info("worker started", metadata: ["owner": "\(owner)", "store": "\(StoreLocation.redacted(services.configuration.store))"])
         await WorkFolders.sweep(services: services, logger: logger)
         let jobsDone = Flag()
         await withTaskGroup(of: Void.self) { group in

@@ -1,0 +1,387 @@
+internal import Foundation
+public import Logging
+internal import PostgresNIO
+internal import Synchronization
+
+/// The job store on a PostgreSQL database, shared by any number of processes and hosts.
+///
+/// Connections come from one PostgresNIO pool per store, run by a task the store owns; one more
+/// connection listens on `mixdown_jobs`, which the schema's triggers notify when a job becomes runnable
+/// or ends, and moves ``changeCounter()`` without a round trip (see ``ChangeFeed``). The schema is
+/// created and migrated on first use (under an advisory lock), so building a store does no I/O and a
+/// store whose server is down comes up not ready rather than failing to start.
+///
+/// Times are the server's clock: `statement_timestamp()`, one value for the whole statement (as SQLite's
+/// `'now'`), and stable, so the claim's `run_after <= now` is an index bound.
+///
+/// Durability, as the SQLite store's: what a caller is told was accepted (submissions, cancels, retries,
+/// uploaded assets) commits synchronously. What a worker writes (claims, heartbeats, plans, a job's end,
+/// notification records) commits with `synchronous_commit = off`: it survives any process crash, and a
+/// server crash can lose the last fraction of a second of it, which leaves the job `running` with a
+/// lease that expires, so the reaper requeues it: the recovery path crashed workers already take.
+public final class PostgresJobStore: JobStore {
+    /// Where the store is, without the password when printed.
+    public let location: Location
+    let client: PostgresClient
+    let changes: ChangeFeed
+    let logger: Logger
+    private let schemaReady = Mutex(false)
+    private let lastJobId = Mutex<(milliseconds: Int64, id: String)>((0, ""))
+    private let running: Task<Void, Never>
+    private let listening: Task<Void, Never>
+
+    /// The store clock in SQL: milliseconds since 1970, one value per statement.
+    static let nowSQL = "(floor(extract(epoch from statement_timestamp()) * 1000))::bigint"
+
+    /// Joined into a worker's write (`UPDATE ... FROM`): that statement's commit does not wait for the
+    /// WAL flush. `set_config(..., true)` lasts until the end of the statement's own transaction.
+    static let relaxedCommit = "(SELECT set_config('synchronous_commit', 'off', true)) AS relaxed_commit"
+
+    /// - Parameters:
+    ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require|verify-full]`.
+    ///   - maximumConnections: the pool's size for queries; the listening connection comes on top.
+    ///   - doorbell: rung when a job becomes runnable in any process (the worker's ``WakeSignal``).
+    public init(url: String, maximumConnections: Int = 4, doorbell: WakeSignal? = nil, logger: Logger = Logger(label: "mixdown.store")) throws {
+        location = try Location(url)
+        self.logger = logger
+        var configuration = location.clientConfiguration
+        configuration.options.maximumConnections = min(max(maximumConnections, 1), 1000) + 1
+        configuration.options.connectTimeout = .seconds(5)
+        var background = logger
+        // The pool reports every failed connection attempt; the store's own errors already say so once.
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        let changes = ChangeFeed(doorbell: doorbell)
+        self.client = client
+        self.changes = changes
+        running = Task { await client.run() }
+        listening = Task { await changes.listen(client, logger: logger) }
+    }
+
+    deinit {
+        listening.cancel()
+        running.cancel()
+    }
+
+    /// Closes the listener and every pooled connection; the store answers nothing afterwards.
+    public func shutdown() async {
+        listening.cancel()
+        await listening.value
+        running.cancel()
+        await running.value
+    }
+
+    // MARK: Running statements
+
+    /// Migrates before the store's first statement. Each caller that finds the schema unchecked migrates
+    /// in its own task, so waiting for a server that is down stays cancellable (a readiness deadline
+    /// ends it); callers racing at start-up queue on the advisory lock and find nothing left to do.
+    func ensureSchema() async throws {
+        if schemaReady.withLock({ $0 }) { return }
+        do {
+            try await Self.migrate(client, logger: logger)
+        } catch {
+            throw StoreError(error)
+        }
+        schemaReady.withLock { $0 = true }
+    }
+
+    /// Runs one statement, its own transaction, and reads every row it returns.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await ensureSchema()
+        do {
+            return try await client.query(query, logger: logger).collect()
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    func jobs(_ query: PostgresQuery) async throws -> [Job] {
+        try await rows(query).map(Self.job(from:))
+    }
+
+    /// Runs `body` in one transaction; errors other than the store's (a refused transition) pass unchanged.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await ensureSchema()
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as JobStoreError {
+            throw error
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    /// Job ids sort by creation: from one process, two submissions within one millisecond still come
+    /// out in order (another random tail is drawn, up to 16 times, then the next millisecond is used).
+    private func nextJobId(now: Int64) -> String {
+        lastJobId.withLock { last in
+            var milliseconds = max(now, last.milliseconds, 0)
+            var id = Identifier.make(prefix: "job_", milliseconds: UInt64(clamping: milliseconds))
+            var draws = 1
+            while id <= last.id && draws < 16 {
+                id = Identifier.make(prefix: "job_", milliseconds: UInt64(clamping: milliseconds))
+                draws += 1
+            }
+            if id <= last.id {
+                milliseconds += 1
+                id = Identifier.make(prefix: "job_", milliseconds: UInt64(clamping: milliseconds))
+            }
+            last = (milliseconds, id)
+            return id
+        }
+    }
+
+    // MARK: JobStore
+
+    public func submit(_ new: NewJob) async throws -> Job {
+        let parameters = try JSONCoding.encode(new.parameters)
+        let now = try await self.now()
+        let id = nextJobId(now: now)
+        let inserted = try await jobs(
+            """
+            INSERT INTO jobs (id, type, status, progress, recipe, recipe_name, parameters, attempts, max_attempts,
+                timeout_seconds, cancel_requested, idempotency_key, created_at, updated_at, run_after)
+            VALUES (\(id), \(new.type.rawValue), 'queued', 0, \(new.recipe), \(new.recipeName), \(parameters), 0, \(new.maxAttempts),
+                \(new.timeoutSeconds), false, \(new.idempotencyKey), \(now), \(now), \(now))
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING *
+            """
+        )
+        if let job = inserted.first { return job }
+        // The key was taken (by a committed submission: the unique index made this insert wait for it).
+        guard let key = new.idempotencyKey, let existing = try await job(idempotencyKey: key) else { throw JobStoreError.notFound(id) }
+        guard existing.recipe == new.recipe, existing.parameters == new.parameters, existing.type == new.type else {
+            throw JobStoreError.idempotencyConflict(key)
+        }
+        return existing
+    }
+
+    public func job(id: String) async throws -> Job? {
+        try await run(JobByIdStatement(id: id)).first
+    }
+
+    public func job(idempotencyKey: String) async throws -> Job? {
+        try await jobs("SELECT * FROM jobs WHERE idempotency_key = \(idempotencyKey)").first
+    }
+
+    public func status(id: String) async throws -> Job? {
+        try await jobs("SELECT \(unescaped: Self.statusColumns) FROM jobs WHERE id = \(id)").first
+    }
+
+    public func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage {
+        let limit = max(1, min(limit, 500))
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        if let type {
+            binds.append(type.rawValue)
+            conditions.append("type = $\(binds.count)")
+        }
+        if let status {
+            binds.append(status.rawValue)
+            conditions.append("status = $\(binds.count)")
+        }
+        if let cursor {
+            binds.append(cursor)
+            conditions.append("id < $\(binds.count)")
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let found = try await jobs(PostgresQuery(unsafeSQL: "SELECT * FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)", binds: binds))
+        let page = Array(found.prefix(limit))
+        return JobPage(jobs: page, nextCursor: found.count > limit ? page.last?.id : nil)
+    }
+
+    public func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)? {
+        let token = Identifier.make(prefix: "lease_", milliseconds: 0)
+        // SKIP LOCKED: concurrent claims each take a different row instead of queueing on the first one.
+        let claimed = try await run(ClaimStatement(owner: owner, token: token, leaseMilliseconds: Self.milliseconds(leaseSeconds)))
+        return claimed.first.map { ($0, Lease(jobId: $0.id, owner: owner, token: token)) }
+    }
+
+    public func hasRunnableJob() async throws -> Bool {
+        try await flag("SELECT EXISTS (SELECT 1 FROM jobs WHERE status = 'queued' AND run_after <= \(unescaped: Self.nowSQL))")
+    }
+
+    public func heartbeat(_ lease: Lease, leaseSeconds: Double, progress: Double?, stage: String?, processes: String?) async throws -> LeaseState {
+        let statement = HeartbeatStatement(
+            leaseMilliseconds: Self.milliseconds(leaseSeconds),
+            progress: progress,
+            stage: stage,
+            processes: processes,
+            lease: lease
+        )
+        return try await run(statement).first.map { .active(cancelRequested: $0) } ?? .lost
+    }
+
+    public func recordPlan(_ lease: Lease, plan: String) async throws -> LeaseState {
+        try await leaseState(
+            """
+            UPDATE jobs SET plan = \(plan) FROM \(unescaped: Self.relaxedCommit)
+            WHERE id = \(lease.jobId) AND lease_token = \(lease.token) AND status = 'running'
+            RETURNING cancel_requested
+            """
+        )
+    }
+
+    private func leaseState(_ query: PostgresQuery) async throws -> LeaseState {
+        guard let row = try await rows(query).first else { return .lost }
+        return .active(cancelRequested: try row.decode(Bool.self))
+    }
+
+    public func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool {
+        let statement = CompleteStatement(result: try JSONCoding.encode(result), lease: lease)
+        guard !assets.isEmpty else { return try await run(statement).count == 1 }
+        // The result and its assets commit together, or neither does.
+        return try await transaction { connection in
+            guard try await connection.execute(statement, logger: logger).reduce(0, { count, _ in count + 1 }) == 1 else { return false }
+            for asset in assets { _ = try await connection.query(Self.insertAsset(asset), logger: logger) }
+            return true
+        }
+    }
+
+    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool {
+        let errorJSON = try JSONCoding.encode(error)
+        let again = "(\(retry) AND attempts < max_attempts)"
+        return try await rows(
+            """
+            UPDATE jobs SET
+                status = CASE WHEN \(unescaped: again) THEN 'queued' ELSE 'failed' END,
+                run_after = \(unescaped: Self.nowSQL) + \(unescaped: Self.backoffSQL(backoffSeconds)),
+                finished_at = CASE WHEN \(unescaped: again) THEN NULL ELSE \(unescaped: Self.nowSQL) END,
+                error = \(errorJSON), updated_at = \(unescaped: Self.nowSQL), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+                processes = NULL
+            FROM \(unescaped: Self.relaxedCommit)
+            WHERE id = \(lease.jobId) AND lease_token = \(lease.token) AND status = 'running'
+            RETURNING id
+            """
+        ).count == 1
+    }
+
+    /// The retry delay in SQL for the row's attempt: `backoff` doubling per attempt, at most a minute.
+    static func backoffSQL(_ backoffSeconds: Double) -> String {
+        "LEAST(60000, \(milliseconds(backoffSeconds)) * (1::bigint << LEAST(GREATEST(attempts - 1, 0), 10)))"
+    }
+
+    static let cancelledError = #"{"code":"cancelled","message":"cancelled on request"}"#
+
+    public func markCancelled(_ lease: Lease) async throws -> Bool {
+        try await rows(
+            """
+            UPDATE jobs SET status = 'cancelled', finished_at = \(unescaped: Self.nowSQL), updated_at = \(unescaped: Self.nowSQL),
+                lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL, error = \(Self.cancelledError)
+            FROM \(unescaped: Self.relaxedCommit)
+            WHERE id = \(lease.jobId) AND lease_token = \(lease.token) AND status = 'running'
+            RETURNING id
+            """
+        ).count == 1
+    }
+
+    public func release(_ lease: Lease) async throws -> Bool {
+        try await rows(
+            """
+            UPDATE jobs SET status = 'queued', attempts = attempts - 1, run_after = \(unescaped: Self.nowSQL),
+                updated_at = \(unescaped: Self.nowSQL), progress = 0, stage = NULL,
+                lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
+            FROM \(unescaped: Self.relaxedCommit)
+            WHERE id = \(lease.jobId) AND lease_token = \(lease.token) AND status = 'running'
+            RETURNING id
+            """
+        ).count == 1
+    }
+
+    public func cancel(id: String) async throws -> Job? {
+        // One statement: a queued job ends at once, a running one is flagged; `status` on the right is the old value.
+        let changed = try await jobs(
+            """
+            UPDATE jobs SET cancel_requested = true, updated_at = \(unescaped: Self.nowSQL),
+                status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+                finished_at = CASE WHEN status = 'queued' THEN \(unescaped: Self.nowSQL) ELSE finished_at END,
+                error = CASE WHEN status = 'queued' THEN \(Self.cancelledError) ELSE error END
+            WHERE id = \(id) AND status IN ('queued', 'running')
+            RETURNING *
+            """
+        )
+        if let job = changed.first { return job }
+        return try await job(id: id)
+    }
+
+    public func retry(id: String) async throws -> Job? {
+        // The statuses a retry may leave, from the state machine itself.
+        let from = JobStatus.allCases.filter { JobTransition.retry.apply(to: $0) != nil }.map(\.rawValue)
+        let retried = try await jobs(
+            """
+            UPDATE jobs SET status = 'queued', attempts = 0, progress = 0, stage = NULL, error = NULL, result = NULL,
+                cancel_requested = false, finished_at = NULL, started_at = NULL, run_after = \(unescaped: Self.nowSQL),
+                updated_at = \(unescaped: Self.nowSQL)
+            WHERE id = \(id) AND status = ANY(\(from))
+            RETURNING *
+            """
+        )
+        if let job = retried.first { return job }
+        guard let job = try await job(id: id) else { return nil }
+        throw JobStoreError.invalidTransition(id, job.status)
+    }
+
+    public func statusCounts() async throws -> [JobStatus: Int] {
+        var counts: [JobStatus: Int] = [:]
+        for status in JobStatus.allCases { counts[status] = 0 }
+        for row in try await rows("SELECT status, count(*) FROM jobs GROUP BY status") {
+            let (name, count) = try row.decode((String, Int).self)
+            if let status = JobStatus(rawValue: name) { counts[status] = count }
+        }
+        return counts
+    }
+
+    public func addAsset(_ asset: Asset) async throws {
+        _ = try await rows(Self.insertAsset(asset))
+    }
+
+    public func asset(id: String) async throws -> Asset? {
+        try await rows("SELECT * FROM assets WHERE id = \(id)").first.map(Self.asset(from:))
+    }
+
+    /// The count of notifications this store's listener received: no round trip (see ``ChangeFeed``).
+    public func changeCounter() async throws -> Int {
+        await changes.read()
+    }
+
+    public func now() async throws -> Int64 {
+        guard let row = try await rows("SELECT \(unescaped: Self.nowSQL)").first else { throw StoreError("the clock read returned no row") }
+        return try row.decode(Int64.self)
+    }
+
+    /// Commits a write (the probe row), with a lock and statement timeout: a read-only standby, a full
+    /// disk, or a server that does not answer within 2 s is not ready.
+    public func checkReady() async throws {
+        try await withDeadline(seconds: 5) {
+            try await self.transaction { connection in
+                _ = try await connection.query("SET LOCAL statement_timeout = 2000", logger: self.logger)
+                _ = try await connection.query(
+                    """
+                    INSERT INTO store_probe (id, checked_at) VALUES (1, \(unescaped: Self.nowSQL))
+                    ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at
+                    """,
+                    logger: self.logger
+                )
+            }
+        }
+    }
+
+    /// Runs `body`, throwing once `seconds` pass: the pool waits for a server that is down up to its
+    /// connect timeout and beyond, longer than a readiness probe may take.
+    private func withDeadline(seconds: Double, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                throw StoreError("no answer within \(Self.wholeSeconds(seconds)) s")
+            }
+            defer { group.cancelAll() }
+            _ = try await group.next()
+        }
+    }
+
+    func flag(_ query: PostgresQuery) async throws -> Bool {
+        try await rows(query).first?.decode(Bool.self) ?? false
+    }
+}

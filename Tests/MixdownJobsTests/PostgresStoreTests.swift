@@ -1,0 +1,198 @@
+import Foundation
+import MixdownJobs
+import MixdownTestSupport
+import Testing
+
+/// What the PostgreSQL store adds to the contract: URL handling, migrations under concurrency,
+/// idempotency under concurrency, LISTEN/NOTIFY wake-ups and their reconnection, readiness.
+@Suite("PostgreSQL store")
+struct PostgresStoreTests {
+    @Test("store URLs are parsed without trapping, and the password never appears in a description or an error")
+    func locations() throws {
+        let full = try PostgresJobStore.Location("postgresql://mix:s%40cret%2Fx@db.example:6543/jobs?sslmode=verify-full")
+        #expect(full.host == "db.example" && full.port == 6543 && full.username == "mix" && full.database == "jobs")
+        #expect(full.password == "s@cret/x" && full.tls == .verifyFull)
+        #expect(!full.description.contains("s@cret") && !full.description.contains("cret"))
+        let plain = try PostgresJobStore.Location("postgres://mix@[::1]/jobs")
+        #expect(plain.host == "::1" && plain.port == 5432 && plain.password == nil && plain.tls == .prefer)
+        for bad in [
+            "postgres://mix:hunter2@host:99999/jobs", "postgres://mix:hunter2@/jobs", "postgres://mix:hunter2@host/",
+            "postgres://:hunter2@host/jobs", "postgres://mix:hunter2@host/jobs?sslmode=sometimes",
+            "postgres://mix:hunter2@host/jobs?pool=9", "postgres://mix:hunter2@host:0/jobs", "postgres://mix:hunter2@host:-1/jobs",
+            "mysql://mix:hunter2@host/jobs",
+        ] {
+            #expect(throws: PostgresJobStore.LocationError.self, "\(bad)") { try PostgresJobStore.Location(bad) }
+            do {
+                _ = try PostgresJobStore.Location(bad)
+            } catch {
+                #expect(!"\(error)".contains("hunter2"), "\(error)")
+            }
+        }
+    }
+
+    @Test("the configuration accepts postgres:// and postgresql:// stores and names a bad one without its password")
+    func configuration() throws {
+        for scheme in ["postgres", "postgresql"] {
+            let configuration = try MixdownConfiguration.fromEnvironment(["MIXDOWN_STORE": "\(scheme)://mix:pw@127.0.0.1:5432/jobs"])
+            #expect(configuration.store.hasPrefix(scheme))
+            let services = try MixdownServices.make(configuration)
+            #expect(services.store is PostgresJobStore)
+        }
+        do {
+            _ = try MixdownConfiguration.fromEnvironment(["MIXDOWN_STORE": "postgres://mix:hunter2@127.0.0.1:5432/"])
+            Issue.record("a URL without a database was accepted")
+        } catch let problem as MixdownConfiguration.Problem {
+            #expect(problem.description.contains("MIXDOWN_STORE") && problem.description.contains("database"))
+            #expect(!problem.description.contains("hunter2"))
+        }
+    }
+
+    @Test("processes starting together migrate once: the schema is complete and every store works")
+    func concurrentMigrations() async throws {
+        let url = try PostgresTestServer.freshDatabaseURL("migrate")
+        let stores = try (0..<6).map { _ in try PostgresJobStore(url: url) }
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for store in stores { group.addTask { try await store.submit(newJob()).id } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(ids).count == 6)
+        let versions = try PostgresTestServer.psql(url, "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations")
+        #expect(versions == "v1: jobs and assets,v2: durable notifications,v3: wake-ups")
+        for store in stores { await store.shutdown() }
+    }
+
+    @Test("one idempotency key submitted at once from separate connections makes one job")
+    func concurrentIdempotency() async throws {
+        let url = try PostgresTestServer.freshDatabaseURL("idem")
+        let stores = try (0..<8).map { _ in try PostgresJobStore(url: url) }
+        // Migrate first, so the submissions below race each other rather than the schema.
+        _ = try await stores[0].now()
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for store in stores { group.addTask { try await store.submit(newJob(key: "same")).id } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(ids.count == 8 && Set(ids).count == 1)
+        await #expect(throws: JobStoreError.idempotencyConflict("same")) { try await stores[3].submit(newJob(recipe: "other", key: "same")) }
+        #expect(try await stores[0].statusCounts()[.queued] == 1)
+        for store in stores { await store.shutdown() }
+    }
+
+    @Test("a job ending with a notifyUrl records a delivery duty in the same commit, on every backend", arguments: StoreBackend.allCases)
+    func notificationDuty(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        var job = newJob()
+        job.parameters.notifyUrl = "http://127.0.0.1:9/hook"
+        let id = try await store.submit(job).id
+        let quiet = try await store.submit(newJob()).id
+        #expect(try await store.hasDueNotification() == false)
+        for _ in 0..<2 {
+            let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+            #expect(try await store.runningLeases()[lease.jobId] == lease.token)
+            #expect(try await store.complete(lease, result: JobResult(outputs: []), assets: []))
+        }
+        #expect(try await store.job(id: quiet)?.notification == nil)
+        #expect(try await store.job(id: id)?.notification == NotificationState(status: .pending, attempts: 0))
+        #expect(try await store.hasDueNotification())
+        let claimed = try #require(try await store.claimNotification(leaseSeconds: 30))
+        #expect(claimed.id == id)
+        #expect(try await store.claimNotification(leaseSeconds: 30) == nil, "claimed deliveries are hidden for their lease")
+        try await store.recordNotification(jobId: id, delivered: false, error: "refused", maxAttempts: 2, retryAfterSeconds: 0)
+        #expect(try await store.job(id: id)?.notification == NotificationState(status: .pending, attempts: 1, lastError: "refused"))
+        _ = try #require(try await store.claimNotification(leaseSeconds: 30))
+        try await store.recordNotification(jobId: id, delivered: false, error: "refused again", maxAttempts: 2, retryAfterSeconds: 0)
+        #expect(try await store.job(id: id)?.notification == NotificationState(status: .failed, attempts: 2, lastError: "refused again"))
+        #expect(try await store.hasDueNotification() == false)
+        #expect(try await store.statusCounts() == [.queued: 0, .running: 0, .succeeded: 2, .failed: 0, .cancelled: 0])
+    }
+
+    @Test("a listener whose connection is killed reconnects, counts a change, and hears later commits")
+    func listenerReconnects() async throws {
+        let url = try PostgresTestServer.freshDatabaseURL("listen")
+        let watcher = try PostgresJobStore(url: url)
+        let writer = try PostgresJobStore(url: url)
+        let before = try await watcher.changeCounter()
+        _ = try await writer.changeCounter()
+        let killed = try PostgresTestServer.psql(
+            url,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+        )
+        #expect(killed == "2", "both stores' listeners were found")
+        // The reconnection is the event: it moves the counter so waiters read the store again.
+        let afterDrop = await watcher.waitForChange(since: before, upTo: 10)
+        #expect(afterDrop != before)
+        _ = try await writer.submit(newJob())
+        let afterSubmit = await watcher.waitForChange(since: afterDrop, upTo: 10)
+        #expect(afterSubmit != afterDrop)
+        await watcher.shutdown()
+        await writer.shutdown()
+    }
+
+    @Test("the change counter answers while the only pooled connection waits on a lock: reading it takes no round trip")
+    func counterWithoutRoundTrip() async throws {
+        let url = try PostgresTestServer.freshDatabaseURL("cheap")
+        let store = try PostgresJobStore(url: url, maximumConnections: 1)
+        _ = try await store.submit(newJob())
+        _ = try await store.changeCounter()
+        let locker = try await BackgroundProcess(
+            try PostgresTestServer.psqlPath(),
+            [url, "-X", "-q", "-c", "BEGIN; LOCK TABLE jobs; SELECT pg_sleep(3); COMMIT;"]
+        )
+        defer { locker.signal(SIGKILL) }
+        // The server's own view is the event: first the lock is held, then the store's query waits on it.
+        try await Self.waitForServer(
+            url,
+            "SELECT count(*) FROM pg_locks WHERE relation = 'jobs'::regclass AND mode = 'AccessExclusiveLock' AND granted"
+        )
+        let blocked = Task { try await store.hasRunnableJob() }
+        try await Self.waitForServer(url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+        let start = ContinuousClock.now
+        _ = try await store.changeCounter()
+        _ = try await store.changeCounter()
+        #expect(ContinuousClock.now - start < .seconds(2), "two reads took \(ContinuousClock.now - start) while the pool was busy")
+        #expect(try await blocked.value, "the blocked query finished once the lock was released")
+        #expect(try await locker.wait() == 0)
+        await store.shutdown()
+    }
+
+    /// Waits until a count the server reports reaches one (at most 10 s).
+    static func waitForServer(_ url: String, _ sql: String) async throws {
+        for _ in 0..<400 {
+            if try PostgresTestServer.psql(url, sql) == "1" { return }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw TestSupportError("the server never reported: \(sql)")
+    }
+
+    @Test("a submission wakes this process's workers through the doorbell: the listener rings it")
+    func doorbell() async throws {
+        let url = try PostgresTestServer.freshDatabaseURL("bell")
+        let bell = WakeSignal()
+        let listener = try PostgresJobStore(url: url, doorbell: bell)
+        let writer = try PostgresJobStore(url: url)
+        _ = try await listener.changeCounter()
+        #expect(await bell.wait(upTo: 0.2) == false)
+        _ = try await writer.submit(newJob())
+        #expect(await bell.wait(upTo: 10), "the doorbell rang for a job another connection submitted")
+        await listener.shutdown()
+        await writer.shutdown()
+    }
+
+    @Test("readiness needs a committed write: a read-only database and an unreachable server are not ready")
+    func readiness() async throws {
+        let url = try PostgresTestServer.freshDatabaseURL("ready")
+        let store = try PostgresJobStore(url: url)
+        try await store.checkReady()
+        let name = String(url.split(separator: "/").last ?? "")
+        try PostgresTestServer.psql(url, "ALTER DATABASE \(name) SET default_transaction_read_only = on")
+        let readOnly = try PostgresJobStore(url: url)
+        await #expect(throws: (any Error).self) { try await readOnly.checkReady() }
+        await store.shutdown()
+        await readOnly.shutdown()
+        // A port nothing listens on: the check gives up within its deadline instead of waiting on the pool.
+        let nowhere = try PostgresJobStore(url: "postgres://mixdown@127.0.0.1:1/none?sslmode=disable")
+        let start = ContinuousClock.now
+        await #expect(throws: (any Error).self) { try await nowhere.checkReady() }
+        #expect(ContinuousClock.now - start < .seconds(8))
+        await nowhere.shutdown()
+    }
+}
