@@ -22,8 +22,10 @@ build: deps
 demo: build
 	@Scripts/demo.sh
 
+# Tests start real engines (PostgreSQL, sqld, an S3-protocol server) and worker processes: at most
+# three tests at a time keeps a 2-core machine from timing out its own HTTP clients.
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --experimental-maximum-parallelization-width 3
 	Scripts/api-check.sh
 
 dev: build
@@ -33,6 +35,8 @@ bench: build
 	@Benchmarks/run.sh
 	@Benchmarks/jobs.sh
 	@Benchmarks/api.sh
+	@Benchmarks/stores.sh
+	@Benchmarks/s3.sh
 
 format:
 	$(SWIFT) format -i -r Sources Tests Package.swift

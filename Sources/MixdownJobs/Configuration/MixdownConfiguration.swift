@@ -1,7 +1,7 @@
 internal import Foundation
 public import MixdownExecution
-import MixdownStorage
 import MixdownRecipe
+import MixdownStorage
 
 /// Every setting of every process, validated at start-up with every problem named at once. Built only
 /// from a ``MixdownEnvironment`` (the one door); the CLI, the worker and the server all build their
@@ -145,6 +145,9 @@ extension MixdownConfiguration {
             if production && url.scheme == "https" {
                 _ = required("TURSO_AUTH_TOKEN", because: "a libSQL store over TLS (Turso) takes a bearer token")
             }
+        case .success(.postgres(let url)):
+            // The store's own parser (sslmode, port, database); its errors never carry the password.
+            do { _ = try PostgresJobStore.Location(url) } catch { problems.append("\(storeName): \(error)") }
         case .success: break
         }
         if let storage = required("MIXDOWN_STORAGE", when: production, because: "DEPLOY_ENV=production needs the storage every machine shares") {
