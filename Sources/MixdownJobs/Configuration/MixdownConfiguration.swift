@@ -78,6 +78,20 @@ public struct MixdownConfiguration: Sendable {
         public var publicBaseURL: String?
 
         public init() {}
+
+        /// The adapter's settings for `bucket` (`s3://BUCKET/PREFIX`); `standIn` takes the place of a
+        /// missing key (validation of the rest, when the missing ones are named elsewhere).
+        func settings(bucket: String, standIn: String = "") throws(S3ConfigurationError) -> S3Settings {
+            try S3Settings(
+                url: bucket,
+                endpoint: endpoint,
+                region: region,
+                accessKeyId: accessKeyId ?? standIn,
+                secretAccessKey: secretAccessKey ?? standIn,
+                sessionToken: sessionToken,
+                publicBaseURL: publicBaseURL
+            )
+        }
     }
 
     /// The HTTP API's settings; `MixdownServer.ServerConfiguration` is made from them.
@@ -164,15 +178,7 @@ extension MixdownConfiguration {
             // The adapter's own checks (bucket name, endpoint, region, prefix), with stand-ins for missing keys,
             // which are already named above.
             do {
-                _ = try S3Settings(
-                    url: storage,
-                    endpoint: s3.endpoint,
-                    region: s3.region,
-                    accessKeyId: s3.accessKeyId ?? "unset",
-                    secretAccessKey: s3.secretAccessKey ?? "unset",
-                    sessionToken: s3.sessionToken,
-                    publicBaseURL: s3.publicBaseURL
-                )
+                _ = try s3.settings(bucket: storage, standIn: "unset")
             } catch {
                 problems += error.problems.map { "MIXDOWN_STORAGE=\(Excerpt.excerpt(storage)): \($0)" }
             }

@@ -54,19 +54,8 @@ public struct MixdownServices: Sendable {
     static func makeStorage(_ configuration: MixdownConfiguration) throws -> any StorageAdapter {
         let storage = configuration.storage
         if storage.hasPrefix("s3://") {
-            let s3 = configuration.s3
             do {
-                return try S3Storage(
-                    settings: S3Settings(
-                        url: storage,
-                        endpoint: s3.endpoint,
-                        region: s3.region,
-                        accessKeyId: s3.accessKeyId ?? "",
-                        secretAccessKey: s3.secretAccessKey ?? "",
-                        sessionToken: s3.sessionToken,
-                        publicBaseURL: s3.publicBaseURL
-                    )
-                )
+                return S3Storage(settings: try configuration.s3.settings(bucket: storage))
             } catch {
                 throw MixdownConfiguration.Problem(problems: error.problems)
             }
