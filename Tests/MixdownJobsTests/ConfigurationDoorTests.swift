@@ -121,9 +121,12 @@ struct ConfigurationDoorTests {
         #expect(environment.value("MIXDOWN_HOST") == "0.0.0.0" && environment.source("MIXDOWN_HOST") == "file \(file)")
         #expect(environment.value("MIXDOWN_POLL_SECONDS") == "3" && environment.source("MIXDOWN_POLL_SECONDS") == "default (local)")
         #expect(environment.source("MIXDOWN_API_KEYS") == "unset")
-        await #expect(throws: MixdownConfiguration.Problem.self) {
-            _ = try await MixdownEnvironment.load(["MIXDOWN_ENV_FILE": directory.appendingPathComponent("missing.env").path])
+        for bad in [directory.appendingPathComponent("missing.env").path, directory.path, "/dev/zero"] {
+            await #expect(throws: MixdownConfiguration.Problem.self) { _ = try await MixdownEnvironment.load(["MIXDOWN_ENV_FILE": bad]) }
         }
+        let huge = directory.appendingPathComponent("huge.env")
+        FileManager.default.createFile(atPath: huge.path, contents: Data(count: (1 << 20) + 1))
+        await #expect(throws: MixdownConfiguration.Problem.self) { _ = try await MixdownEnvironment.load(["MIXDOWN_ENV_FILE": huge.path]) }
     }
 
     @Test("store locations: the forms libSQL's and PostgreSQL's clients accept; TURSO_DATABASE_URL as the original name")
@@ -136,6 +139,7 @@ struct ConfigurationDoorTests {
         #expect(StoreLocation.redacted("postgres://mixdown:p%40ss@db:5432/m") == "postgres://mixdown:***@db:5432/m")
         #expect(StoreLocation.redacted("libsql://db.turso.io?authToken=abc") == "libsql://db.turso.io")
         #expect((try? StoreLocation.parse("postgres://").get()) == nil)
+        #expect((try? StoreLocation.parse("postgres:u:secret@h").get()) == nil, "a mistyped URL is not a SQLite file name")
         let turso = try MixdownConfiguration.fromEnvironment(["TURSO_DATABASE_URL": "libsql://db.turso.io", "TURSO_AUTH_TOKEN": "t"])
         #expect(turso.store == "libsql://db.turso.io" && turso.storeAuthToken == "t")
     }

@@ -48,7 +48,8 @@ struct ConfigCommand: AsyncParsableCommand {
             switch environment.value(setting.name) {
             case nil: value = "-"
             case .some where setting.isSecret: value = "<redacted>"
-            case let text? where ["MIXDOWN_STORE", "TURSO_DATABASE_URL"].contains(setting.name): value = StoreLocation.redacted(text)
+            case let text? where ["MIXDOWN_STORE", "TURSO_DATABASE_URL", "S3_ENDPOINT", "S3_PUBLIC_BASE_URL"].contains(setting.name):
+                value = StoreLocation.redacted(text)
             case let text?: value = text
             }
             let name = setting.name.padding(toLength: width, withPad: " ", startingAt: 0)

@@ -26,6 +26,13 @@ public struct MixdownEnvironment: Sendable {
         guard readFile else { return try MixdownEnvironment(process) }
         let named = process["MIXDOWN_ENV_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let path = named ?? ".env"
+        // A .env file is a few kilobytes; anything past 1 MiB (or not a regular file) is a mistake.
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: path) {
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+            if attributes[.type] as? FileAttributeType != .typeRegular || size > 1 << 20 {
+                throw MixdownConfiguration.Problem(problems: ["MIXDOWN_ENV_FILE=\(path): expected a regular file of at most 1 MiB"])
+            }
+        }
         let provider: EnvironmentVariablesProvider
         do {
             provider = try await EnvironmentVariablesProvider(environmentFilePath: FilePath(path), allowMissing: named == nil)

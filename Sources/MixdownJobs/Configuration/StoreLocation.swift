@@ -15,7 +15,14 @@ public enum StoreLocation: Sendable, Hashable {
             let path = String(text.dropFirst("sqlite:".count))
             return path.isEmpty ? .failure(StoreLocationProblem("expected sqlite:PATH")) : .success(.sqlite(path: path))
         }
-        guard let schemeEnd = text.range(of: "://") else { return .success(.sqlite(path: text)) }
+        guard let schemeEnd = text.range(of: "://") else {
+            // `postgres:user@host` is a mistyped URL, not a file to create with that name.
+            let lowered = text.lowercased()
+            if ["postgres:", "postgresql:", "libsql:", "http:", "https:"].contains(where: lowered.hasPrefix) {
+                return .failure(StoreLocationProblem("a URL needs '://' after its scheme"))
+            }
+            return .success(.sqlite(path: text))
+        }
         let scheme = text[..<schemeEnd.lowerBound].lowercased()
         switch scheme {
         case "postgres", "postgresql":

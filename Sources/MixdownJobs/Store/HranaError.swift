@@ -1,3 +1,5 @@
+public import MixdownStorage
+
 /// A failure reported by a libSQL server (sqld, Turso) or met on the way to it: sqld's own `code`
 /// (`SQLITE_CONSTRAINT`, `SQL_PARSE_ERROR`, ...) and message, or one of ours (`HTTP_401`,
 /// `RESPONSE_TOO_LARGE`, `BAD_RESPONSE`, `UNREACHABLE`) naming what went wrong.
@@ -29,4 +31,9 @@ public struct HranaError: Error, Sendable, Hashable, CustomStringConvertible, De
 
     /// A constraint failure, e.g. a second job with the same idempotency key.
     var isConstraintViolation: Bool { code.hasPrefix("SQLITE_CONSTRAINT") }
+}
+
+extension HranaError: BackendUnavailable {
+    /// The server could not be reached, answered 5xx, or stayed busy past the busy timeout.
+    public var isUnavailable: Bool { code == "UNREACHABLE" || code == "SQLITE_BUSY" || code.hasPrefix("HTTP_5") }
 }

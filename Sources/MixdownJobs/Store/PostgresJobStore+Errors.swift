@@ -1,13 +1,20 @@
+public import MixdownStorage
 internal import PostgresNIO
 
 extension PostgresJobStore {
     /// A failure of the PostgreSQL store that an operator can act on: the server's SQLSTATE and message,
     /// or what went wrong with the connection. Never the password (PostgresNIO's own errors print a fixed
     /// text to avoid leaking queries; this keeps the server's words, which hold no credentials).
-    public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public struct StoreError: Error, Sendable, CustomStringConvertible, BackendUnavailable {
         public var description: String
+        /// No server answer at all (connection refused, pool circuit breaker, deadline): an outage,
+        /// where a server error with a SQLSTATE is the server refusing the request.
+        public var isUnavailable: Bool
 
-        init(_ description: String) { self.description = "PostgreSQL store: \(description)" }
+        init(_ description: String, unavailable: Bool = true) {
+            self.description = "PostgreSQL store: \(description)"
+            isUnavailable = unavailable
+        }
 
         init(_ error: any Error) {
             if let error = error as? StoreError {
@@ -20,7 +27,9 @@ extension PostgresJobStore {
             }
             if let server = error.serverInfo {
                 let state = server[.sqlState].map { "\($0) " } ?? ""
-                self.init("\(state)\(server[.message] ?? "server error")\(server[.detail].map { " (\($0))" } ?? "")")
+                // Class 08 (connection), 53 (resources), 57 (operator intervention: shutdown) are outages.
+                let outage = ["08", "53", "57"].contains(String((server[.sqlState] ?? "").prefix(2)))
+                self.init("\(state)\(server[.message] ?? "server error")\(server[.detail].map { " (\($0))" } ?? "")", unavailable: outage)
             } else if let underlying = error.underlying {
                 self.init("\(error.code): \(underlying)")
             } else {

@@ -1,6 +1,7 @@
 internal import Hummingbird
 internal import Logging
 internal import MixdownRecipe
+internal import MixdownStorage
 
 /// Makes every error the router answers a problem document. Problem documents pass through; Hummingbird's
 /// own `HTTPError`s (an unknown route is one) become problem documents with a code from their status; any
@@ -16,6 +17,14 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             problem = error
         } catch let error as HTTPError {
             problem = Self.problem(for: error, request: request)
+        } catch let error as any BackendUnavailable where error.isUnavailable {
+            // An outage of the store or the bucket: the client may try again; the operator reads the cause in the log.
+            context.logger.error("backend unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            problem = ProblemDocument(
+                .serviceUnavailable,
+                code: "backend-unavailable",
+                detail: "the job store or the storage cannot be reached now; try again shortly"
+            )
         } catch let error as any HTTPResponseError {
             problem = ProblemDocument(error.status, code: "http-\(error.status.code)", detail: error.status.reasonPhrase)
         } catch {

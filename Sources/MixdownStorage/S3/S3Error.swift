@@ -45,3 +45,8 @@ public struct S3Error: Error, Sendable, Hashable, CustomStringConvertible {
         return message.isEmpty ? text : "\(text): \(message)"
     }
 }
+
+extension S3Error: BackendUnavailable {
+    /// Connection failures, 5xx and throttling: the bucket is away or overloaded, not refusing the request.
+    public var isUnavailable: Bool { isRetryable }
+}

@@ -59,7 +59,7 @@ public struct S3Settings: Sendable, Hashable {
         multipartThreshold: Int = 16 * mebibyte,
         partSize: Int = 16 * mebibyte,
         partConcurrency: Int = 4,
-        retries: Int = 4
+        retries: Int = 2
     ) throws(S3ConfigurationError) {
         var problems: [String] = []
         let endpointParts = Self.parseEndpoint(endpoint, problems: &problems)
@@ -191,7 +191,14 @@ public struct S3Settings: Sendable, Hashable {
         variable: String = "S3_ENDPOINT"
     ) -> EndpointParts? {
         guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        let explain = "the S3 \(label) '\(text)'"
+        // Named without any user information or query it holds: those may be credentials.
+        let shown: String = {
+            guard var components = URLComponents(string: text) else { return "(unparsable URL)" }
+            if components.user != nil || components.password != nil { components.user = "***"; components.password = nil }
+            if components.query != nil { components.query = "***" }
+            return components.string ?? "(unparsable URL)"
+        }()
+        let explain = "the S3 \(label) '\(shown)'"
         let scheme: String
         if text.lowercased().hasPrefix("https://") {
             scheme = "https"

@@ -63,7 +63,9 @@ public struct S3Storage: StorageAdapter {
         eventLoopGroup: HTTPClient.defaultEventLoopGroup,
         configuration: HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(60)),
+            // A short connect timeout: a refused or unroutable endpoint fails each attempt fast, so the
+            // retries end in seconds and the API can answer 503 while the bucket is away.
+            timeout: .init(connect: .seconds(3), read: .seconds(60)),
             decompression: .disabled
         )
     )
