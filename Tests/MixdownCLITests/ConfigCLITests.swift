@@ -62,6 +62,43 @@ struct ConfigCLITests {
         #expect(status.standardError.contains("the S3 endpoint 'http://***@127.0.0.1:1/' holds user information"))
     }
 
+    @Test("in production, on PostgreSQL and a bucket, the server is ready, the worker runs a job and the CLI lists it")
+    func productionStarts() async throws {
+        let server = try S3TestServer.shared()
+        let directory = try TestMedia.temporaryDirectory("production")
+        let environment = [
+            "DEPLOY_ENV": "production",
+            "MIXDOWN_STORE": try PostgresTestServer.freshDatabaseURL("production"),
+            "MIXDOWN_STORAGE": "s3://\(try server.makeBucket("production"))/mixdown",
+            "S3_ENDPOINT": server.endpoint, "S3_ACCESS_KEY_ID": "AKIDTEST", "S3_SECRET_ACCESS_KEY": "test-secret",
+            "MIXDOWN_SIGNING_KEY": String(repeating: "s", count: 32), "MIXDOWN_API_KEYS": "production-key-0123456789",
+            "MIXDOWN_HOST": "127.0.0.1", "MIXDOWN_PORT": "0", "MIXDOWN_POLL_SECONDS": "0.5",
+        ]
+        let log = directory.appendingPathComponent("serve.log")
+        let serve = try await BackgroundProcess(Shell.mixdown, ["serve"], environment: environment, log: log.path)
+        defer { serve.signal(SIGKILL) }
+        var port: Int?
+        for _ in 0..<600 where port == nil {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "listening on 127.0.0.1:") { port = Int(text[range.upperBound...].prefix { $0.isNumber }) }
+            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let listening = try #require(port, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        let ready = try Shell.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(listening)/readyz"])
+        #expect(ready.standardOutput == "200", "the store and the bucket answer: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+
+        let recipes = try TestMedia.recipesCopy()
+        let submitted = try Shell.mixdown(
+            ["submit", recipes.appendingPathComponent("quick-preview.yaml").path, "--input", "voice=\(try TestMedia.path("voice.wav"))", "--json"],
+            environment: environment
+        )
+        #expect(submitted.exitCode == 0, "\(submitted.standardError)")
+        let worker = try Shell.mixdown(["worker", "--exit-when-idle"], environment: environment)
+        #expect(worker.exitCode == 0, "\(worker.standardError)")
+        let listed = try Shell.mixdown(["jobs", "list", "--json"], environment: environment)
+        #expect(listed.exitCode == 0 && listed.standardOutput.contains("\"succeeded\""), "\(listed.standardOutput)\(listed.standardError)")
+    }
+
     @Test("locally the CLI and the worker run with no credentials at all, on the embedded defaults")
     func localNeedsNothing() throws {
         let directory = try TestMedia.temporaryDirectory("config-local")

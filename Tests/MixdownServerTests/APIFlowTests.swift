@@ -14,9 +14,15 @@ import Testing
 /// The four flows the earlier system's audit failed, end to end over HTTP on loopback with a real worker.
 @Suite("API flows")
 struct APIFlowTests {
-    @Test("ingest: upload, poll through the per-feature and the canonical route, download the asset", arguments: FileBacking.allCases)
-    func ingest(files: FileBacking) async throws {
-        let harness = try APIHarness(files: files)
+    /// Every job store, and both kinds of storage: the production pairs (a networked store with a
+    /// bucket) and the embedded defaults.
+    static let backends: [(StoreKind, FileBacking)] = [
+        (.sqlite, .folder), (.sqlite, .bucket), (.postgres, .bucket), (.libsql, .bucket), (.libsql, .folder),
+    ]
+
+    @Test("ingest: upload, poll through the per-feature and the canonical route, download the asset", arguments: APIFlowTests.backends)
+    func ingest(store: StoreKind, files: FileBacking) async throws {
+        let harness = try APIHarness(store: store, files: files)
         try await harness.run { client async throws in
             let uploaded = try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav")
             #expect(uploaded.status == .created)
@@ -66,9 +72,9 @@ struct APIFlowTests {
         }
     }
 
-    @Test("edit: a recipe on the ingested asset, previewed then saved, downloads as playable audio", arguments: FileBacking.allCases)
-    func edit(files: FileBacking) async throws {
-        let harness = try APIHarness(files: files)
+    @Test("edit: a recipe on the ingested asset, previewed then saved, downloads as playable audio", arguments: APIFlowTests.backends)
+    func edit(store: StoreKind, files: FileBacking) async throws {
+        let harness = try APIHarness(store: store, files: files)
         try await harness.run { client async throws in
             let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
             let recipe =
@@ -91,9 +97,9 @@ struct APIFlowTests {
         }
     }
 
-    @Test("render: a multipart recipe with its uploads becomes a downloadable video; events stream until the end", arguments: FileBacking.allCases)
-    func render(files: FileBacking) async throws {
-        let harness = try APIHarness(files: files)
+    @Test("render: a multipart recipe with its uploads becomes a downloadable video; events stream until the end", arguments: APIFlowTests.backends)
+    func render(store: StoreKind, files: FileBacking) async throws {
+        let harness = try APIHarness(store: store, files: files)
         try await harness.run { client async throws in
             let boundary = "MixdownBoundary7XyZ"
             let recipe = """
@@ -136,9 +142,9 @@ struct APIFlowTests {
         }
     }
 
-    @Test("cancel and timeout through every route")
-    func cancelAndTimeout() async throws {
-        let harness = try APIHarness(timeouts: [.ingest: 600, .preview: 1, .save: 600, .render: 600])
+    @Test("cancel and timeout through every route", arguments: StoreKind.allCases)
+    func cancelAndTimeout(store: StoreKind) async throws {
+        let harness = try APIHarness(timeouts: [.ingest: 600, .preview: 1, .save: 600, .render: 600], store: store)
         try await harness.run { client async throws in
             let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
             let slow =

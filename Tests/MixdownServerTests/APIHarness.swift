@@ -19,7 +19,14 @@ enum FileBacking: String, CaseIterable, Sendable {
     case bucket
 }
 
-/// A real server on loopback with a real worker, over a fresh SQLite store and a storage folder or bucket.
+/// Where a harness keeps its jobs: a SQLite file, a fresh PostgreSQL database, or a fresh sqld.
+enum StoreKind: String, CaseIterable, Sendable {
+    case sqlite
+    case postgres
+    case libsql
+}
+
+/// A real server on loopback with a real worker, over a fresh store and a storage folder or bucket.
 struct APIHarness {
     let directory: URL
     let services: MixdownServices
@@ -31,6 +38,7 @@ struct APIHarness {
         timeouts: [JobType: Double] = MixdownConfiguration.defaultTimeouts,
         maxUploadBytes: Int = 100_000_000,
         maxDurationSeconds: Double = 1800,
+        store: StoreKind = .sqlite,
         files: FileBacking = .folder,
         configure: (inout MixdownConfiguration) -> Void = { _ in }
     ) throws {
@@ -44,6 +52,11 @@ struct APIHarness {
             timeouts: timeouts
         )
         jobs.allowPrivateURLs = true
+        switch store {
+        case .sqlite: break
+        case .postgres: jobs.store = try PostgresTestServer.freshDatabaseURL("api")
+        case .libsql: jobs.store = try LibSQLTestServer.start().url
+        }
         if files == .bucket {
             let server = try S3TestServer.shared()
             jobs.storage = "s3://\(try server.makeBucket("api"))/mixdown"
