@@ -52,6 +52,16 @@ struct LibSQLJobStoreTests {
         #expect(try await store.statusCounts()[.succeeded] == 120)
     }
 
+    @Test("a full page of 500 jobs reads back (repetitive JSON that compresses past the shared client's limit)")
+    func fullPage() async throws {
+        let store = try LibSQLJobStore(url: try LibSQLTestServer.start().url)
+        let recipe = String(repeating: "version: 1\nkind: edit\n", count: 40)
+        for _ in 0..<501 { _ = try await store.submit(newJob(recipe: recipe)) }
+        let page = try await store.list(type: nil, status: nil, limit: 500, cursor: nil)
+        #expect(page.jobs.count == 500 && page.nextCursor != nil)
+        #expect(page.jobs.allSatisfy { $0.recipe == recipe })
+    }
+
     @Test("a worker whose lease was lost publishes neither its result nor its assets")
     func lostLeasePublishesNothing() async throws {
         let store = try LibSQLJobStore(url: try LibSQLTestServer.start().url)

@@ -117,19 +117,29 @@ struct HranaClient: Sendable {
         var request = HTTPClientRequest(url: base + "/v2/pipeline")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        // Uncompressed: a page of jobs is repetitive JSON that gzip shrinks past the shared client's
+        // decompression ratio limit, and the size bound below then counts the bytes that arrive.
+        request.headers.add(name: "Accept-Encoding", value: "identity")
         if let authToken { request.headers.add(name: "Authorization", value: "Bearer \(authToken)") }
         request.body = .bytes(ByteBuffer(data: body))
         let response: HTTPClientResponse
-        var buffer: ByteBuffer
         do {
             response = try await httpClient.execute(request, timeout: requestTimeout)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw TransientFailure(underlying: HranaError(code: "UNREACHABLE", message: "\(base): \(error)"))
+        }
+        var buffer: ByteBuffer
+        do {
             buffer = try await response.body.collect(upTo: maximumResponseBytes)
         } catch is NIOTooManyBytesError {
             throw HranaError(code: "RESPONSE_TOO_LARGE", message: "the response passed \(maximumResponseBytes) bytes")
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            throw TransientFailure(underlying: HranaError(code: "UNREACHABLE", message: "\(base): \(error)"))
+            // The connection broke while the answer arrived: a read may be tried again.
+            throw TransientFailure(underlying: HranaError(code: "RESPONSE_BROKEN", message: "\(base): \(error)"))
         }
         guard response.status == .ok else {
             // sqld answers protocol and auth errors as plain text.

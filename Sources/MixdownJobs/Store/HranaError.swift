@@ -2,7 +2,7 @@ public import MixdownStorage
 
 /// A failure reported by a libSQL server (sqld, Turso) or met on the way to it: sqld's own `code`
 /// (`SQLITE_CONSTRAINT`, `SQL_PARSE_ERROR`, ...) and message, or one of ours (`HTTP_401`,
-/// `RESPONSE_TOO_LARGE`, `BAD_RESPONSE`, `UNREACHABLE`) naming what went wrong.
+/// `RESPONSE_TOO_LARGE`, `RESPONSE_BROKEN`, `BAD_RESPONSE`, `UNREACHABLE`) naming what went wrong.
 public struct HranaError: Error, Sendable, Hashable, CustomStringConvertible, Decodable {
     /// Stable enough to branch on: the server's code, or one of the codes above.
     public var code: String
