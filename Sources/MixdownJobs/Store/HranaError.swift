@@ -35,5 +35,5 @@ public struct HranaError: Error, Sendable, Hashable, CustomStringConvertible, De
 
 extension HranaError: BackendUnavailable {
     /// The server could not be reached, answered 5xx, or stayed busy past the busy timeout.
-    public var isUnavailable: Bool { code == "UNREACHABLE" || code == "SQLITE_BUSY" || code.hasPrefix("HTTP_5") }
+    public var isUnavailable: Bool { ["UNREACHABLE", "RESPONSE_BROKEN", "SQLITE_BUSY"].contains(code) || code.hasPrefix("HTTP_5") }
 }
