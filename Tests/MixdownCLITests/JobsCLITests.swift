@@ -71,15 +71,20 @@ struct JobsCLITests {
     @Test("submit --wait follows a job a separate worker process runs")
     func wait() async throws {
         let environment = try Self.environment()
-        let worker = try await BackgroundProcess(Shell.mixdown, ["worker"], environment: environment)
+        let log = try TestMedia.temporaryDirectory("wait").appendingPathComponent("worker.log")
+        let worker = try await BackgroundProcess(Shell.mixdown, ["worker"], environment: environment, log: log.path)
         let recipes = try TestMedia.recipesCopy()
-        let status = try Shell.mixdown(
+        // A guard, not a measure: should the worker die, `--wait` would wait for ever; `timeout` turns that
+        // into a failure that shows the worker's log.
+        let status = try Shell.run(
+            "timeout",
             [
-                "submit", recipes.appendingPathComponent("podcast-cleanup.yaml").path, "--input", "voice=\(try TestMedia.path("voice.wav"))",
-                "--wait", "--json",
+                "300", Shell.mixdown, "submit", recipes.appendingPathComponent("podcast-cleanup.yaml").path, "--input",
+                "voice=\(try TestMedia.path("voice.wav"))", "--wait", "--json",
             ],
             environment: environment
         )
+        #expect(status.exitCode != 124, "the worker did not run the job: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         worker.signal(SIGTERM)
         #expect(try await worker.wait() == 0)
         #expect(status.exitCode == 0, "\(status.standardError)")

@@ -80,7 +80,10 @@ public final class LibSQLTestServer: @unchecked Sendable {
                 server=$!
                 echo "$server" > "$SQLD_PID_FILE"
                 { read -r _ <&3; kill -KILL "$server" 2>/dev/null; } &
+                killer=$!
                 wait "$server"
+                # sqld is gone and reaped: its pid may be reused, so the killer must never fire now.
+                kill -KILL "$killer" 2>/dev/null
                 """,
                 "sqld", binary, "--no-welcome", "--db-path", database.path,
                 "--http-listen-addr", "127.0.0.1:\(port)",
