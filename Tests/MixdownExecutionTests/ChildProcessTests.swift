@@ -50,9 +50,12 @@ struct ChildProcessTests {
             #expect(!Self.isRunning(child), "sleep (pid \(child)) outlived its killed parent")
         }
 
-        /// True while the process exists and is not a zombie (a dead child nobody has reaped yet).
+        /// True while the process exists, is not a zombie (a dead child nobody has reaped yet), and is still
+        /// the `sleep 120` the helper started: on a busy machine a freed pid is soon another process's.
         static func isRunning(_ pid: Int32) -> Bool {
             guard kill(pid, 0) == 0 else { return false }
+            let commandLine = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            guard commandLine.contains("sleep\u{0}120") else { return false }
             guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                 let close = stat.lastIndex(of: ")")
             else { return false }
