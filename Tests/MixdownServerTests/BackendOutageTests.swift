@@ -13,22 +13,6 @@ struct BackendOutageTests {
     /// A loopback port nothing listens on (tcpmux, port 1): connections are refused.
     static func closedPort() throws -> Int { 1 }
 
-    @Test("an unreachable libSQL store answers 503 backend-unavailable on reads and writes")
-    func storeAway() async throws {
-        let port = try Self.closedPort()
-        let harness = try APIHarness { $0.store = "http://127.0.0.1:\(port)" }
-        try await harness.run { client async throws in
-            for (uri, method, body) in [("/v1/jobs", HTTPRequest.Method.get, nil), ("/v1/jobs/job_01M8TR43ZZNMHS5ZNJBB8M58F0", .get, nil)]
-                as [(String, HTTPRequest.Method, String?)]
-            {
-                let (status, problem) = try await client.json(uri, method, body: body)
-                #expect(status == .serviceUnavailable, "\(uri): \(problem)")
-                #expect(problem["code"] as? String == "backend-unavailable")
-            }
-            #expect(try await client.status("/healthz") == .ok, "the process is still up")
-        }
-    }
-
     @Test("an unreachable bucket answers 503 backend-unavailable to an upload, and nothing is recorded")
     func bucketAway() async throws {
         let port = try Self.closedPort()

@@ -22,7 +22,7 @@ struct HranaClient: Sendable {
     init(
         baseURL: String,
         authToken: String?,
-        httpClient: HTTPClient = HranaClient.sharedClient,
+        httpClient: HTTPClient = .shared,
         requestTimeoutSeconds: Double = 30,
         maximumResponseBytes: Int = 32 << 20
     ) {
@@ -33,14 +33,6 @@ struct HranaClient: Sendable {
         requestTimeout = .milliseconds(Int64(min(max(requestTimeoutSeconds, 0.001), 3600) * 1000))
         self.maximumResponseBytes = maximumResponseBytes
     }
-
-    /// Never shut down: it lives as long as the process. A short connect timeout makes a refused or
-    /// unroutable server fail each attempt in seconds, not the default 10 s, so an outage is reported
-    /// (503, a worker's back-off) instead of hanging requests; the request timeout still bounds slow answers.
-    static let sharedClient = HTTPClient(
-        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(3)))
-    )
 
     /// The same client with another request timeout.
     func withTimeout(seconds: Double) -> HranaClient {
