@@ -34,30 +34,6 @@ public struct S3Storage: StorageAdapter {
         self.clock = clock
     }
 
-    /// An adapter for a storage URL `s3://BUCKET` or `s3://BUCKET/PREFIX` and the values of `S3_ENDPOINT`,
-    /// `S3_REGION`, `S3_ACCESS_KEY_ID`, `S3_SECRET_ACCESS_KEY`, `S3_SESSION_TOKEN` and `S3_PUBLIC_BASE_URL`
-    /// (nil or empty when unset). Throws an ``S3ConfigurationError`` naming every bad value.
-    public init(
-        url: String,
-        endpoint: String?,
-        region: String?,
-        accessKeyId: String,
-        secretAccessKey: String,
-        sessionToken: String?,
-        publicBaseURL: String?
-    ) throws(S3ConfigurationError) {
-        let settings = try S3Settings(
-            url: url,
-            endpoint: endpoint,
-            region: region,
-            accessKeyId: accessKeyId,
-            secretAccessKey: secretAccessKey,
-            sessionToken: sessionToken,
-            publicBaseURL: publicBaseURL
-        )
-        self.init(settings: settings)
-    }
-
     /// Never shut down: it lives as long as the process, like `HTTPClient.shared`.
     static let sharedClient = HTTPClient(
         eventLoopGroup: HTTPClient.defaultEventLoopGroup,
