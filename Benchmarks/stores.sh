@@ -1,17 +1,18 @@
 #!/bin/bash
 # The job stores side by side, measured in the same run: claim throughput (no-op jobs, one worker
-# process) and cross-process pickup latency (submit-to-running of a job a separate `mixdown worker`
+# process with MIXDOWN_BENCH_CONCURRENCY slots, as MIXDOWN_WORKER_CONCURRENCY gives a worker) and cross-process pickup latency (submit-to-running of a job a separate `mixdown worker`
 # runs), with ratios against SQLite. Targets of the issue: PostgreSQL >= 2000 jobs/s, pickup p50 < 50 ms.
 #
 #   Benchmarks/stores.sh                 builds a release binary, starts a throwaway PostgreSQL 15
 #   MIXDOWN_BENCH_BINARY=path            uses that binary instead of building
 #   MIXDOWN_BENCH_POSTGRES_URL=url       uses that server (psql must reach it; databases are created there)
 #   MIXDOWN_BENCH_LIBSQL_URL=url         adds the libSQL store (see the libSQL hook below)
-#   MIXDOWN_BENCH_JOBS=4000 MIXDOWN_BENCH_PICKUPS=100
+#   MIXDOWN_BENCH_JOBS=4000 MIXDOWN_BENCH_PICKUPS=100 MIXDOWN_BENCH_CONCURRENCY=4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${MIXDOWN_BENCH_JOBS:-4000}
 pickups=${MIXDOWN_BENCH_PICKUPS:-100}
+concurrency=${MIXDOWN_BENCH_CONCURRENCY:-4}
 if [ -n "${MIXDOWN_BENCH_BINARY:-}" ]; then
     mixdown=$MIXDOWN_BENCH_BINARY
 else
@@ -76,7 +77,8 @@ stores=(sqlite postgres)
 [ -n "${MIXDOWN_BENCH_LIBSQL_URL:-}" ] && stores+=(libsql)
 
 # Baseline: what this machine allows at all, the store's three worker statements (claim, progress,
-# complete) prepared and sent by pgbench, a C client, on the same server and schema.
+# complete) prepared and sent by pgbench, a C client, on the same server and schema, with as many
+# connections as the worker has slots.
 fresh postgres
 "$mixdown" bench-store --mode populate --jobs 3000 >/dev/null 2>&1
 now="(floor(extract(epoch from statement_timestamp()) * 1000))::bigint"
@@ -86,14 +88,14 @@ UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = 'o', 
 UPDATE jobs SET lease_expires_at = $now + 30000, updated_at = $now, progress = 0.5 FROM $relaxed WHERE id = :jid AND lease_token = 't' AND status = 'running' RETURNING cancel_requested;
 UPDATE jobs SET status = 'succeeded', progress = 1, result = '{}', finished_at = $now, updated_at = $now, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL FROM $relaxed WHERE id = :jid AND lease_token = 't' AND status = 'running' RETURNING id;
 SQL
-raw=$("$pgbin/pgbench" "${MIXDOWN_STORE%%\?*}" -n -M prepared -f "$work/cycle.sql" -t 2900 2>&1 | sed -nE 's/^tps = ([0-9]+).*/\1/p')
-echo "raw PostgreSQL (pgbench, prepared, one client): $raw claim+progress+complete cycles/s"
+raw=$("$pgbin/pgbench" "${MIXDOWN_STORE%%\?*}" -n -M prepared -f "$work/cycle.sql" -c "$concurrency" -j "$((concurrency < 2 ? concurrency : 2))" -t "$((2900 / concurrency))" 2>&1 | sed -nE 's/^tps = ([0-9]+).*/\1/p')
+echo "raw PostgreSQL (pgbench, prepared, $concurrency clients): $raw claim+progress+complete cycles/s"
 echo
 
 declare -A throughput p50 p99
 for store in "${stores[@]}"; do
     fresh "$store"
-    line=$("$mixdown" bench-store --mode throughput --jobs "$jobs" --workers 1)
+    line=$("$mixdown" bench-store --mode throughput --jobs "$jobs" --workers 1 --concurrency "$concurrency")
     echo "$store: $line"
     throughput[$store]=$(sed -E 's/.*complete: ([0-9]+) jobs\/s.*/\1/' <<<"$line")
     fresh "$store"
@@ -112,3 +114,4 @@ for store in "${stores[@]}"; do
 done
 echo "raw postgres ceiling on this machine: $raw cycles/s (postgres store reaches $(python3 -c "print(f'{${throughput[postgres]} / max(${raw:-1}, 1):.0%}')") of it)"
 echo "targets: postgres >= 2000 claims/s with one worker process; pickup p50 < 50 ms"
+echo "(each job is three statements; this machine's $(nproc) cores run the server and the worker both)"

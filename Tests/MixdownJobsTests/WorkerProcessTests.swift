@@ -93,6 +93,27 @@ struct WorkerProcessTests {
         #expect(try await worker.wait() == 0)
     }
 
+    @Test("one worker process with MIXDOWN_WORKER_CONCURRENCY=2 runs two jobs at once, and a third waits", arguments: StoreBackend.allCases)
+    func concurrentSlots(backend: StoreBackend) async throws {
+        let harness = try JobsHarness(backend: backend, leaseSeconds: 5, pollSeconds: 1)
+        var ids: [String] = []
+        for _ in 0..<3 { ids.append(try await harness.submit(JobsHarness.slowRecipe(loops: 200)).id) }
+        let worker = try await harness.startWorker(["MIXDOWN_WORKER_CONCURRENCY": "2"])
+        func statuses() async throws -> [JobStatus] {
+            var statuses: [JobStatus] = []
+            for id in ids { statuses.append(try await harness.job(id).status) }
+            return statuses
+        }
+        // One slot would never get here: its first job runs for minutes.
+        try await harness.waitFor("two jobs running at once") { try await statuses().filter { $0 == .running }.count == 2 }
+        #expect(try await statuses().filter { $0 == .queued }.count == 1)
+        for id in ids { _ = try await harness.services.store.cancel(id: id) }
+        try await harness.waitFor("the cancels") { try await statuses().allSatisfy { $0 == .cancelled } }
+        worker.signal(SIGTERM)
+        #expect(try await worker.wait() == 0)
+        for id in ids { #expect(try JobsHarness.processes(of: id).isEmpty) }
+    }
+
     @Test("a preview dies at its own short limit while a save of the same age keeps running", arguments: StoreBackend.allCases)
     func timeoutsPerType(backend: StoreBackend) async throws {
         let harness = try JobsHarness(backend: backend, extra: ["MIXDOWN_TIMEOUT_PREVIEW": "2", "MIXDOWN_TIMEOUT_SAVE": "120"])

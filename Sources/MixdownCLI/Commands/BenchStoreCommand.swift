@@ -21,6 +21,9 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "Worker processes for throughput.")
     var workers = 1
 
+    @Option(help: "Jobs each worker process runs at once (as MIXDOWN_WORKER_CONCURRENCY does).")
+    var concurrency = 1
+
     func run() async throws {
         let services = try await Services.make(for: .cli)
         switch mode {
@@ -30,11 +33,20 @@ struct BenchStoreCommand: AsyncParsableCommand {
             for _ in 0..<jobs { ids.append(try await services.store.submit(Self.noop).id) }
             Console.print(ids.joined(separator: "\n"))
         case "claim-loop":
-            // One no-op worker: claim, one progress write, complete, until nothing is left.
+            // One no-op worker process with `concurrency` slots, each: claim, one progress write,
+            // complete, until nothing is left.
             let owner = "bench-\(ProcessInfo.processInfo.processIdentifier)"
-            while let (_, lease) = try await services.store.claim(owner: owner, leaseSeconds: 30) {
-                _ = try await services.store.heartbeat(lease, leaseSeconds: 30, progress: 0.5, stage: "noop", processes: nil)
-                _ = try await services.store.complete(lease, result: JobResult(outputs: []), assets: [])
+            let store = services.store
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<max(concurrency, 1) {
+                    group.addTask {
+                        while let (_, lease) = try await store.claim(owner: owner, leaseSeconds: 30) {
+                            _ = try await store.heartbeat(lease, leaseSeconds: 30, progress: 0.5, stage: "noop", processes: nil)
+                            _ = try await store.complete(lease, result: JobResult(outputs: []), assets: [])
+                        }
+                    }
+                }
+                try await group.waitForAll()
             }
         case "throughput":
             let submitStart = ContinuousClock.now
@@ -45,7 +57,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
             for _ in 0..<workers {
                 let child = Process()
                 child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-                child.arguments = ["bench-store", "--mode", "claim-loop"]
+                child.arguments = ["bench-store", "--mode", "claim-loop", "--concurrency", "\(concurrency)"]
                 try child.run()
                 children.append(child)
             }
@@ -57,8 +69,9 @@ struct BenchStoreCommand: AsyncParsableCommand {
             Console.print(
                 String(
                     format:
-                        "workers=%d jobs=%d  claim+progress+complete: %.0f jobs/s  (durable submit: %.0f jobs/s)  left queued: %d  succeeded: %d  sample ok: %@",
+                        "workers=%d concurrency=%d jobs=%d  claim+progress+complete: %.0f jobs/s  (durable submit: %.0f jobs/s)  left queued: %d  succeeded: %d  sample ok: %@",
                     workers,
+                    concurrency,
                     jobs,
                     Double(jobs) / seconds,
                     Double(jobs) / submitSeconds,

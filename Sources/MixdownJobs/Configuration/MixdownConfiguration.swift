@@ -24,6 +24,8 @@ public struct MixdownConfiguration: Sendable {
     public var retryBackoffSeconds: Double
     /// Per job type, seconds.
     public var timeouts: [JobType: Double]
+    /// `MIXDOWN_WORKER_CONCURRENCY`: jobs one worker process runs at once.
+    public var workerConcurrency = 1
     /// How long a worker asked to stop waits for its current job before handing it back.
     public var shutdownGraceSeconds: Double
     public var inputLimits: (maximumBytes: Int, maximumDurationSeconds: Double)
@@ -193,6 +195,7 @@ extension MixdownConfiguration {
         number("MIXDOWN_NOTIFY_ATTEMPTS", minimum: 1, maximum: 1000) { notifyAttempts = Int($0) }
         number("MIXDOWN_STORE_BUSY_SECONDS", maximum: 3600) { storeBusySeconds = $0 }
         number("MIXDOWN_RETRY_BACKOFF_SECONDS", minimum: 0) { retryBackoffSeconds = $0 }
+        number("MIXDOWN_WORKER_CONCURRENCY", minimum: 1, maximum: 64) { workerConcurrency = Int($0) }
         number("MIXDOWN_SHUTDOWN_GRACE_SECONDS", minimum: 0) { shutdownGraceSeconds = $0 }
         for type in JobType.allCases {
             number("MIXDOWN_TIMEOUT_\(type.rawValue.uppercased())") { timeouts[type] = $0 }

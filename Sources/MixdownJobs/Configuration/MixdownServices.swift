@@ -43,7 +43,8 @@ public struct MixdownServices: Sendable {
             )
         case .success(.postgres(let url)):
             do {
-                return try PostgresJobStore(url: url, doorbell: wake)
+                // A connection for each job slot's writes, with room for the reaper, deliveries and reads.
+                return try PostgresJobStore(url: url, maximumConnections: max(4, configuration.workerConcurrency + 2), doorbell: wake)
             } catch {
                 // The URL is named without its password.
                 throw MixdownConfiguration.Problem(problems: ["MIXDOWN_STORE: \(error)"])

@@ -2,7 +2,8 @@ internal import Foundation
 public import Logging
 public import ServiceLifecycle
 
-/// Claims jobs from the store and runs them one at a time, and delivers jobs' ends to their `notifyUrl`,
+/// Claims jobs from the store and runs up to `MIXDOWN_WORKER_CONCURRENCY` of them at once (one by
+/// default: a render takes every core it is given), and delivers jobs' ends to their `notifyUrl`,
 /// until asked to stop.
 ///
 /// Wake-up: a job submitted in this process rings ``WakeSignal`` and starts at once; a job submitted by
@@ -38,7 +39,12 @@ public struct Worker: Service {
         let jobsDone = Flag()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                await runJobs()
+                // Each slot claims and runs its own jobs; one of them also reaps.
+                await withTaskGroup(of: Void.self) { slots in
+                    for slot in 0..<max(services.configuration.workerConcurrency, 1) {
+                        slots.addTask { await runJobs(reaps: slot == 0) }
+                    }
+                }
                 jobsDone.set()
             }
             group.addTask { await deliverNotifications(until: jobsDone) }
@@ -48,7 +54,7 @@ public struct Worker: Service {
 
     private var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
-    private func runJobs() async {
+    private func runJobs(reaps: Bool) async {
         let store = services.store
         let configuration = services.configuration
         var lastReap = ContinuousClock.now - .seconds(3600)
@@ -57,7 +63,7 @@ public struct Worker: Service {
         var backoff = Backoff()
         while !stopping {
             do {
-                if ContinuousClock.now - lastReap >= .seconds(configuration.pollSeconds) {
+                if reaps && ContinuousClock.now - lastReap >= .seconds(configuration.pollSeconds) {
                     try await reap()
                     lastReap = .now
                 }
