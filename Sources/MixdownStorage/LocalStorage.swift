@@ -1,4 +1,6 @@
 internal import Foundation
+public import NIOCore
+internal import _NIOFileSystem
 
 /// Objects as files under a root folder. Writes go to a temporary name beside the target, then rename.
 public struct LocalStorage: StorageAdapter {
@@ -36,6 +38,40 @@ public struct LocalStorage: StorageAdapter {
         }
         return StoredObject(key: key, bytes: bytes, contentType: contentType)
     }
+
+    /// Written through NIO's file system (off the event loop) to a temporary file beside the object, renamed
+    /// into place once the body has ended; removed when the body fails.
+    public func put<Body: AsyncSequence>(
+        stream body: Body,
+        key: StorageKey,
+        contentType: String,
+        maximumBytes: Int
+    ) async throws -> StoredObject where Body.Element == ByteBuffer {
+        let target = try path(for: key)
+        let temporary = target + ".tmp-\(UUID().uuidString.prefix(8))"
+        var bytes = 0
+        do {
+            try await BlockingIO.run {
+                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            }
+            try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(temporary), options: .newFile(replaceExisting: true)) { file in
+                var writer = file.bufferedWriter()
+                for try await chunk in body {
+                    bytes += chunk.readableBytes
+                    try await writer.write(contentsOf: chunk)
+                }
+                try await writer.flush()
+            }
+            guard rename(temporary, target) == 0 else { throw StorageError.io("rename failed with errno \(errno)") }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        return StoredObject(key: key, bytes: bytes, contentType: contentType)
+    }
+
+    /// Nil: the object's own file is read (``localPath(for:downloadingInto:)``).
+    public func readURL(for key: StorageKey, expiresInSeconds: Int) throws -> String? { nil }
 
     /// The object's own file: nothing is copied, so `directory` is unused.
     public func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String {

@@ -1,9 +1,21 @@
+public import NIOCore
+
 /// Where job outputs and uploads are kept. Implementations: ``LocalStorage`` (a folder, the default) and
 /// ``S3Storage`` (any S3-compatible bucket: AWS S3, Cloudflare R2, MinIO). The factory in MixdownJobs picks
 /// one from `MIXDOWN_STORAGE`.
 public protocol StorageAdapter: Sendable {
     /// Stores a local file under `key`, replacing what was there; readers never see a half-written object.
     func put(file path: String, key: StorageKey, contentType: String) async throws -> StoredObject
+    /// Stores bytes under `key` as they arrive from `body` (an HTTP request's), keeping no full copy
+    /// anywhere else: a folder writes a temporary file beside the object and renames it; a bucket sends
+    /// parts as they fill, holding at most ``S3Settings/streamedPartsInMemory`` parts. `maximumBytes`
+    /// (what the caller lets the body reach) sizes those parts. When `body` throws, nothing is stored.
+    func put<Body: AsyncSequence>(stream body: Body, key: StorageKey, contentType: String, maximumBytes: Int) async throws -> StoredObject
+    where Body.Element == ByteBuffer
+    /// A URL ffmpeg can read the object from without a local copy (a presigned GET on the bucket itself,
+    /// never the public base URL), valid for `expiresInSeconds`; nil for a folder, whose ``localPath(for:downloadingInto:)``
+    /// is the object's own file.
+    func readURL(for key: StorageKey, expiresInSeconds: Int) throws -> String?
     /// A local file with the object's bytes: the object itself for a folder; for a bucket, a download into
     /// `directory` (a job's or a request's temporary folder, which its owner removes). Nothing is cached
     /// elsewhere, so a worker on a fresh machine needs nothing but the bucket.

@@ -12,10 +12,19 @@ public struct DurationReader: Sendable {
 
     /// Seconds, or nil when ffmpeg cannot read the file through.
     public func duration(of path: String) async throws -> Double? {
+        try await duration(of: path, restrictions: [])
+    }
+
+    /// The same for media read from a URL, under ``MediaProber/remoteReadArguments``.
+    public func duration(ofURL url: String) async throws -> Double? {
+        try await duration(of: url, restrictions: MediaProber.remoteReadArguments)
+    }
+
+    private func duration(of path: String, restrictions: [String]) async throws -> Double? {
         let latest = LatestValue()
         let outcome = try await ChildProcess.run(
             tools.ffmpeg,
-            ["-nostdin", "-v", "error", "-i", path, "-map", "0", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"],
+            ["-nostdin", "-v", "error"] + restrictions + ["-i", path, "-map", "0", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"],
             onLine: { line in
                 if line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count)), micros.isFinite, micros >= 0 {
                     latest.set(micros / 1_000_000)

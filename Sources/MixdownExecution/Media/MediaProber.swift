@@ -31,18 +31,37 @@ public actor MediaProber {
         return facts
     }
 
-    private func probe(_ path: String) async throws -> MediaFacts {
+    /// Facts of media read over HTTP(S), an object in a bucket by its presigned URL (not cached: the URL
+    /// changes). Only ``remoteReadArguments`` apply: nothing but plain containers over http(s).
+    public func facts(forURL url: String) async throws -> MediaFacts {
+        try await probe(url, restrictions: Self.remoteReadArguments)
+    }
+
+    /// For media read from a URL: ffmpeg may open only plain media containers (``MediaFacts/plainContainers``),
+    /// so a playlist uploaded in place of media is refused before it can make ffmpeg fetch anything, and only
+    /// over http(s).
+    public static let remoteReadArguments = [
+        "-protocol_whitelist", "http,https,tcp,tls",
+        "-format_whitelist", MediaFacts.plainContainers.sorted().joined(separator: ","),
+    ]
+
+    private func probe(_ path: String, restrictions: [String] = []) async throws -> MediaFacts {
         let collector = LineCollector()
         let outcome = try await ChildProcess.run(
             tools.ffprobe,
-            ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
+            ["-v", "error", "-print_format", "json", "-show_format", "-show_streams"] + restrictions + [path],
             onLine: { collector.append($0) }
         )
         guard outcome.succeeded, let data = collector.text.data(using: .utf8),
             let json = try? JSONDecoder().decode(ProbeOutput.self, from: data)
         else {
             let reason = outcome.standardErrorTail.last ?? "ffprobe failed"
-            throw ExecutionError(code: "unreadable-media", message: "cannot read media \(path): \(reason)")
+            // A URL is not named: it carries a signature.
+            let what = restrictions.isEmpty ? path : "from the bucket"
+            throw ExecutionError(
+                code: "unreadable-media",
+                message: "cannot read media \(what): \(restrictions.isEmpty ? reason : reason.replacingOccurrences(of: path, with: "(url)"))"
+            )
         }
         let audio = json.streams.first { $0.codec_type == "audio" }
         let video = json.streams.first { $0.codec_type == "video" }

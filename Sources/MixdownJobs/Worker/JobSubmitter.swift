@@ -2,7 +2,7 @@ internal import Foundation
 import MixdownExecution
 public import MixdownPlanner
 import MixdownRecipe
-import MixdownStorage
+public import MixdownStorage
 
 /// Creates jobs: validates the recipe before any job exists, stores uploaded (and, for local recipe
 /// files, `file:`) inputs as assets so any worker can read them, then submits and wakes local workers.
@@ -128,31 +128,49 @@ public struct JobSubmitter: Sendable {
 
     /// Stores a local file as an upload asset.
     public func storeUpload(_ path: String, name: String, contentType: String = "application/octet-stream") async throws -> Asset {
+        let upload = try await newUpload(name: name)
+        let stored = try await services.storage.put(file: path, key: upload.key, contentType: contentType)
+        let facts = try? await services.prober.facts(for: path)
+        let sha256 = try await BlockingIO.run { try PlanExecutor.sha256(ofFile: path) }
+        return try await recordUpload(upload, stored: stored, durationSeconds: facts?.duration, sha256: sha256)
+    }
+
+    /// An upload's id, file name and storage key, before its bytes are stored.
+    public struct NewUpload: Sendable {
+        public var id: String
+        public var name: String
+        public var key: StorageKey
+    }
+
+    /// Names an upload: an asset id from the store's clock and a key under `uploads/ID/`.
+    public func newUpload(name: String) async throws -> NewUpload {
         let now = try await services.store.now()
         let id = Identifier.make(prefix: "ast_", milliseconds: UInt64(now))
         let safeName = Self.safeFileName(name)
-        let key = try StorageKey("uploads/\(id)/\(safeName)")
-        let stored = try await services.storage.put(file: path, key: key, contentType: contentType)
-        let facts = try? await services.prober.facts(for: path)
+        return NewUpload(id: id, name: safeName, key: try StorageKey("uploads/\(id)/\(safeName)"))
+    }
+
+    /// Records a stored upload as an asset; when that fails the object is removed, since without its row
+    /// nothing would ever find or remove it.
+    public func recordUpload(_ upload: NewUpload, stored: StoredObject, durationSeconds: Double?, sha256: String) async throws -> Asset {
         let asset = Asset(
-            id: id,
-            key: key,
-            name: safeName,
-            contentType: contentType,
+            id: upload.id,
+            key: upload.key,
+            name: upload.name,
+            contentType: stored.contentType,
             bytes: stored.bytes,
-            durationSeconds: facts?.duration,
-            sha256: try await BlockingIO.run { try PlanExecutor.sha256(ofFile: path) },
+            durationSeconds: durationSeconds,
+            sha256: sha256,
             jobId: nil
         )
         do {
             try await services.store.addAsset(asset)
         } catch {
-            // Without its row nothing would ever find or remove the object.
-            try? await services.storage.delete(key)
+            try? await services.storage.delete(upload.key)
             throw error
         }
         // The store stamps the creation time; return its record.
-        return try await services.store.asset(id: id) ?? asset
+        return try await services.store.asset(id: upload.id) ?? asset
     }
 
     /// A file name that is one plain storage-key segment.

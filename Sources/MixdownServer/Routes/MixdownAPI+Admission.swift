@@ -142,8 +142,22 @@ extension MixdownAPI {
     /// An uploaded file must be media ffprobe can read, in a container that holds its media itself (no
     /// playlist that would make ffmpeg open other files), lasting no longer than the duration cap. A file
     /// whose header gives no duration is read through to measure it.
-    func checkUploadedMedia(_ path: String, what: String) async throws {
-        guard let facts = try? await services.prober.facts(for: path), facts.hasAudio || facts.hasVideo else {
+    @discardableResult
+    func checkUploadedMedia(_ path: String, what: String) async throws -> Double? {
+        let facts = try? await services.prober.facts(for: path)
+        return try await checkUploadedMedia(facts, what: what) { try await DurationReader(tools: services.tools).duration(of: path) }
+    }
+
+    /// The same for media in a bucket, read through a presigned URL under ``MediaProber/remoteReadArguments``.
+    func checkUploadedMedia(url: String, what: String) async throws -> Double? {
+        let facts = try? await services.prober.facts(forURL: url)
+        return try await checkUploadedMedia(facts, what: what) { try await DurationReader(tools: services.tools).duration(ofURL: url) }
+    }
+
+    /// The checks on what ffprobe said; `readThrough` measures a file whose header gives no duration.
+    /// Returns the duration (nil for a still image).
+    private func checkUploadedMedia(_ facts: MediaFacts?, what: String, readThrough: () async throws -> Double?) async throws -> Double? {
+        guard let facts, facts.hasAudio || facts.hasVideo else {
             throw ProblemDocument(
                 .unprocessableContent,
                 code: "unreadable-media",
@@ -160,7 +174,7 @@ extension MixdownAPI {
         }
         var duration = facts.duration
         if duration == nil && !facts.isStillImage {
-            duration = try await DurationReader(tools: services.tools).duration(of: path)
+            duration = try await readThrough()
             guard duration != nil else {
                 throw ProblemDocument(.unprocessableContent, code: "unreadable-media", detail: "\(what): its duration cannot be read")
             }
@@ -172,6 +186,7 @@ extension MixdownAPI {
                 detail: "\(what) lasts \(Int(min(duration, 1e9))) s; the limit is \(Int(configuration.maxDurationSeconds)) s"
             )
         }
+        return duration
     }
 
     /// `Idempotency-Key`: 1 to 200 visible ASCII characters, as the OpenAPI document says.

@@ -1,3 +1,4 @@
+internal import Crypto
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
@@ -7,8 +8,10 @@ import MixdownPlanner
 import MixdownStorage
 
 extension MixdownAPI {
-    /// `POST /v1/uploads`: the body (raw media, `?filename=`) streamed to a temporary file with the byte cap
-    /// enforced while it arrives (413, nothing kept), probed (422 past the duration cap, nothing kept), stored.
+    /// `POST /v1/uploads`: the body (raw media, `?filename=`) streamed into storage with the byte cap
+    /// enforced while it arrives (413, nothing kept), probed where it lies (422 past the duration cap or
+    /// not media, removed), recorded. A `multipart/form-data` body (a browser form) is spooled to a
+    /// temporary file first: its one file part is found only by parsing the form.
     func upload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         // A body that says it is too large is refused before a byte of it is read.
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > configuration.maxUploadBytes,
@@ -26,19 +29,42 @@ extension MixdownAPI {
             return try await storeUpload(file.path, name: file.fileName, contentType: file.contentType)
         }
         let name = request.uri.queryParameters.get("filename") ?? "upload"
-        let directory = try WorkFolders.makeUploadFolder()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = "\(directory)/body"
-        // Written through NIO's file system off the event loop, refused the moment it passes the cap.
-        let capped = CappedBody(body: request.body, limit: configuration.maxUploadBytes)
+        let submitter = JobSubmitter(services: services)
+        let upload = try await submitter.newUpload(name: name)
+        // Streamed into storage as it arrives (a bucket gets parts as they fill; no local copy), refused
+        // the moment it passes the cap.
+        let body = CappedBody(body: request.body, limit: configuration.maxUploadBytes)
+        let stored: StoredObject
         do {
-            try await FileIO().writeFile(contents: capped, path: path, context: context)
+            stored = try await services.storage.put(
+                stream: body,
+                key: upload.key,
+                contentType: contentType,
+                maximumBytes: configuration.maxUploadBytes
+            )
         } catch {
-            // NIO's file system wraps what the body sequence threw; the cap's verdict is kept aside.
-            if let problem = capped.verdict.problem { throw problem }
+            // Storage and NIO's file system wrap what the body sequence threw; the cap's verdict is kept aside.
+            if let problem = body.tally.problem { throw problem }
             throw error
         }
-        return try await storeUpload(path, name: name, contentType: contentType)
+        let asset: Asset
+        do {
+            // Checked where it now lies: the object's own file, or the bucket through a presigned URL.
+            let duration: Double?
+            if let url = try services.storage.readURL(for: upload.key, expiresInSeconds: 3600) {
+                duration = try await checkUploadedMedia(url: url, what: "the upload")
+            } else {
+                duration = try await checkUploadedMedia(
+                    try await services.storage.localPath(for: upload.key, downloadingInto: NSTemporaryDirectory()),
+                    what: "the upload"
+                )
+            }
+            asset = try await submitter.recordUpload(upload, stored: stored, durationSeconds: duration, sha256: body.tally.sha256)
+        } catch {
+            try? await services.storage.delete(upload.key)
+            throw error
+        }
+        return try JSONResponse.make(resources.asset(asset), status: .created, headers: [.location: "/v1/assets/\(asset.id)"])
     }
 
     private func storeUpload(_ path: String, name: String, contentType: String) async throws -> Response {
@@ -48,27 +74,38 @@ extension MixdownAPI {
     }
 }
 
-/// A request body that fails with 413 as soon as more than `limit` bytes have arrived.
+/// A request body that fails with 413 as soon as more than `limit` bytes have arrived, and hashes what
+/// passes through.
 struct CappedBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let body: RequestBody
     let limit: Int
-    let verdict = Verdict()
+    let tally = Tally()
 
-    /// Why the sequence stopped, readable after whoever iterated it rethrew (or wrapped) the error.
-    final class Verdict: @unchecked Sendable {
+    /// What the sequence saw, readable after whoever iterated it returned, rethrew or wrapped an error.
+    final class Tally: @unchecked Sendable {
         private let lock = NSLock()
         private var stored: ProblemDocument?
+        private var hash = SHA256()
+
+        /// Why the sequence stopped early, if the cap stopped it.
         var problem: ProblemDocument? {
             get { lock.withLock { stored } }
             set { lock.withLock { stored = newValue } }
         }
+
+        func add(_ buffer: ByteBuffer) {
+            lock.withLock { buffer.withUnsafeReadableBytes { hash.update(bufferPointer: $0) } }
+        }
+
+        /// The SHA-256 of every byte that passed, hex.
+        var sha256: String { lock.withLock { hash.finalize().map { String(format: "%02x", $0) }.joined() } }
     }
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: RequestBody.AsyncIterator
         let limit: Int
-        let verdict: Verdict
+        let tally: Tally
         var total = 0
 
         mutating func next() async throws -> ByteBuffer? {
@@ -76,12 +113,13 @@ struct CappedBody: AsyncSequence, Sendable {
             total += buffer.readableBytes
             guard total <= limit else {
                 let problem = ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(limit) bytes")
-                verdict.problem = problem
+                tally.problem = problem
                 throw problem
             }
+            tally.add(buffer)
             return buffer
         }
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: body.makeAsyncIterator(), limit: limit, verdict: verdict) }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: body.makeAsyncIterator(), limit: limit, tally: tally) }
 }

@@ -12,6 +12,9 @@ public struct S3Settings: Sendable, Hashable {
     }
 
     public static let mebibyte = 1 << 20
+    /// Parts a streamed upload (``S3Storage/put(stream:key:contentType:maximumBytes:)``) holds in memory at
+    /// once: one filling from the body while the others are sent.
+    public static let streamedPartsInMemory = 3
     /// S3's smallest part, except the last one.
     public static let minimumPartSize = 5 * mebibyte
     /// S3's largest single PUT and largest part.

@@ -1,5 +1,5 @@
 internal import AsyncHTTPClient
-public import Foundation
+internal import Foundation
 internal import NIOCore
 internal import NIOHTTP1
 internal import _NIOFileSystem

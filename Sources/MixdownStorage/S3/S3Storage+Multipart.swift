@@ -16,10 +16,18 @@ extension S3Storage {
         return (needed + mebibyte - 1) / mebibyte * mebibyte
     }
 
-    /// CreateMultipartUpload, the parts in parallel (at most ``S3Settings/partConcurrency`` at once, each
-    /// streamed from its range of the file), then CompleteMultipartUpload. Any failure, cancellation
-    /// included, aborts the upload so that no stored parts are left behind to be billed.
+    /// A file in parts sent in parallel (at most ``S3Settings/partConcurrency`` at once, each streamed from
+    /// its range of the file).
     func putMultipart(file path: String, size: Int64, objectName: String, contentType: String) async throws {
+        try await withMultipartUpload(objectName: objectName, contentType: contentType) { uploadId in
+            try await uploadParts(file: path, size: size, objectName: objectName, uploadId: uploadId)
+        }
+    }
+
+    /// CreateMultipartUpload, `sendParts` (which returns the parts' ETags in order), then
+    /// CompleteMultipartUpload. Any failure, cancellation included, aborts the upload so that no stored
+    /// parts are left behind to be billed.
+    func withMultipartUpload(objectName: String, contentType: String, _ sendParts: (String) async throws -> [String]) async throws {
         let create = Call(
             operation: "CreateMultipartUpload",
             objectName: objectName,
@@ -34,7 +42,7 @@ extension S3Storage {
             return id
         }
         do {
-            let etags = try await uploadParts(file: path, size: size, objectName: objectName, uploadId: uploadId)
+            let etags = try await sendParts(uploadId)
             try await completeMultipartUpload(objectName: objectName, uploadId: uploadId, etags: etags)
         } catch {
             // An unstructured task: it does not inherit our cancellation, so the abort is sent even when

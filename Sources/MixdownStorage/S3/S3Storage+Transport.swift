@@ -31,6 +31,8 @@ extension S3Storage {
         /// read every byte twice, and TLS already protects them in transit (botocore makes the same choice
         /// for streamed uploads over HTTPS).
         case file(path: String, range: Range<Int64>)
+        /// A part held in memory while a stream is uploaded, signed as `UNSIGNED-PAYLOAD` like a file's.
+        case buffer(ByteBuffer)
     }
 
     /// The most of an error response (or any small XML answer) that is read: enough for S3's documents,
@@ -77,7 +79,7 @@ extension S3Storage {
         switch call.body {
         case .empty: payloadHash = SigV4Signer.emptyPayloadHash
         case .bytes(let data): payloadHash = SigV4Signer.payloadHash(data)
-        case .file: payloadHash = SigV4Signer.unsignedPayload
+        case .file, .buffer: payloadHash = SigV4Signer.unsignedPayload
         }
         let path = settings.requestPath(objectName: call.objectName)
         let unsigned = SigV4Request(
@@ -103,10 +105,16 @@ extension S3Storage {
             case .bytes(let data):
                 request.body = .bytes(ByteBuffer(data: data))
                 return try await execute(request, call: call, deadline: deadline, handle: handle)
+            case .buffer(let buffer):
+                request.body = .bytes(buffer)
+                return try await execute(request, call: call, deadline: deadline, handle: handle)
             case .file(let path, let range):
                 return try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { file in
                     var streamed = request
-                    streamed.body = .stream(file.readChunks(in: range, chunkLength: .kibibytes(256)), length: .known(range.count))
+                    streamed.body = .stream(
+                        file.readChunks(in: range, chunkLength: .kibibytes(256)),
+                        length: .known(range.upperBound - range.lowerBound)
+                    )
                     return try await execute(streamed, call: call, deadline: deadline, handle: handle)
                 }
             }

@@ -1,0 +1,139 @@
+internal import AsyncHTTPClient
+internal import Foundation
+public import NIOCore
+internal import NIOHTTP1
+
+extension S3Storage {
+    /// Uploads `body` as it arrives: one PutObject when it ends within the first part, otherwise a
+    /// multipart upload whose parts are sent while the next one fills (at most
+    /// ``S3Settings/streamedPartsInMemory`` parts held), aborted when the body or a part fails.
+    public func put<Body: AsyncSequence>(
+        stream body: Body,
+        key: StorageKey,
+        contentType: String,
+        maximumBytes: Int
+    ) async throws -> StoredObject where Body.Element == ByteBuffer {
+        let name = settings.objectName(key)
+        // Sized for the largest body the caller allows, so that it never needs more than 10,000 parts.
+        var reader = PartReader(iterator: body.makeAsyncIterator(), partSize: Int(partSize(forFileOfSize: Int64(max(maximumBytes, 0)))))
+        let first = try await reader.next() ?? ByteBuffer()
+        // One more byte decides: a body that ends within its first part is one PutObject.
+        guard try await reader.hasMore() else {
+            let call = Call(
+                operation: "PutObject",
+                objectName: name,
+                method: .PUT,
+                headers: [.init("content-type", contentType)],
+                body: .buffer(first),
+                streams: true
+            )
+            try await perform(call) { _ in }
+            return StoredObject(key: key, bytes: first.readableBytes, contentType: contentType)
+        }
+        var total = 0
+        try await withMultipartUpload(objectName: name, contentType: contentType) { uploadId in
+            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                var etags: [String] = []
+                var inFlight = 0
+                var read = [first]
+                while true {
+                    let part: ByteBuffer
+                    if !read.isEmpty {
+                        part = read.removeFirst()
+                    } else if let next = try await reader.next() {
+                        part = next
+                    } else {
+                        break
+                    }
+                    // Room for this part: wait for one to be sent, keeping the parts held in memory bounded.
+                    if inFlight == S3Settings.streamedPartsInMemory - 1, let (done, etag) = try await group.next() {
+                        etags[done - 1] = etag
+                        inFlight -= 1
+                    }
+                    total += part.readableBytes
+                    etags.append("")
+                    inFlight += 1
+                    let number = etags.count
+                    group.addTask { [self] in
+                        (number, try await uploadPart(part, number: number, objectName: name, uploadId: uploadId))
+                    }
+                }
+                while let (done, etag) = try await group.next() { etags[done - 1] = etag }
+                return etags
+            }
+        }
+        return StoredObject(key: key, bytes: total, contentType: contentType)
+    }
+
+    /// A presigned GET on the bucket itself (not ``S3Settings/publicBaseURL``, which may serve a cached
+    /// copy, or nothing yet, right after an upload).
+    public func readURL(for key: StorageKey, expiresInSeconds: Int) throws -> String? {
+        let expiry = min(max(expiresInSeconds, 1), SigV4Signer.maximumExpiry)
+        return try presignedURL(method: "GET", objectName: settings.objectName(key), query: [], headers: [], expiresInSeconds: expiry)
+    }
+
+    private func uploadPart(_ part: ByteBuffer, number: Int, objectName: String, uploadId: String) async throws -> String {
+        let call = Call(
+            operation: "UploadPart",
+            objectName: objectName,
+            method: .PUT,
+            query: [.init("partNumber", String(number)), .init("uploadId", uploadId)],
+            body: .buffer(part),
+            streams: true
+        )
+        let etag = try await perform(call) { response in response.headers.first(name: "etag") }
+        guard let etag, !etag.isEmpty else {
+            throw S3Error(operation: call.operation, key: objectName, status: nil, s3Code: nil, message: "part \(number) has no ETag")
+        }
+        return etag
+    }
+}
+
+/// Cuts a stream of buffers into parts of exactly `partSize` bytes (the last one shorter).
+struct PartReader<Iterator: AsyncIteratorProtocol> where Iterator.Element == ByteBuffer {
+    var iterator: Iterator
+    let partSize: Int
+    private var carried: ByteBuffer
+    private var ended = false
+
+    init(iterator: Iterator, partSize: Int) {
+        self.iterator = iterator
+        self.partSize = partSize
+        carried = ByteBuffer()
+        carried.reserveCapacity(min(partSize, Self.initialCapacity))
+    }
+
+    /// Grown as bytes arrive: a small body under a large cap (large parts) does not reserve a whole part.
+    static var initialCapacity: Int { 1 << 20 }
+
+    /// Whether another part follows: reads at most one more buffer.
+    mutating func hasMore() async throws -> Bool {
+        while !ended && carried.readableBytes == 0 {
+            guard var chunk = try await iterator.next() else {
+                ended = true
+                break
+            }
+            carried.writeBuffer(&chunk)
+        }
+        return carried.readableBytes > 0
+    }
+
+    /// The next part; nil once the stream has ended and everything was handed out.
+    mutating func next() async throws -> ByteBuffer? {
+        while !ended && carried.readableBytes < partSize {
+            guard var chunk = try await iterator.next() else {
+                ended = true
+                break
+            }
+            carried.writeBuffer(&chunk)
+        }
+        guard carried.readableBytes > 0 else { return nil }
+        let part = carried.readSlice(length: min(partSize, carried.readableBytes)) ?? ByteBuffer()
+        // A fresh buffer for what is left, so the part handed out owns its storage alone.
+        var rest = ByteBuffer()
+        rest.reserveCapacity(min(partSize, Self.initialCapacity))
+        rest.writeImmutableBuffer(carried)
+        carried = rest
+        return part
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MixdownJobs
+import MixdownServer
+import MixdownStorage
+import MixdownTestSupport
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+/// `POST /v1/uploads` with a raw body goes straight into storage: on a bucket its parts land while the
+/// body is still arriving, and what is refused afterwards (not media, a playlist, too long, too large)
+/// leaves nothing behind. Raw TCP clients on loopback, so the test decides when each byte is sent.
+@Suite("Uploads streamed into storage")
+struct UploadStreamingTests {
+    /// Runs `body` with the port of a live server over `harness` (no worker: uploads run no job).
+    static func withServer(_ harness: APIHarness, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await harness.api.application { portContinuation.yield($0) }.runService(gracefulShutdownSignals: [])
+            }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await body(port)
+            group.cancelAll()
+        }
+    }
+
+    static func head(_ bytes: Int, name: String) -> String {
+        "POST /v1/uploads?filename=\(name) HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\nContent-Length: \(bytes)\r\nConnection: close\r\n\r\n"
+    }
+
+    /// Sends a whole upload and returns the status and the body of the answer.
+    static func upload(_ data: Data, name: String, port: Int) async throws -> (status: Int, body: String) {
+        let collector = ResponseCollector()
+        let channel = try await ConnectionTimeoutTests.send(head(data.count, name: name), port: port, to: collector)
+        do {
+            try await channel.writeAndFlush(ByteBuffer(bytes: data))
+        } catch ChannelError.ioOnClosedChannel {}  // refused before the body was read (413)
+        return parse(try await collector.response.futureResult.get())
+    }
+
+    static func parse(_ response: String) -> (status: Int, body: String) {
+        let status = Int(response.dropFirst("HTTP/1.1 ".count).prefix(3)) ?? 0
+        let body = response.range(of: "\r\n\r\n").map { String(response[$0.upperBound...]) } ?? ""
+        return (status, body)
+    }
+
+    static func bucket(of harness: APIHarness) throws -> S3Storage {
+        try #require(harness.services.storage as? S3Storage)
+    }
+
+    @Test("a 19 MB upload reaches the bucket part by part while its body is still arriving; the asset is its exact bytes", .timeLimit(.minutes(2)))
+    func streamsThrough() async throws {
+        let harness = try APIHarness(files: .bucket)
+        let bucket = try Self.bucket(of: harness)
+        let source = harness.directory.appendingPathComponent("long.wav").path
+        // 100 s of 48 kHz stereo 16-bit: 19.2 MB, more than one 16 MiB part.
+        try TestMedia.generate("sine=f=440:d=100:sample_rate=48000", to: source, extra: ["-ac", "2"])
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        let firstPart = 16 << 20
+        #expect(data.count > firstPart + (1 << 20))
+        try await Self.withServer(harness) { port in
+            let collector = ResponseCollector()
+            let channel = try await ConnectionTimeoutTests.send(Self.head(data.count, name: "long.wav"), port: port, to: collector)
+            // The first part and a little more: enough for the server to know a second part follows.
+            try await channel.writeAndFlush(ByteBuffer(bytes: data.prefix(firstPart + 65_536)))
+            // The event: a multipart upload exists in the bucket. A spooling server would start none until
+            // the whole body had arrived, and the rest of it is not sent until this happens.
+            var started = false
+            for _ in 0..<600 where !started {
+                started = try await !bucket.incompleteUploads(prefix: "uploads/").isEmpty
+                if !started { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(started, "no part reached the bucket before the body ended")
+            try await channel.writeAndFlush(ByteBuffer(bytes: data.dropFirst(firstPart + 65_536)))
+            let (status, body) = Self.parse(try await collector.response.futureResult.get())
+            #expect(status == 201, "\(body)")
+            let asset = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:]
+            let key = try StorageKey(try #require(asset["key"] as? String))
+            #expect(asset["bytes"] as? Int == data.count)
+            #expect(abs((asset["durationSeconds"] as? Double ?? 0) - 100) < 0.1, "probed from the bucket")
+            let copy = try await bucket.localPath(for: key, downloadingInto: harness.directory.path)
+            let expected = try Shell.run("sha256sum", [source]).standardOutput.prefix(64)
+            #expect(try Shell.run("sha256sum", [copy]).standardOutput.prefix(64) == expected)
+            #expect(asset["sha256"] as? String == String(expected))
+            #expect(try await bucket.incompleteUploads().isEmpty)
+        }
+    }
+
+    @Test("refused uploads leave nothing in storage: not media, too long, too large, a playlist", arguments: FileBacking.allCases)
+    func refusedLeaveNothing(files: FileBacking) async throws {
+        let harness = try APIHarness(maxUploadBytes: 3_000_000, maxDurationSeconds: 10, files: files)
+        let long = harness.directory.appendingPathComponent("long.wav").path
+        try TestMedia.generate("sine=d=12:sample_rate=8000", to: long)
+        // A listener that counts connections: the playlist names it, and nothing may fetch from it.
+        let listener = try await ConnectionCounter.start()
+        defer { listener.stop() }
+        let playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nhttp://127.0.0.1:\(listener.port)/segment.ts\n#EXT-X-ENDLIST\n"
+        try await Self.withServer(harness) { port in
+            let text = try await Self.upload(Data("just some words, not media".utf8), name: "notes.wav", port: port)
+            #expect(text.status == 422 && text.body.contains("unreadable-media"), "\(text)")
+            let tooLong = try await Self.upload(try Data(contentsOf: URL(fileURLWithPath: long)), name: "long.wav", port: port)
+            #expect(tooLong.status == 422 && tooLong.body.contains("too-long"), "\(tooLong)")
+            let tooLarge = try await Self.upload(Data(count: 3_500_000), name: "big.wav", port: port)
+            #expect(tooLarge.status == 413, "\(tooLarge)")
+            let list = try await Self.upload(Data(playlist.utf8), name: "list.m3u8", port: port)
+            #expect(list.status == 422, "\(list)")
+        }
+        #expect(listener.connections == 0, "the playlist made the server fetch from a listener on loopback")
+        switch files {
+        case .folder:
+            #expect(harness.storedFiles().isEmpty, "\(harness.storedFiles())")
+        case .bucket:
+            let bucket = try Self.bucket(of: harness)
+            #expect(try await bucket.list(prefix: "uploads/").isEmpty)
+            #expect(try await bucket.incompleteUploads().isEmpty)
+        }
+        #expect(try await harness.services.store.list(type: nil, status: nil, limit: 10, cursor: nil).jobs.isEmpty)
+    }
+}
+
+/// A TCP listener on loopback that accepts connections, counts them and closes them.
+struct ConnectionCounter: Sendable {
+    final class Count: Sendable {
+        let value = Mutex(0)
+    }
+
+    let port: Int
+    let channel: any Channel
+    let count: Count
+
+    var connections: Int { count.value.withLock { $0 } }
+
+    static func start() async throws -> ConnectionCounter {
+        let count = Count()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                count.value.withLock { $0 += 1 }
+                return child.close()
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        return ConnectionCounter(port: channel.localAddress?.port ?? 0, channel: channel, count: count)
+    }
+
+    func stop() { channel.close(promise: nil) }
+}
