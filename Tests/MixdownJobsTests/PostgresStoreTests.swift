@@ -206,4 +206,56 @@ struct PostgresStoreTests {
         await #expect(throws: (any Error).self) { try await nowhere.checkReady() }
         await nowhere.shutdown()
     }
+
+    /// The error a store call throws, as its description.
+    static func failure(_ call: () async throws -> Void) async -> String? {
+        do {
+            try await call()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test("a server that refuses, or a database that does not exist, is named as the cause by every call, not the pool's breaker")
+    func causeNamed() async throws {
+        let nowhere = try PostgresJobStore(url: "postgres://mixdown@127.0.0.1:1/none?sslmode=disable")
+        let refused = await Self.failure { _ = try await nowhere.job(id: "job_1") }
+        #expect(refused?.contains("refused") == true, "\(refused ?? "no error")")
+        let submit = await Self.failure { _ = try await nowhere.submit(newJob()) }
+        #expect(submit?.contains("refused") == true, "\(submit ?? "no error")")
+        await nowhere.shutdown()
+
+        let missing = try PostgresJobStore(url: try PostgresTestServer.base() + "no_such_database")
+        let message = await Self.failure { _ = try await missing.list(type: nil, status: nil, limit: 1, cursor: nil) }
+        #expect(message?.contains("does not exist") == true, "\(message ?? "no error")")
+        await missing.shutdown()
+    }
+
+    @Test("a database that stops taking connections mid-run: calls name why, and work again once it is back", .timeLimit(.minutes(1)))
+    func outageMidRun() async throws {
+        let url = try PostgresTestServer.freshDatabaseURL("outage")
+        let store = try PostgresJobStore(url: url)
+        let id = try await store.submit(newJob()).id
+        let name = String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+        let admin = url.replacingOccurrences(of: "/\(name)", with: "/postgres")
+        _ = try PostgresTestServer.psql(admin, "ALTER DATABASE \(name) ALLOW_CONNECTIONS false")
+        _ = try PostgresTestServer.psql(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(name)'")
+        // The event: the listener's reconnection is refused, and calls say so (each attempt is a round
+        // trip to the server, so this loop waits on the server, not on a clock).
+        var message: String?
+        for _ in 0..<100 where message?.contains("not currently accepting connections") != true {
+            message = await Self.failure { _ = try await store.job(id: id) }
+            if message == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(message?.contains("not currently accepting connections") == true, "\(message ?? "no error")")
+        _ = try PostgresTestServer.psql(admin, "ALTER DATABASE \(name) ALLOW_CONNECTIONS true")
+        var back = false
+        for _ in 0..<100 where !back {
+            back = (try? await store.job(id: id)) != nil
+            if !back { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(back, "the store works again once the database takes connections")
+        await store.shutdown()
+    }
 }

@@ -1,4 +1,5 @@
 internal import Logging
+internal import NIOCore
 internal import PostgresNIO
 internal import Synchronization
 
@@ -26,6 +27,7 @@ extension PostgresJobStore {
             var seen: [Int: Int] = [:]
             /// The reads waiting for an arrival, each with a signal of its own (no stale rings).
             var waiting: [ObjectIdentifier: WakeSignal] = [:]
+            var failure: StoreError?
         }
 
         /// Long enough for a notification to cross a loaded machine (50 ms was seen to fall short with
@@ -42,10 +44,7 @@ extension PostgresJobStore {
         init(doorbell: WakeSignal?) { self.doorbell = doorbell }
 
         func read() async -> Int {
-            let start = ContinuousClock.now
-            while !state.withLock({ $0.attempted }), ContinuousClock.now - start < .seconds(Self.firstListenSeconds), !Task.isCancelled {
-                await attempts.wait(upTo: 0.1)
-            }
+            await firstAttempt()
             let reader = withUnsafeCurrentTask { $0?.hashValue } ?? 0
             let bell = WakeSignal()
             // Deciding and registering under one lock: an arrival after this point rings `bell`.
@@ -78,14 +77,17 @@ extension PostgresJobStore {
             if payload == JobStatus.queued.rawValue { doorbell?.ring() }
         }
 
-        func listened() {
-            let reconnected = state.withLock { state in
+        /// Returns whether this connection ends an outage (the attempt before it failed to connect).
+        @discardableResult
+        func listened() -> Bool {
+            let (reconnected, recovered) = state.withLock { state in
                 defer {
                     state.attempted = true
                     state.listening = true
                     state.everListened = true
+                    state.failure = nil
                 }
-                return state.everListened
+                return (state.everListened, state.failure != nil)
             }
             attempts.ring()
             // What was committed while the listener was away is unknown: count one change, so every
@@ -94,37 +96,82 @@ extension PostgresJobStore {
                 count()
                 doorbell?.ring()
             }
+            return recovered
         }
 
-        func lost() {
-            state.withLock { state in
-                state.attempted = true
-                state.listening = false
+        /// Returns whether this begins an outage (a failed attempt after a connection, or the first attempt).
+        @discardableResult
+        func lost(_ failure: StoreError?) -> Bool {
+            let began = state.withLock { state in
+                defer {
+                    state.attempted = true
+                    state.listening = false
+                    state.failure = failure
+                }
+                return failure != nil && state.failure == nil
             }
             attempts.ring()
+            return began
+        }
+
+        /// Why the server cannot be reached, while the listener's latest attempt to connect has failed: calls
+        /// fail with it at once instead of waiting on the pool (whose own error names only its circuit
+        /// breaker, after seconds). Nil while listening, before the first attempt has ended, and between a
+        /// lost connection and the next attempt (a connection closed by a proxy is not an outage).
+        var outage: StoreError? {
+            state.withLock { state in state.listening ? nil : state.failure }
+        }
+
+        /// Waits (at most ``firstListenSeconds``) for the listener's first attempt to end.
+        func firstAttempt() async {
+            let start = ContinuousClock.now
+            while !state.withLock({ $0.attempted }), ContinuousClock.now - start < .seconds(Self.firstListenSeconds), !Task.isCancelled {
+                await attempts.wait(upTo: 0.1)
+            }
         }
 
         /// Listens until the task is cancelled, connecting again after a drop (after 0.1 s, doubling to 5 s).
-        func listen(_ client: PostgresClient, logger: Logger) async {
+        /// Listens on a connection of its own (not the pool's: a pooled attempt that fails reports only the
+        /// pool's circuit breaker, and a held listener would take a query slot), reconnecting every second
+        /// while the server is away. Its last failure is the store's ``outage``.
+        /// `outageChanged` runs when an outage begins (an attempt to connect fails after one succeeded) and
+        /// when it ends (a connection follows a failed attempt).
+        func listen(_ location: Location, logger: Logger, outageChanged: @Sendable () -> Void) async {
             var delay = 0.1
+            var attempt = 0
             while !Task.isCancelled {
+                attempt += 1
+                var connected = false
                 do {
-                    try await client.withConnection { connection in
+                    let connection = try await PostgresConnection.connect(
+                        configuration: try location.connectionConfiguration(),
+                        id: attempt,
+                        logger: logger
+                    )
+                    defer { Task { try? await connection.close() } }
+                    try await withTaskCancellationHandler {
                         try await connection.listen(on: PostgresJobStore.changeChannel) { notifications in
-                            self.listened()
+                            connected = true
+                            if self.listened() { outageChanged() }
                             delay = 0.1
                             for try await notification in notifications { self.received(notification.payload) }
                         }
+                    } onCancel: {
+                        let closing: EventLoopFuture<Void> = connection.close()
+                        _ = closing
                     }
+                    lost(nil)
                 } catch {
+                    let failure = StoreError(error)
+                    // A connection that was lost is not yet an outage: the next attempt decides.
+                    if lost(connected ? nil : failure) { outageChanged() }
                     if !Task.isCancelled {
-                        logger.warning("the store's change listener lost its connection", metadata: ["error": "\(StoreError(error))"])
+                        logger.warning("the store's change listener lost its connection", metadata: ["error": "\(failure)"])
                     }
                 }
-                lost()
                 if Task.isCancelled { break }
                 try? await Task.sleep(for: .seconds(delay))
-                delay = min(delay * 2, 5)
+                delay = min(delay * 2, 1)
             }
         }
     }

@@ -69,6 +69,33 @@ extension PostgresJobStore {
             return "postgres://\(credentials)@\(address):\(port)/\(database)?sslmode=\(tls.rawValue)"
         }
 
+        /// For the change listener's own connection (outside the pool, so that a failure to connect says
+        /// why: refused, no such database, wrong password).
+        func connectionConfiguration() throws -> PostgresConnection.Configuration {
+            let context: PostgresConnection.Configuration.TLS
+            switch tls {
+            case .disable:
+                context = .disable
+            case .prefer, .require:
+                var unverified = TLSConfiguration.makeClientConfiguration()
+                unverified.certificateVerification = .none
+                let ssl = try NIOSSLContext(configuration: unverified)
+                context = tls == .prefer ? .prefer(ssl) : .require(ssl)
+            case .verifyFull:
+                context = .require(try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration()))
+            }
+            var configuration = PostgresConnection.Configuration(
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: context
+            )
+            configuration.options.connectTimeout = .seconds(5)
+            return configuration
+        }
+
         var clientConfiguration: PostgresClient.Configuration {
             let tlsConfiguration: PostgresClient.Configuration.TLS
             switch tls {

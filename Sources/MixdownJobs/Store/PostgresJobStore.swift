@@ -22,13 +22,15 @@ internal import Synchronization
 public final class PostgresJobStore: JobStore {
     /// Where the store is, without the password when printed.
     public let location: Location
-    let client: PostgresClient
+    /// The pool of the moment: replaced when the server comes back after an outage (see ``renewPool()``).
+    var client: PostgresClient { pool.withLock { $0.client } }
+    private let pool: Mutex<(client: PostgresClient, running: Task<Void, Never>)>
+    private let makeClient: @Sendable () -> PostgresClient
     let changes: ChangeFeed
     let logger: Logger
     private let schemaReady = Mutex(false)
     private let lastJobId = Mutex<(milliseconds: Int64, id: String)>((0, ""))
-    private let running: Task<Void, Never>
-    private let listening: Task<Void, Never>
+    private let listening = Mutex<Task<Void, Never>?>(nil)
 
     /// The store clock in SQL: milliseconds since 1970, one value per statement.
     static let nowSQL = "(floor(extract(epoch from statement_timestamp()) * 1000))::bigint"
@@ -45,30 +47,53 @@ public final class PostgresJobStore: JobStore {
         location = try Location(url)
         self.logger = logger
         var configuration = location.clientConfiguration
-        configuration.options.maximumConnections = min(max(maximumConnections, 1), 1000) + 1
+        configuration.options.maximumConnections = min(max(maximumConnections, 1), 1000)
         configuration.options.connectTimeout = .seconds(5)
         var background = logger
         // The pool reports every failed connection attempt; the store's own errors already say so once.
         background.logLevel = max(logger.logLevel, .error)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        let makeClient: @Sendable () -> PostgresClient = { [configuration, background] in
+            PostgresClient(configuration: configuration, backgroundLogger: background)
+        }
+        let client = makeClient()
+        self.makeClient = makeClient
+        pool = Mutex((client, Task { await client.run() }))
         let changes = ChangeFeed(doorbell: doorbell)
-        self.client = client
         self.changes = changes
-        running = Task { await client.run() }
-        listening = Task { await changes.listen(client, logger: logger) }
+        let location = location
+        let renew: @Sendable () -> Void = { [weak self] in self?.renewPool() }
+        let task = Task { await changes.listen(location, logger: logger, outageChanged: renew) }
+        listening.withLock { $0 = task }
     }
 
     deinit {
-        listening.cancel()
-        running.cancel()
+        listening.withLock { $0?.cancel() }
+        pool.withLock { $0.running.cancel() }
     }
 
     /// Closes the listener and every pooled connection; the store answers nothing afterwards.
     public func shutdown() async {
-        listening.cancel()
-        await listening.value
+        let listener = listening.withLock { $0 }
+        listener?.cancel()
+        await listener?.value
+        let running = pool.withLock { $0.running }
         running.cancel()
         await running.value
+    }
+
+    /// A fresh pool when an outage begins and when it ends. When it begins, calls waiting in the old pool
+    /// for a connection end at once (with the pool's shutdown) instead of waiting for its circuit breaker,
+    /// and later calls fail at once with the cause (``ChangeFeed/outage``). When it ends, the old pool may
+    /// be backing off between attempts for up to a minute (PostgresNIO's schedule), which would keep the
+    /// store down long after the server is back.
+    func renewPool() {
+        let client = makeClient()
+        let old = pool.withLock { pool in
+            defer { pool = (client, Task { await client.run() }) }
+            return pool.running
+        }
+        old.cancel()
+        logger.notice("the PostgreSQL server went away or came back; the connection pool was renewed")
     }
 
     // MARK: Running statements
@@ -77,7 +102,13 @@ public final class PostgresJobStore: JobStore {
     /// in its own task, so waiting for a server that is down stays cancellable (a readiness deadline
     /// ends it); callers racing at start-up queue on the advisory lock and find nothing left to do.
     func ensureSchema() async throws {
+        // A server the listener cannot reach: say why at once.
+        if let outage = changes.outage { throw outage }
         if schemaReady.withLock({ $0 }) { return }
+        // The first call waits for the listener's first connection, which names what is wrong (refused,
+        // no such database, bad password) within its connect timeout.
+        await changes.firstAttempt()
+        if let outage = changes.outage { throw outage }
         do {
             try await Self.migrate(client, logger: logger)
         } catch {
