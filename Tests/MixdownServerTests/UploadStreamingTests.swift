@@ -29,14 +29,22 @@ struct UploadStreamingTests {
         }
     }
 
-    static func head(_ bytes: Int, name: String) -> String {
-        "POST /v1/uploads?filename=\(name) HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\nContent-Length: \(bytes)\r\nConnection: close\r\n\r\n"
+    static let boundary = "mixdown-stream-boundary"
+
+    static func head(_ bytes: Int, name: String, form: Bool = false) -> String {
+        let type = form ? "multipart/form-data; boundary=\(boundary)" : "audio/wav"
+        return
+            "POST /v1/uploads?filename=\(name) HTTP/1.1\r\nHost: x\r\nContent-Type: \(type)\r\nContent-Length: \(bytes)\r\nConnection: close\r\n\r\n"
     }
 
-    /// Sends a whole upload and returns the status and the body of the answer.
-    static func upload(_ data: Data, name: String, port: Int) async throws -> (status: Int, body: String) {
+    static func form(_ parts: [FormPart]) -> Data {
+        Data(multipartBody(boundary: boundary, parts).readableBytesView)
+    }
+
+    /// Sends a whole upload (a raw body, or a form) and returns the status and the body of the answer.
+    static func upload(_ data: Data, name: String, form: Bool = false, port: Int) async throws -> (status: Int, body: String) {
         let collector = ResponseCollector()
-        let channel = try await ConnectionTimeoutTests.send(head(data.count, name: name), port: port, to: collector)
+        let channel = try await ConnectionTimeoutTests.send(head(data.count, name: name, form: form), port: port, to: collector)
         do {
             try await channel.writeAndFlush(ByteBuffer(bytes: data))
         } catch ChannelError.ioOnClosedChannel {}  // refused before the body was read (413)
@@ -53,19 +61,29 @@ struct UploadStreamingTests {
         try #require(harness.services.storage as? S3Storage)
     }
 
-    @Test("a 19 MB upload reaches the bucket part by part while its body is still arriving; the asset is its exact bytes", .timeLimit(.minutes(2)))
-    func streamsThrough() async throws {
+    @Test(
+        "a 19 MB upload, raw or as a form's file part, reaches the bucket part by part while its body is still arriving; the asset is its exact bytes",
+        .timeLimit(.minutes(2)),
+        arguments: [false, true]
+    )
+    func streamsThrough(form: Bool) async throws {
         let harness = try APIHarness(files: .bucket)
         let bucket = try Self.bucket(of: harness)
         let source = harness.directory.appendingPathComponent("long.wav").path
         // 100 s of 48 kHz stereo 16-bit: 19.2 MB, more than one 16 MiB part.
         try TestMedia.generate("sine=f=440:d=100:sample_rate=48000", to: source, extra: ["-ac", "2"])
-        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        let media = try Data(contentsOf: URL(fileURLWithPath: source))
+        let data =
+            form
+            ? Self.form([
+                FormPart(name: "note", content: Data("first".utf8)), FormPart(name: "file", file: "long.wav", type: "audio/wav", content: media),
+            ])
+            : media
         let firstPart = 16 << 20
-        #expect(data.count > firstPart + (1 << 20))
+        #expect(media.count > firstPart + (1 << 20))
         try await Self.withServer(harness) { port in
             let collector = ResponseCollector()
-            let channel = try await ConnectionTimeoutTests.send(Self.head(data.count, name: "long.wav"), port: port, to: collector)
+            let channel = try await ConnectionTimeoutTests.send(Self.head(data.count, name: "long.wav", form: form), port: port, to: collector)
             // The first part and a little more: enough for the server to know a second part follows.
             try await channel.writeAndFlush(ByteBuffer(bytes: data.prefix(firstPart + 65_536)))
             // The event: a multipart upload exists in the bucket. A spooling server would start none until
@@ -81,12 +99,52 @@ struct UploadStreamingTests {
             #expect(status == 201, "\(body)")
             let asset = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:]
             let key = try StorageKey(try #require(asset["key"] as? String))
-            #expect(asset["bytes"] as? Int == data.count)
+            #expect(key.rawValue.hasSuffix("/long.wav"))
+            #expect(asset["bytes"] as? Int == media.count)
             #expect(abs((asset["durationSeconds"] as? Double ?? 0) - 100) < 0.1, "probed from the bucket")
             let copy = try await bucket.localPath(for: key, downloadingInto: harness.directory.path)
             let expected = try Shell.run("sha256sum", [source]).standardOutput.prefix(64)
             #expect(try Shell.run("sha256sum", [copy]).standardOutput.prefix(64) == expected)
             #expect(asset["sha256"] as? String == String(expected))
+            #expect(try await bucket.incompleteUploads().isEmpty)
+        }
+    }
+
+    @Test("a form that is not one whole file part is refused, and leaves nothing in storage", arguments: FileBacking.allCases)
+    func badForms(files: FileBacking) async throws {
+        let harness = try APIHarness(maxUploadBytes: 3_000_000, files: files)
+        let wav = try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("intro.wav")))
+        let part = FormPart(name: "file", file: "intro.wav", type: "audio/wav", content: wav)
+        try await Self.withServer(harness) { port in
+            let two = try await Self.upload(
+                Self.form([part, FormPart(name: "other", file: "b.wav", content: wav)]),
+                name: "x",
+                form: true,
+                port: port
+            )
+            #expect(two.status == 400 && two.body.contains("missing-file"), "\(two)")
+            let none = try await Self.upload(Self.form([FormPart(name: "note", content: Data("words".utf8))]), name: "x", form: true, port: port)
+            #expect(none.status == 400 && none.body.contains("missing-file"), "\(none)")
+            let whole = Self.form([part])
+            let cut = try await Self.upload(whole.prefix(whole.count - 40), name: "x", form: true, port: port)
+            #expect(cut.status == 400 && cut.body.contains("bad-multipart"), "\(cut)")
+            let big = try await Self.upload(
+                Self.form([FormPart(name: "file", file: "big.wav", content: Data(count: 3_100_000))]),
+                name: "x",
+                form: true,
+                port: port
+            )
+            #expect(big.status == 413, "\(big)")
+            let fine = try await Self.upload(whole, name: "x", form: true, port: port)
+            #expect(fine.status == 201, "\(fine)")
+        }
+        // Only the one good upload is stored.
+        switch files {
+        case .folder:
+            #expect(harness.storedFiles().count == 1 && harness.storedFiles().first?.hasSuffix("/intro.wav") == true, "\(harness.storedFiles())")
+        case .bucket:
+            let bucket = try Self.bucket(of: harness)
+            #expect(try await bucket.list(prefix: "uploads/").count == 1)
             #expect(try await bucket.incompleteUploads().isEmpty)
         }
     }

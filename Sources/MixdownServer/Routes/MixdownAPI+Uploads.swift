@@ -10,8 +10,8 @@ import MixdownStorage
 extension MixdownAPI {
     /// `POST /v1/uploads`: the body (raw media, `?filename=`) streamed into storage with the byte cap
     /// enforced while it arrives (413, nothing kept), probed where it lies (422 past the duration cap or
-    /// not media, removed), recorded. A `multipart/form-data` body (a browser form) is spooled to a
-    /// temporary file first: its one file part is found only by parsing the form.
+    /// not media, removed), recorded. A `multipart/form-data` body (a browser form) streams the same way:
+    /// its one file part is parsed out of the body as it arrives.
     func upload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         // A body that says it is too large is refused before a byte of it is read.
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > configuration.maxUploadBytes,
@@ -19,21 +19,38 @@ extension MixdownAPI {
         {
             throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(configuration.maxUploadBytes) bytes")
         }
-        let contentType = Self.storableContentType(request.headers[.contentType])
-        if request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true {
-            let submission = try await Submission.readMultipart(request, contentType: request.headers[.contentType] ?? "", api: self)
-            defer { submission.removeTemporaryFiles() }
-            guard submission.files.count == 1, let (_, file) = submission.files.first else {
-                throw ProblemDocument(.badRequest, code: "missing-file", detail: "send exactly one file part")
+        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
+            // A browser form: its one file part streams into storage as it is parsed.
+            let form = MultipartUploadBody(request, boundary: try Submission.boundary(of: type), maximumFileBytes: configuration.maxUploadBytes)
+            do {
+                try await form.prepare()
+            } catch {
+                throw form.problem ?? error
             }
-            return try await storeUpload(file.path, name: file.fileName, contentType: file.contentType)
+            return try await storeStreamed(form, name: form.fileName, contentType: form.contentType) {
+                (form.problem, form.sha256)
+            }
         }
-        let name = request.uri.queryParameters.get("filename") ?? "upload"
+        let body = CappedBody(body: request.body, limit: configuration.maxUploadBytes)
+        return try await storeStreamed(
+            body,
+            name: request.uri.queryParameters.get("filename") ?? "upload",
+            contentType: Self.storableContentType(request.headers[.contentType])
+        ) { (body.tally.problem, body.tally.sha256) }
+    }
+
+    /// Streams `body` into storage as it arrives (a bucket gets parts as they fill; no local copy), checks
+    /// it where it then lies (the object's own file, or the bucket through a presigned URL), and records
+    /// it; anything refused is removed. `outcome` gives the problem that stopped the body, if one did
+    /// (storage may wrap what the sequence threw), and the SHA-256 of its bytes.
+    private func storeStreamed<Body: AsyncSequence>(
+        _ body: Body,
+        name: String,
+        contentType: String,
+        outcome: () -> (problem: ProblemDocument?, sha256: String)
+    ) async throws -> Response where Body.Element == ByteBuffer {
         let submitter = JobSubmitter(services: services)
         let upload = try await submitter.newUpload(name: name)
-        // Streamed into storage as it arrives (a bucket gets parts as they fill; no local copy), refused
-        // the moment it passes the cap.
-        let body = CappedBody(body: request.body, limit: configuration.maxUploadBytes)
         let stored: StoredObject
         do {
             stored = try await services.storage.put(
@@ -43,33 +60,23 @@ extension MixdownAPI {
                 maximumBytes: configuration.maxUploadBytes
             )
         } catch {
-            // Storage and NIO's file system wrap what the body sequence threw; the cap's verdict is kept aside.
-            if let problem = body.tally.problem { throw problem }
+            if let problem = outcome().problem { throw problem }
             throw error
         }
         let asset: Asset
         do {
-            // Checked where it now lies: the object's own file, or the bucket through a presigned URL.
             let duration: Double?
             if let url = try services.storage.readURL(for: upload.key, expiresInSeconds: 3600) {
                 duration = try await checkUploadedMedia(url: url, what: "the upload")
             } else {
-                duration = try await checkUploadedMedia(
-                    try await services.storage.localPath(for: upload.key, downloadingInto: NSTemporaryDirectory()),
-                    what: "the upload"
-                )
+                let path = try await services.storage.localPath(for: upload.key, downloadingInto: NSTemporaryDirectory())
+                duration = try await checkUploadedMedia(path, what: "the upload")
             }
-            asset = try await submitter.recordUpload(upload, stored: stored, durationSeconds: duration, sha256: body.tally.sha256)
+            asset = try await submitter.recordUpload(upload, stored: stored, durationSeconds: duration, sha256: outcome().sha256)
         } catch {
             try? await services.storage.delete(upload.key)
             throw error
         }
-        return try JSONResponse.make(resources.asset(asset), status: .created, headers: [.location: "/v1/assets/\(asset.id)"])
-    }
-
-    private func storeUpload(_ path: String, name: String, contentType: String) async throws -> Response {
-        try await checkUploadedMedia(path, what: "the upload")
-        let asset = try await JobSubmitter(services: services).storeUpload(path, name: name, contentType: contentType)
         return try JSONResponse.make(resources.asset(asset), status: .created, headers: [.location: "/v1/assets/\(asset.id)"])
     }
 }

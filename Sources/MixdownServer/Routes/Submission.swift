@@ -160,14 +160,20 @@ struct Submission {
         return bytes
     }
 
-    /// Streams parts to temporary files so uploads are never held in memory; caps the whole body.
-    static func readMultipart(_ request: Request, contentType: String, api: MixdownAPI) async throws -> Submission {
+    /// The `boundary` parameter of a `multipart/form-data` content type (1 to 70 characters, RFC 2046).
+    static func boundary(of contentType: String) throws -> String {
         let boundary = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             .first { $0.lowercased().hasPrefix("boundary=") }
             .map { String($0.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         guard let boundary, !boundary.isEmpty, boundary.count <= 70 else {
             throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "multipart/form-data needs a boundary")
         }
+        return boundary
+    }
+
+    /// Streams parts to temporary files so uploads are never held in memory; caps the whole body.
+    static func readMultipart(_ request: Request, contentType: String, api: MixdownAPI) async throws -> Submission {
+        let boundary = try boundary(of: contentType)
         let directory = try WorkFolders.makeUploadFolder()
         let collector = MultipartCollector(directory: directory, maximumFileBytes: api.configuration.maxUploadBytes)
         let parser = MultipartParser(boundary: boundary)
