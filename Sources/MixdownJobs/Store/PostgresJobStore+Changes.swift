@@ -139,6 +139,7 @@ extension PostgresJobStore {
         func listen(_ location: Location, logger: Logger, outageChanged: @Sendable () -> Void) async {
             var delay = 0.1
             var attempt = 0
+            var everConnected = false
             while !Task.isCancelled {
                 attempt += 1
                 var connected = false
@@ -152,6 +153,7 @@ extension PostgresJobStore {
                     try await withTaskCancellationHandler {
                         try await connection.listen(on: PostgresJobStore.changeChannel) { notifications in
                             connected = true
+                            everConnected = true
                             if self.listened() { outageChanged() }
                             delay = 0.1
                             for try await notification in notifications { self.received(notification.payload) }
@@ -163,8 +165,12 @@ extension PostgresJobStore {
                     lost(nil)
                 } catch {
                     let failure = StoreError(error)
-                    // A connection that was lost is not yet an outage: the next attempt decides.
-                    if lost(connected ? nil : failure) { outageChanged() }
+                    // A connection that was lost is not yet an outage: the next attempt decides. Before any
+                    // connection, every failure counts (a wrong password, a missing database: say so at
+                    // once); after one, only a server that cannot be reached does (a full server, "too many
+                    // clients", keeps serving the pool's connections).
+                    let outage = !connected && (!everConnected || failure.isUnreachable)
+                    if lost(outage ? failure : nil) { outageChanged() }
                     if !Task.isCancelled {
                         logger.warning("the store's change listener lost its connection", metadata: ["error": "\(failure)"])
                     }

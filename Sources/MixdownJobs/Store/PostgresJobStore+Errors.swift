@@ -10,10 +10,15 @@ extension PostgresJobStore {
         /// No server answer at all (connection refused, pool circuit breaker, deadline): an outage,
         /// where a server error with a SQLSTATE is the server refusing the request.
         public var isUnavailable: Bool
+        /// The server cannot be reached at all: no answer (refused, reset, timed out) or SQLSTATE class 08
+        /// (connection) or 57 (shut down, starting up). Not "too many clients" (53300), which a server
+        /// that is up says while it serves every connection it already has.
+        var isUnreachable: Bool
 
-        init(_ description: String, unavailable: Bool = true) {
+        init(_ description: String, unavailable: Bool = true, unreachable: Bool? = nil) {
             self.description = "PostgreSQL store: \(description)"
             isUnavailable = unavailable
+            isUnreachable = unreachable ?? unavailable
         }
 
         init(_ error: any Error) {
@@ -28,8 +33,12 @@ extension PostgresJobStore {
             if let server = error.serverInfo {
                 let state = server[.sqlState].map { "\($0) " } ?? ""
                 // Class 08 (connection), 53 (resources), 57 (operator intervention: shutdown) are outages.
-                let outage = ["08", "53", "57"].contains(String((server[.sqlState] ?? "").prefix(2)))
-                self.init("\(state)\(server[.message] ?? "server error")\(server[.detail].map { " (\($0))" } ?? "")", unavailable: outage)
+                let sqlClass = String((server[.sqlState] ?? "").prefix(2))
+                self.init(
+                    "\(state)\(server[.message] ?? "server error")\(server[.detail].map { " (\($0))" } ?? "")",
+                    unavailable: ["08", "53", "57"].contains(sqlClass),
+                    unreachable: ["08", "57"].contains(sqlClass)
+                )
             } else if let underlying = error.underlying {
                 self.init("\(error.code): \(underlying)")
             } else {
