@@ -86,10 +86,20 @@ public struct LocalStorage: StorageAdapter {
 
     public func delete(_ key: StorageKey) async throws {
         let path = try path(for: key)
+        let root = root
         try await BlockingIO.run {
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            // Folders the object leaves empty go too (an upload's `uploads/ID/`), so that refused uploads
+            // cannot pile up empty folders; rmdir(2) removes only an empty one.
+            var folder = (path as NSString).deletingLastPathComponent
+            while folder.hasPrefix(root + "/"), rmdir(folder) == 0 {
+                folder = (folder as NSString).deletingLastPathComponent
+            }
         }
     }
+
+    /// Nothing to do: streamed writes go through anonymous temporary files, named only when complete.
+    public func abortAbandonedWrites(olderThanSeconds: Double) async throws -> Int { 0 }
 
     /// Nil: the API serves a folder's objects itself, through signed `/v1/assets/{id}/content` URLs.
     public func downloadURL(for key: StorageKey, expiresInSeconds: Int, downloadName: String?) throws -> String? { nil }

@@ -22,6 +22,9 @@ public protocol StorageAdapter: Sendable {
     func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String
     func exists(_ key: StorageKey) async throws -> Bool
     func delete(_ key: StorageKey) async throws
+    /// Ends writes that were begun more than `olderThanSeconds` ago and never finished (a process killed
+    /// mid-upload leaves a bucket's multipart upload open, billed and invisible); returns how many.
+    func abortAbandonedWrites(olderThanSeconds: Double) async throws -> Int
     /// Whether the store can be reached and written, for readiness checks.
     func checkReady() async throws
     /// A URL clients fetch the object from directly (a presigned GET, or one under a public/CDN base URL),

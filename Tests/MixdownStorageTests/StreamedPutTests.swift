@@ -101,6 +101,36 @@ struct StreamedPutTests {
         #expect(try await storage.incompleteUploads().isEmpty)
     }
 
+    @Test("a multipart upload a killed process left open is aborted once it is older than asked, not before")
+    func abandoned() async throws {
+        let server = try S3TestServer.shared()
+        let bucketName = try server.makeBucket("abandoned")
+        let storage = try S3StorageTests.storage(endpoint: server.endpoint, bucket: bucketName)
+        // Begun by another client (boto3), as a process killed mid-upload would leave it.
+        let begun = try Shell.run(
+            "python3",
+            [
+                "-c",
+                "import boto3, sys; c = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='AKIDTEST', aws_secret_access_key='test-secret'); print(c.create_multipart_upload(Bucket=sys.argv[2], Key='mixdown/uploads/ast_9/x.wav')['UploadId'])",
+                server.endpoint, bucketName,
+            ]
+        )
+        #expect(begun.exitCode == 0, "\(begun.standardError)")
+        let uploads = try await storage.incompleteUploads()
+        // moto stamps every upload with one fixed start time; the adapter's clock is set against it.
+        let initiated = try #require(uploads.first?.initiated)
+        #expect(uploads.count == 1)
+        func adapter(at now: Date) -> S3Storage {
+            S3Storage(settings: storage.settings, clock: { now })
+        }
+        let soon = adapter(at: initiated.addingTimeInterval(60))
+        #expect(try await soon.abortAbandonedWrites(olderThanSeconds: 3600) == 0, "an upload begun a minute ago may still be arriving")
+        #expect(try await storage.incompleteUploads().count == 1)
+        let later = adapter(at: initiated.addingTimeInterval(7200))
+        #expect(try await later.abortAbandonedWrites(olderThanSeconds: 3600) == 1)
+        #expect(try await storage.incompleteUploads().isEmpty)
+    }
+
     @Test("a folder gets the body under its key, renamed into place; a failed body leaves no file at all")
     func folder() async throws {
         let directory = try TestMedia.temporaryDirectory("stream-local")

@@ -1,5 +1,6 @@
 internal import Foundation
 public import Logging
+import MixdownStorage
 public import ServiceLifecycle
 
 /// Claims jobs from the store and runs up to `MIXDOWN_WORKER_CONCURRENCY` of them at once (one by
@@ -58,6 +59,7 @@ public struct Worker: Service {
         let store = services.store
         let configuration = services.configuration
         var lastReap = ContinuousClock.now - .seconds(3600)
+        var lastStorageSweep = ContinuousClock.now - .seconds(Self.storageSweepSeconds)
         var counter = (try? await store.changeCounter()) ?? 0
         var justFinished = true
         var backoff = Backoff()
@@ -66,6 +68,10 @@ public struct Worker: Service {
                 if reaps && ContinuousClock.now - lastReap >= .seconds(configuration.pollSeconds) {
                     try await reap()
                     lastReap = .now
+                }
+                if reaps && ContinuousClock.now - lastStorageSweep >= .seconds(Self.storageSweepSeconds) {
+                    lastStorageSweep = .now
+                    await abortAbandonedWrites()
                 }
                 // Busy: claim straight away. Woken by a commit: look before taking the write lock.
                 let worthClaiming = try await justFinished ? true : store.hasRunnableJob()
@@ -131,6 +137,22 @@ public struct Worker: Service {
             Worker.killOrphans(job.processes, jobId: job.id)
         }
         await WorkFolders.sweep(services: services, logger: logger)
+    }
+
+    /// How often a worker looks for abandoned writes in storage, and how old one must be: a day, longer
+    /// than any upload or output could still be arriving.
+    static let storageSweepSeconds: Double = 3600
+    static let abandonedWriteSeconds: Double = 86_400
+
+    /// Aborts writes to storage that a killed process left open (a bucket's multipart uploads); a
+    /// storage that cannot be reached now is tried again at the next sweep.
+    private func abortAbandonedWrites() async {
+        do {
+            let aborted = try await services.storage.abortAbandonedWrites(olderThanSeconds: Self.abandonedWriteSeconds)
+            if aborted > 0 { logger.notice("aborted abandoned writes in storage", metadata: ["count": "\(aborted)"]) }
+        } catch {
+            logger.warning("could not look for abandoned writes in storage", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Kills the process groups a lost worker on this host left behind, after checking each still

@@ -1,5 +1,5 @@
 internal import AsyncHTTPClient
-internal import Foundation
+public import Foundation
 internal import Logging
 internal import NIOCore
 internal import NIOHTTP1
@@ -149,8 +149,38 @@ extension S3Storage {
         let root = try await perform(call) { response in try await Self.document(response, call: call) }
         return root.children("Upload").compactMap { upload in
             guard let key = upload.text(of: "Key"), let id = upload.text(of: "UploadId") else { return nil }
-            return S3IncompleteUpload(objectName: key, uploadId: id)
+            return S3IncompleteUpload(objectName: key, uploadId: id, initiated: upload.text(of: "Initiated").flatMap(Self.parseTimestamp))
         }
+    }
+
+    /// Aborts the incomplete multipart uploads under the key prefix begun more than `olderThanSeconds`
+    /// ago (by the bucket's clock, compared with ours), one page at a time until none is left or a page
+    /// aborts nothing. Uploads without a start time are left alone.
+    public func abortAbandonedWrites(olderThanSeconds: Double) async throws -> Int {
+        var aborted = 0
+        while true {
+            let cutoff = clock().addingTimeInterval(-olderThanSeconds)
+            let stale = try await incompleteUploads().filter { upload in upload.initiated.map { $0 <= cutoff } ?? false }
+            for upload in stale {
+                try await perform(
+                    Call(
+                        operation: "AbortMultipartUpload",
+                        objectName: upload.objectName,
+                        method: .DELETE,
+                        query: [.init("uploadId", upload.uploadId)]
+                    )
+                ) { _ in }
+                logger.notice("aborted an abandoned multipart upload", metadata: ["key": "\(upload.objectName)", "upload_id": "\(upload.uploadId)"])
+            }
+            aborted += stale.count
+            if stale.count < 1_000 { return aborted }
+        }
+    }
+
+    /// `2026-12-02T09:30:00.000Z` (with or without fractional seconds), as S3 writes times.
+    static func parseTimestamp(_ text: String) -> Date? {
+        let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        return (try? fractional.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 }
 
@@ -159,4 +189,6 @@ public struct S3IncompleteUpload: Sendable, Hashable {
     /// The object's full name in the bucket, key prefix included.
     public var objectName: String
     public var uploadId: String
+    /// When it was begun, as the bucket says.
+    public var initiated: Date?
 }
