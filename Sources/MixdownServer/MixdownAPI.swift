@@ -10,6 +10,8 @@ public struct MixdownAPI: Sendable {
     public let services: MixdownServices
     public let configuration: ServerConfiguration
     let resources: ResourceBuilder
+    /// Uploads being received now, against ``ServerConfiguration/maxConcurrentUploads``.
+    let uploadSlots: UploadSlots
 
     /// Signs download URLs; exposed so tests can make expired ones.
     public var signer: URLSigner { resources.signer }
@@ -17,6 +19,7 @@ public struct MixdownAPI: Sendable {
     public init(services: MixdownServices, configuration: ServerConfiguration) {
         self.services = services
         self.configuration = configuration
+        uploadSlots = UploadSlots(limit: configuration.maxConcurrentUploads)
         // One signing key for every process (MIXDOWN_SIGNING_KEY), read with the rest of the job settings.
         resources = ResourceBuilder(
             signer: URLSigner(key: services.configuration.signingKey),

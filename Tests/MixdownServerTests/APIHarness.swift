@@ -37,6 +37,7 @@ struct APIHarness {
         apiKeys: [String] = [],
         timeouts: [JobType: Double] = MixdownConfiguration.defaultTimeouts,
         maxUploadBytes: Int = 100_000_000,
+        maxConcurrentUploads: Int = 16,
         maxDurationSeconds: Double = 1800,
         store: StoreKind = .sqlite,
         files: FileBacking = .folder,
@@ -71,6 +72,7 @@ struct APIHarness {
             apiKeys: apiKeys,
             webhookSecret: "render-webhook-secret-0123456789",
             maxUploadBytes: maxUploadBytes,
+            maxConcurrentUploads: maxConcurrentUploads,
             maxDurationSeconds: maxDurationSeconds
         )
         api = MixdownAPI(services: services, configuration: configuration)

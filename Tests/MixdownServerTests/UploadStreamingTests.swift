@@ -110,6 +110,35 @@ struct UploadStreamingTests {
         }
     }
 
+    @Test("uploads beyond MIXDOWN_MAX_CONCURRENT_UPLOADS are 503 busy while the others are received", .timeLimit(.minutes(2)))
+    func concurrentCap() async throws {
+        let harness = try APIHarness(maxConcurrentUploads: 1, files: .bucket)
+        let bucket = try Self.bucket(of: harness)
+        let source = harness.directory.appendingPathComponent("long.wav").path
+        try TestMedia.generate("sine=f=440:d=100:sample_rate=48000", to: source, extra: ["-ac", "2"])
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        let small = try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("intro.wav")))
+        try await Self.withServer(harness) { port in
+            let collector = ResponseCollector()
+            let channel = try await ConnectionTimeoutTests.send(Self.head(data.count, name: "long.wav"), port: port, to: collector)
+            try await channel.writeAndFlush(ByteBuffer(bytes: data.prefix((16 << 20) + 65_536)))
+            // The event: the first upload is being received (its multipart upload exists), so it holds the slot.
+            var started = false
+            for _ in 0..<600 where !started {
+                started = try await !bucket.incompleteUploads(prefix: "uploads/").isEmpty
+                if !started { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(started)
+            let refused = try await Self.upload(small, name: "intro.wav", port: port)
+            #expect(refused.status == 503 && refused.body.contains("busy"), "\(refused)")
+            try await channel.writeAndFlush(ByteBuffer(bytes: data.dropFirst((16 << 20) + 65_536)))
+            #expect(Self.parse(try await collector.response.futureResult.get()).status == 201)
+            // The slot is given back.
+            let after = try await Self.upload(small, name: "intro.wav", port: port)
+            #expect(after.status == 201, "\(after)")
+        }
+    }
+
     @Test("a form that is not one whole file part is refused, and leaves nothing in storage", arguments: FileBacking.allCases)
     func badForms(files: FileBacking) async throws {
         let harness = try APIHarness(maxUploadBytes: 3_000_000, files: files)
@@ -172,6 +201,9 @@ struct UploadStreamingTests {
         switch files {
         case .folder:
             #expect(harness.storedFiles().isEmpty, "\(harness.storedFiles())")
+            // Not even the refused uploads' folders.
+            let uploads = harness.directory.appendingPathComponent("storage/uploads").path
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: uploads)) ?? []).isEmpty)
         case .bucket:
             let bucket = try Self.bucket(of: harness)
             #expect(try await bucket.list(prefix: "uploads/").isEmpty)

@@ -103,6 +103,7 @@ public struct MixdownConfiguration: Sendable {
         public var apiKeys: [String] = []
         public var webhookSecret: String?
         public var maxUploadBytes = 100_000_000
+        public var maxConcurrentUploads = 16
         public var idleTimeoutSeconds: Double = 60
         public var bodyTimeoutSeconds: Double = 30
 
@@ -253,6 +254,7 @@ extension MixdownConfiguration {
         }
         // At most 1 TB: products of the cap (a request's parts) must stay far from overflow.
         number("MIXDOWN_MAX_UPLOAD_BYTES", minimum: 1, maximum: 1e12) { server.maxUploadBytes = Int($0) }
+        number("MIXDOWN_MAX_CONCURRENT_UPLOADS", minimum: 1, maximum: 10_000) { server.maxConcurrentUploads = Int($0) }
         number("MIXDOWN_IDLE_TIMEOUT_SECONDS") { server.idleTimeoutSeconds = $0 }
         number("MIXDOWN_BODY_TIMEOUT_SECONDS") { server.bodyTimeoutSeconds = $0 }
         guard problems.isEmpty else { throw Problem(problems: problems) }

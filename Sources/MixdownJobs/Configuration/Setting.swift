@@ -130,6 +130,12 @@ extension Setting {
             secret: true
         ),
         Setting("MIXDOWN_MAX_UPLOAD_BYTES", "largest uploaded file", readers: .server, local: "100000000"),
+        Setting(
+            "MIXDOWN_MAX_CONCURRENT_UPLOADS",
+            "uploads one API process receives at once; more get 503 (each into a bucket holds up to 3 parts in memory)",
+            readers: .server,
+            local: "16"
+        ),
         Setting("MIXDOWN_IDLE_TIMEOUT_SECONDS", "closes connections that send no complete request head in this time", readers: .server, local: "60"),
         Setting("MIXDOWN_BODY_TIMEOUT_SECONDS", "closes request bodies that bring under 1 KiB in a window this long", readers: .server, local: "30"),
         Setting("CONFIG_ACCESS_LOG_FILE", "swift-configuration logs every configuration read to this file (for debugging)"),

@@ -19,6 +19,15 @@ extension MixdownAPI {
         {
             throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(configuration.maxUploadBytes) bytes")
         }
+        // Memory (a bucket's parts) and connections are bounded by the number of uploads at once.
+        guard uploadSlots.take() else {
+            throw ProblemDocument(
+                .serviceUnavailable,
+                code: "busy",
+                detail: "\(configuration.maxConcurrentUploads) uploads are being received; try again shortly"
+            )
+        }
+        defer { uploadSlots.give() }
         if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
             // A browser form: its one file part streams into storage as it is parsed.
             let form = MultipartUploadBody(request, boundary: try Submission.boundary(of: type), maximumFileBytes: configuration.maxUploadBytes)

@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable {
     /// The render service's callback secret (`INTERNAL_WEBHOOK_SECRET`); nil refuses every callback.
     public var webhookSecret: String?
     public var maxUploadBytes: Int
+    /// Uploads received at once (`MIXDOWN_MAX_CONCURRENT_UPLOADS`): each streamed into a bucket holds up to
+    /// ``MixdownStorage/S3Settings/streamedPartsInMemory`` parts in memory while its client sends.
+    public var maxConcurrentUploads: Int
     public var maxDurationSeconds: Double
     /// How long a connection may go without a complete request head: a client that connects and sends
     /// nothing or half a header, or keeps an idle keep-alive connection, is closed after it.
@@ -29,6 +32,7 @@ public struct ServerConfiguration: Sendable {
         signedURLSeconds: Int = 3600,
         webhookSecret: String? = nil,
         maxUploadBytes: Int = 100_000_000,
+        maxConcurrentUploads: Int = 16,
         maxDurationSeconds: Double = 1800,
         idleTimeoutSeconds: Double = 60,
         bodyTimeoutSeconds: Double = 30
@@ -39,6 +43,7 @@ public struct ServerConfiguration: Sendable {
         self.signedURLSeconds = signedURLSeconds
         self.webhookSecret = webhookSecret
         self.maxUploadBytes = maxUploadBytes
+        self.maxConcurrentUploads = maxConcurrentUploads
         self.maxDurationSeconds = maxDurationSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.bodyTimeoutSeconds = bodyTimeoutSeconds
@@ -55,6 +60,7 @@ public struct ServerConfiguration: Sendable {
             apiKeys: settings.server.apiKeys,
             webhookSecret: settings.server.webhookSecret,
             maxUploadBytes: settings.server.maxUploadBytes,
+            maxConcurrentUploads: settings.server.maxConcurrentUploads,
             maxDurationSeconds: settings.inputLimits.maximumDurationSeconds,
             idleTimeoutSeconds: settings.server.idleTimeoutSeconds,
             bodyTimeoutSeconds: settings.server.bodyTimeoutSeconds
