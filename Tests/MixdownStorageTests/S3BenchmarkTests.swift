@@ -44,7 +44,9 @@ struct S3BenchmarkTests {
         print("s3 bench: moto \(server.endpoint); peak RSS at start \(Self.peakRSS()) MiB")
         for size in Self.sizes {
             let source = directory.appendingPathComponent("source-\(size).bin").path
-            _ = try Shell.run("sh", ["-c", "head -c \(size) /dev/urandom > '\(source)'"])
+            // Flushed before timing: otherwise the kernel writes the new file back to disk during the first
+            // upload (ours), and only the second (boto3's) reads a clean page cache.
+            _ = try Shell.run("sh", ["-c", "head -c \(size) /dev/urandom > '\(source)' && sync"])
             let key = try StorageKey("bench/ours-\(size).bin")
             let up = try await Self.seconds { _ = try await storage.put(file: source, key: key, contentType: "application/octet-stream") }
             var downloaded = ""
