@@ -69,20 +69,30 @@ extension PostgresJobStore {
             return "postgres://\(credentials)@\(address):\(port)/\(database)?sslmode=\(tls.rawValue)"
         }
 
+        /// TLS as libpq's `sslmode` asks: nil to disable; `prefer` and `require` encrypt without verifying
+        /// the certificate, `verify-full` verifies it and the host name. `required` is false for `prefer`.
+        private var tlsSettings: (TLSConfiguration, required: Bool)? {
+            switch tls {
+            case .disable:
+                return nil
+            case .prefer, .require:
+                var unverified = TLSConfiguration.makeClientConfiguration()
+                unverified.certificateVerification = .none
+                return (unverified, tls == .require)
+            case .verifyFull:
+                return (TLSConfiguration.makeClientConfiguration(), true)
+            }
+        }
+
         /// For the change listener's own connection (outside the pool, so that a failure to connect says
         /// why: refused, no such database, wrong password).
         func connectionConfiguration() throws -> PostgresConnection.Configuration {
             let context: PostgresConnection.Configuration.TLS
-            switch tls {
-            case .disable:
+            if let (settings, required) = tlsSettings {
+                let ssl = try NIOSSLContext(configuration: settings)
+                context = required ? .require(ssl) : .prefer(ssl)
+            } else {
                 context = .disable
-            case .prefer, .require:
-                var unverified = TLSConfiguration.makeClientConfiguration()
-                unverified.certificateVerification = .none
-                let ssl = try NIOSSLContext(configuration: unverified)
-                context = tls == .prefer ? .prefer(ssl) : .require(ssl)
-            case .verifyFull:
-                context = .require(try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration()))
             }
             var configuration = PostgresConnection.Configuration(
                 host: host,
@@ -98,15 +108,10 @@ extension PostgresJobStore {
 
         var clientConfiguration: PostgresClient.Configuration {
             let tlsConfiguration: PostgresClient.Configuration.TLS
-            switch tls {
-            case .disable:
+            if let (settings, required) = tlsSettings {
+                tlsConfiguration = required ? .require(settings) : .prefer(settings)
+            } else {
                 tlsConfiguration = .disable
-            case .prefer, .require:
-                var unverified = TLSConfiguration.makeClientConfiguration()
-                unverified.certificateVerification = .none
-                tlsConfiguration = tls == .prefer ? .prefer(unverified) : .require(unverified)
-            case .verifyFull:
-                tlsConfiguration = .require(TLSConfiguration.makeClientConfiguration())
             }
             return PostgresClient.Configuration(
                 host: host,
