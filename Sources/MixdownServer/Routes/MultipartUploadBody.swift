@@ -141,11 +141,11 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
     private func header(_ field: String, _ value: String) throws {
         switch field.lowercased() {
         case "content-disposition":
-            guard let disposition = ContentDisposition(value), disposition.type == "form-data", let name = disposition.name else {
-                throw fail(.badRequest, "each part needs 'Content-Disposition: form-data; name=...'")
+            do {
+                (partName, partFileName) = try MultipartCollector.formDataPart(value)
+            } catch {
+                throw fail(error.status, error.detail)
             }
-            partName = name
-            partFileName = MultipartCollector.textFields.contains(name) ? nil : disposition.filename
         case "content-type":
             partContentType = value
         default:

@@ -310,16 +310,21 @@ final class MultipartCollector: @unchecked Sendable {
     private func header(_ field: String, _ value: String) throws {
         switch field.lowercased() {
         case "content-disposition":
-            guard let disposition = ContentDisposition(value), disposition.type == "form-data", let partName = disposition.name else {
-                throw Self.problem(.badRequest, "each part needs 'Content-Disposition: form-data; name=...'")
-            }
-            name = partName
-            fileName = Self.textFields.contains(partName) ? nil : disposition.filename
+            (name, fileName) = try Self.formDataPart(value)
         case "content-type":
             contentType = value
         default:
             break
         }
+    }
+
+    /// A part's name, and its file name unless it is a file part: a `recipe`, `params`, `preview` or
+    /// `notifyUrl` part is always text, whatever file name it carries.
+    static func formDataPart(_ disposition: String) throws(ProblemDocument) -> (name: String, fileName: String?) {
+        guard let parsed = ContentDisposition(disposition), parsed.type == "form-data", let name = parsed.name else {
+            throw problem(.badRequest, "each part needs 'Content-Disposition: form-data; name=...'")
+        }
+        return (name, textFields.contains(name) ? nil : parsed.filename)
     }
 
     static func problem(_ status: HTTPResponse.Status, _ detail: String, code: String = "bad-multipart") -> ProblemDocument {
