@@ -22,20 +22,14 @@ public struct LocalStorage: StorageAdapter {
 
     public func put(file source: String, key: StorageKey, contentType: String) async throws -> StoredObject {
         let target = try path(for: key)
-        let bytes = try await BlockingIO.run {
-            let fileManager = FileManager.default
-            try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let temporary = target + ".tmp-\(UUID().uuidString.prefix(8))"
+        try await replace(target, key: key) { temporary in
             do {
-                try fileManager.copyItem(atPath: source, toPath: temporary)
-                // rename(2) replaces the target atomically: a reader sees the old object or the new one.
-                guard rename(temporary, target) == 0 else { throw StorageError.io("rename failed with errno \(errno)") }
+                try await BlockingIO.run { try FileManager.default.copyItem(atPath: source, toPath: temporary) }
             } catch {
-                try? fileManager.removeItem(atPath: temporary)
                 throw StorageError.io("cannot store \(key): \(error.localizedDescription)")
             }
-            return (try fileManager.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue ?? 0
         }
+        let bytes = try await BlockingIO.run { (try FileManager.default.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue ?? 0 }
         return StoredObject(key: key, bytes: bytes, contentType: contentType)
     }
 
@@ -47,13 +41,8 @@ public struct LocalStorage: StorageAdapter {
         contentType: String,
         maximumBytes: Int
     ) async throws -> StoredObject where Body.Element == ByteBuffer {
-        let target = try path(for: key)
-        let temporary = target + ".tmp-\(UUID().uuidString.prefix(8))"
         var bytes = 0
-        do {
-            try await BlockingIO.run {
-                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            }
+        try await replace(try path(for: key), key: key) { temporary in
             try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(temporary), options: .newFile(replaceExisting: true)) { file in
                 var writer = file.bufferedWriter()
                 for try await chunk in body {
@@ -62,12 +51,25 @@ public struct LocalStorage: StorageAdapter {
                 }
                 try await writer.flush()
             }
-            guard rename(temporary, target) == 0 else { throw StorageError.io("rename failed with errno \(errno)") }
+        }
+        return StoredObject(key: key, bytes: bytes, contentType: contentType)
+    }
+
+    /// Has `write` fill a temporary file beside `target`, then renames it over `target`: rename(2) replaces
+    /// atomically, so a reader sees the old object or the new one, never half of one. The temporary file
+    /// is removed when anything fails.
+    private func replace(_ target: String, key: StorageKey, _ write: (String) async throws -> Void) async throws {
+        try await BlockingIO.run {
+            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        let temporary = target + ".tmp-\(UUID().uuidString.prefix(8))"
+        do {
+            try await write(temporary)
+            guard rename(temporary, target) == 0 else { throw StorageError.io("cannot store \(key): rename failed with errno \(errno)") }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
         }
-        return StoredObject(key: key, bytes: bytes, contentType: contentType)
     }
 
     /// Nil: the object's own file is read (``localPath(for:downloadingInto:)``).

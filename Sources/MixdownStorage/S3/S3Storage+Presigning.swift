@@ -10,8 +10,13 @@ extension S3Storage {
         if let base = settings.publicBaseURL { return "\(base)/\(SigV4Encoding.encodePath(name))" }
         var query: [SigV4Request.Field] = []
         if let downloadName { query.append(.init("response-content-disposition", Self.attachmentDisposition(downloadName))) }
+        return try presignedGET(objectName: name, query: query, expiresInSeconds: expiresInSeconds)
+    }
+
+    /// A presigned GET, its lifetime clamped to 1 second–7 days (S3's limit).
+    func presignedGET(objectName: String, query: [SigV4Request.Field], expiresInSeconds: Int) throws(StorageError) -> String {
         let expiry = min(max(expiresInSeconds, 1), SigV4Signer.maximumExpiry)
-        return try presignedURL(method: "GET", objectName: name, query: query, headers: [], expiresInSeconds: expiry)
+        return try presignedURL(method: "GET", objectName: objectName, query: query, headers: [], expiresInSeconds: expiry)
     }
 
     /// A URL a client can PUT the object's bytes to for `expiresInSeconds` (1 second to 7 days). When

@@ -68,8 +68,7 @@ extension S3Storage {
     /// A presigned GET on the bucket itself (not ``S3Settings/publicBaseURL``, which may serve a cached
     /// copy, or nothing yet, right after an upload).
     public func readURL(for key: StorageKey, expiresInSeconds: Int) throws -> String? {
-        let expiry = min(max(expiresInSeconds, 1), SigV4Signer.maximumExpiry)
-        return try presignedURL(method: "GET", objectName: settings.objectName(key), query: [], headers: [], expiresInSeconds: expiry)
+        try presignedGET(objectName: settings.objectName(key), query: [], expiresInSeconds: expiresInSeconds)
     }
 
     private func uploadPart(_ part: ByteBuffer, number: Int, objectName: String, uploadId: String) async throws -> String {
@@ -103,30 +102,29 @@ struct PartReader<Iterator: AsyncIteratorProtocol> where Iterator.Element == Byt
         carried.reserveCapacity(min(partSize, Self.initialCapacity))
     }
 
+    /// Reads buffers until `bytes` are carried or the stream ends.
+    private mutating func fill(upTo bytes: Int) async throws {
+        while !ended && carried.readableBytes < bytes {
+            guard var chunk = try await iterator.next() else {
+                ended = true
+                return
+            }
+            carried.writeBuffer(&chunk)
+        }
+    }
+
     /// Grown as bytes arrive: a small body under a large cap (large parts) does not reserve a whole part.
     static var initialCapacity: Int { 1 << 20 }
 
     /// Whether another part follows: reads at most one more buffer.
     mutating func hasMore() async throws -> Bool {
-        while !ended && carried.readableBytes == 0 {
-            guard var chunk = try await iterator.next() else {
-                ended = true
-                break
-            }
-            carried.writeBuffer(&chunk)
-        }
+        try await fill(upTo: 1)
         return carried.readableBytes > 0
     }
 
     /// The next part; nil once the stream has ended and everything was handed out.
     mutating func next() async throws -> ByteBuffer? {
-        while !ended && carried.readableBytes < partSize {
-            guard var chunk = try await iterator.next() else {
-                ended = true
-                break
-            }
-            carried.writeBuffer(&chunk)
-        }
+        try await fill(upTo: partSize)
         guard carried.readableBytes > 0 else { return nil }
         let part = carried.readSlice(length: min(partSize, carried.readableBytes)) ?? ByteBuffer()
         // A fresh buffer for what is left, so the part handed out owns its storage alone.
