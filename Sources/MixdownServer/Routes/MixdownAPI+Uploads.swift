@@ -1,4 +1,3 @@
-internal import Crypto
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
@@ -34,29 +33,28 @@ extension MixdownAPI {
             do {
                 try await form.prepare()
             } catch {
-                throw form.problem ?? error
+                throw form.tally.problem ?? error
             }
-            return try await storeStreamed(form, name: form.fileName, contentType: form.contentType) {
-                (form.problem, form.sha256)
-            }
+            return try await storeStreamed(form, name: form.fileName, contentType: form.contentType, tally: form.tally)
         }
         let body = CappedBody(body: request.body, limit: configuration.maxUploadBytes)
         return try await storeStreamed(
             body,
             name: request.uri.queryParameters.get("filename") ?? "upload",
-            contentType: Self.storableContentType(request.headers[.contentType])
-        ) { (body.tally.problem, body.tally.sha256) }
+            contentType: Self.storableContentType(request.headers[.contentType]),
+            tally: body.tally
+        )
     }
 
     /// Streams `body` into storage as it arrives (a bucket gets parts as they fill; no local copy), checks
     /// it where it then lies (the object's own file, or the bucket through a presigned URL), and records
-    /// it; anything refused is removed. `outcome` gives the problem that stopped the body, if one did
-    /// (storage may wrap what the sequence threw), and the SHA-256 of its bytes.
+    /// it; anything refused is removed. `tally` is the body's: the problem that stopped it, if one did,
+    /// and the SHA-256 of its bytes.
     private func storeStreamed<Body: AsyncSequence>(
         _ body: Body,
         name: String,
         contentType: String,
-        outcome: () -> (problem: ProblemDocument?, sha256: String)
+        tally: UploadTally
     ) async throws -> Response where Body.Element == ByteBuffer {
         let submitter = JobSubmitter(services: services)
         let upload = try await submitter.newUpload(name: name)
@@ -69,7 +67,7 @@ extension MixdownAPI {
                 maximumBytes: configuration.maxUploadBytes
             )
         } catch {
-            if let problem = outcome().problem { throw problem }
+            if let problem = tally.problem { throw problem }
             throw error
         }
         let asset: Asset
@@ -81,7 +79,7 @@ extension MixdownAPI {
                 let path = try await services.storage.localPath(for: upload.key, downloadingInto: NSTemporaryDirectory())
                 duration = try await checkUploadedMedia(path, what: "the upload")
             }
-            asset = try await submitter.recordUpload(upload, stored: stored, durationSeconds: duration, sha256: outcome().sha256)
+            asset = try await submitter.recordUpload(upload, stored: stored, durationSeconds: duration, sha256: tally.sha256)
         } catch {
             try? await services.storage.delete(upload.key)
             throw error
@@ -96,41 +94,19 @@ struct CappedBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let body: RequestBody
     let limit: Int
-    let tally = Tally()
-
-    /// What the sequence saw, readable after whoever iterated it returned, rethrew or wrapped an error.
-    final class Tally: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: ProblemDocument?
-        private var hash = SHA256()
-
-        /// Why the sequence stopped early, if the cap stopped it.
-        var problem: ProblemDocument? {
-            get { lock.withLock { stored } }
-            set { lock.withLock { stored = newValue } }
-        }
-
-        func add(_ buffer: ByteBuffer) {
-            lock.withLock { buffer.withUnsafeReadableBytes { hash.update(bufferPointer: $0) } }
-        }
-
-        /// The SHA-256 of every byte that passed, hex.
-        var sha256: String { lock.withLock { hash.finalize().map { String(format: "%02x", $0) }.joined() } }
-    }
+    let tally = UploadTally()
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: RequestBody.AsyncIterator
         let limit: Int
-        let tally: Tally
+        let tally: UploadTally
         var total = 0
 
         mutating func next() async throws -> ByteBuffer? {
             guard let buffer = try await base.next() else { return nil }
             total += buffer.readableBytes
             guard total <= limit else {
-                let problem = ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(limit) bytes")
-                tally.problem = problem
-                throw problem
+                throw tally.record(ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(limit) bytes"))
             }
             tally.add(buffer)
             return buffer

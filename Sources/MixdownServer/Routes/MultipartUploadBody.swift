@@ -1,4 +1,3 @@
-internal import Crypto
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
@@ -12,7 +11,7 @@ internal import MultipartKit
 /// Caps: the file at `maximumFileBytes` (413), each text part at ``Submission/maxDocumentBytes``, the whole
 /// body at the file's cap plus two of those, at most ``MultipartCollector/maximumFields`` parts, headers at
 /// ``MultipartCollector/maximumHeaderBytes``. Problems are thrown as ``ProblemDocument``s and kept in
-/// ``problem``: storage may wrap what the sequence threw.
+/// ``tally``: storage may wrap what the sequence threw.
 final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
     typealias Element = ByteBuffer
 
@@ -32,17 +31,14 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
     private var completedParts = 0
     private var quietBytes = 0
     private var totalBytes = 0
-    private var hash = SHA256()
 
     /// The file part's name and type, once ``prepare()`` has returned.
     private(set) var fileName = "upload"
     private(set) var contentType = "application/octet-stream"
     private(set) var fileParts = 0
     private(set) var fileBytes = 0
-    private(set) var problem: ProblemDocument?
-
-    /// The SHA-256 of the file part's bytes, hex (complete once the sequence has ended).
-    var sha256: String { hash.finalize().map { String(format: "%02x", $0) }.joined() }
+    /// The problem that stopped the body, if one did, and the SHA-256 of the file part.
+    let tally = UploadTally()
 
     init(_ request: Request, boundary: String, maximumFileBytes: Int) {
         body = request.body.makeAsyncIterator()
@@ -175,13 +171,11 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
         guard fileBytes <= maximumFileBytes else {
             throw fail(.contentTooLarge, "uploads are limited to \(maximumFileBytes) bytes", code: "too-large")
         }
-        slice.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
+        tally.add(slice)
         output.append(slice)
     }
 
     private func fail(_ status: HTTPResponse.Status, _ detail: String, code: String = "bad-multipart") -> ProblemDocument {
-        let problem = ProblemDocument(status, code: code, detail: detail)
-        if self.problem == nil { self.problem = problem }
-        return problem
+        tally.record(ProblemDocument(status, code: code, detail: detail))
     }
 }
