@@ -93,6 +93,25 @@ struct WorkerProcessTests {
         #expect(try await worker.wait() == 0)
     }
 
+    @Test("a worker whose only slot is busy with a long job still hands back a dead worker's expired lease")
+    func reapsWhileBusy() async throws {
+        let harness = try JobsHarness(leaseSeconds: 5, pollSeconds: 0.5)
+        // Claimed by a worker that never renews its lease: an orphan once 1 s has passed.
+        let orphan = try await harness.submit(JobsHarness.quickRecipe).id
+        _ = try #require(try await harness.services.store.claim(owner: "ghost:1:dead", leaseSeconds: 1))
+        let long = try await harness.submit(JobsHarness.slowRecipe(loops: 200)).id
+        let worker = try await harness.startWorker(["MIXDOWN_WORKER_CONCURRENCY": "1"])
+        defer { worker.signal(SIGKILL) }
+        try await harness.waitFor("the long job to run") { try await harness.job(long).status == .running }
+        // The reaper does not wait for the slot: the orphan is queued again while the long job runs.
+        try await harness.waitFor("the orphan handed back") { try await harness.job(orphan).status == .queued }
+        #expect(try await harness.job(long).status == .running)
+        _ = try await harness.services.store.cancel(id: long)
+        try await harness.waitFor("the orphan to run after the long job") { try await harness.job(orphan).status == .succeeded }
+        worker.signal(SIGTERM)
+        #expect(try await worker.wait() == 0)
+    }
+
     @Test("one worker process with MIXDOWN_WORKER_CONCURRENCY=2 runs two jobs at once, and a third waits", arguments: StoreBackend.allCases)
     func concurrentSlots(backend: StoreBackend) async throws {
         let harness = try JobsHarness(backend: backend, leaseSeconds: 5, pollSeconds: 1)

@@ -40,10 +40,24 @@ public struct Worker: Service {
         let jobsDone = Flag()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                // Each slot claims and runs its own jobs; one of them also reaps.
-                await withTaskGroup(of: Void.self) { slots in
-                    for slot in 0..<max(services.configuration.workerConcurrency, 1) {
-                        slots.addTask { await runJobs(reaps: slot == 0) }
+                // Each slot claims and runs its own jobs; the reaper runs beside them, whatever they run,
+                // and is ended once every slot has.
+                await withTaskGroup(of: Bool.self) { work in
+                    let slots = max(services.configuration.workerConcurrency, 1)
+                    for _ in 0..<slots {
+                        work.addTask {
+                            await runJobs()
+                            return true
+                        }
+                    }
+                    work.addTask {
+                        await reapPeriodically()
+                        return false
+                    }
+                    var ended = 0
+                    for await isSlot in work where isSlot {
+                        ended += 1
+                        if ended == slots { work.cancelAll() }
                     }
                 }
                 jobsDone.set()
@@ -55,24 +69,14 @@ public struct Worker: Service {
 
     private var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
-    private func runJobs(reaps: Bool) async {
+    private func runJobs() async {
         let store = services.store
         let configuration = services.configuration
-        var lastReap = ContinuousClock.now - .seconds(3600)
-        var lastStorageSweep = ContinuousClock.now - .seconds(Self.storageSweepSeconds)
         var counter = (try? await store.changeCounter()) ?? 0
         var justFinished = true
         var backoff = Backoff()
         while !stopping {
             do {
-                if reaps && ContinuousClock.now - lastReap >= .seconds(configuration.pollSeconds) {
-                    try await reap()
-                    lastReap = .now
-                }
-                if reaps && ContinuousClock.now - lastStorageSweep >= .seconds(Self.storageSweepSeconds) {
-                    lastStorageSweep = .now
-                    await abortAbandonedWrites()
-                }
                 // Busy: claim straight away. Woken by a commit: look before taking the write lock.
                 let worthClaiming = try await justFinished ? true : store.hasRunnableJob()
                 if worthClaiming, let (job, lease) = try await store.claim(owner: owner, leaseSeconds: configuration.leaseSeconds) {
@@ -129,6 +133,30 @@ public struct Worker: Service {
     /// store's change counter: commits by others would cut a backoff short.)
     static func pause(_ seconds: Double) async {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
+    }
+
+    /// Every poll interval: jobs past their type's timeout end, expired leases are handed back (their
+    /// orphaned processes on this host killed, their work folders removed); hourly, abandoned writes in
+    /// storage are aborted. Until cancelled; a store that fails is tried again after a backoff.
+    private func reapPeriodically() async {
+        var lastStorageSweep = ContinuousClock.now - .seconds(Self.storageSweepSeconds)
+        var backoff = Backoff()
+        while !stopping {
+            do {
+                try await reap()
+                backoff.reset()
+                if ContinuousClock.now - lastStorageSweep >= .seconds(Self.storageSweepSeconds) {
+                    lastStorageSweep = .now
+                    await abortAbandonedWrites()
+                }
+                await Self.pause(services.configuration.pollSeconds)
+            } catch {
+                if stopping { break }
+                let delay = backoff.next()
+                logger.error("reaper: store error; trying again in \(delay) s", metadata: ["error": "\(error)"])
+                await Self.pause(delay)
+            }
+        }
     }
 
     private func reap() async throws {
