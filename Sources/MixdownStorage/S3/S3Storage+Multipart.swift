@@ -72,20 +72,8 @@ extension S3Storage {
             func startPart(_ number: Int) {
                 let start = Int64(number - 1) * partSize
                 let range = start..<min(start + partSize, size)
-                let call = Call(
-                    operation: "UploadPart",
-                    objectName: objectName,
-                    method: .PUT,
-                    query: [.init("partNumber", String(number)), .init("uploadId", uploadId)],
-                    body: .file(path: path, range: range),
-                    streams: true
-                )
                 group.addTask {
-                    let etag = try await perform(call) { response in response.headers.first(name: "etag") }
-                    guard let etag, !etag.isEmpty else {
-                        throw S3Error(operation: call.operation, key: objectName, status: nil, s3Code: nil, message: "part \(number) has no ETag")
-                    }
-                    return (number, etag)
+                    (number, try await uploadPart(.file(path: path, range: range), number: number, objectName: objectName, uploadId: uploadId))
                 }
             }
             while next <= min(count, settings.partConcurrency) {
@@ -103,6 +91,23 @@ extension S3Storage {
             }
             return etags
         }
+    }
+
+    /// UploadPart: the part's ETag, which CompleteMultipartUpload lists.
+    func uploadPart(_ body: Body, number: Int, objectName: String, uploadId: String) async throws -> String {
+        let call = Call(
+            operation: "UploadPart",
+            objectName: objectName,
+            method: .PUT,
+            query: [.init("partNumber", String(number)), .init("uploadId", uploadId)],
+            body: body,
+            streams: true
+        )
+        let etag = try await perform(call) { response in response.headers.first(name: "etag") }
+        guard let etag, !etag.isEmpty else {
+            throw S3Error(operation: call.operation, key: objectName, status: nil, s3Code: nil, message: "part \(number) has no ETag")
+        }
+        return etag
     }
 
     private func completeMultipartUpload(objectName: String, uploadId: String, etags: [String]) async throws {

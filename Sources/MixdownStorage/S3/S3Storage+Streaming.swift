@@ -35,16 +35,8 @@ extension S3Storage {
             try await withThrowingTaskGroup(of: (Int, String).self) { group in
                 var etags: [String] = []
                 var inFlight = 0
-                var read = [first]
-                while true {
-                    let part: ByteBuffer
-                    if !read.isEmpty {
-                        part = read.removeFirst()
-                    } else if let next = try await reader.next() {
-                        part = next
-                    } else {
-                        break
-                    }
+                var next: ByteBuffer? = first
+                while let part = next {
                     // Room for this part: wait for one to be sent, keeping the parts held in memory bounded.
                     if inFlight == S3Settings.streamedPartsInMemory - 1, let (done, etag) = try await group.next() {
                         etags[done - 1] = etag
@@ -55,8 +47,9 @@ extension S3Storage {
                     inFlight += 1
                     let number = etags.count
                     group.addTask { [self] in
-                        (number, try await uploadPart(part, number: number, objectName: name, uploadId: uploadId))
+                        (number, try await uploadPart(.buffer(part), number: number, objectName: name, uploadId: uploadId))
                     }
+                    next = try await reader.next()
                 }
                 while let (done, etag) = try await group.next() { etags[done - 1] = etag }
                 return etags
@@ -69,22 +62,6 @@ extension S3Storage {
     /// copy, or nothing yet, right after an upload).
     public func readURL(for key: StorageKey, expiresInSeconds: Int) throws -> String? {
         try presignedGET(objectName: settings.objectName(key), query: [], expiresInSeconds: expiresInSeconds)
-    }
-
-    private func uploadPart(_ part: ByteBuffer, number: Int, objectName: String, uploadId: String) async throws -> String {
-        let call = Call(
-            operation: "UploadPart",
-            objectName: objectName,
-            method: .PUT,
-            query: [.init("partNumber", String(number)), .init("uploadId", uploadId)],
-            body: .buffer(part),
-            streams: true
-        )
-        let etag = try await perform(call) { response in response.headers.first(name: "etag") }
-        guard let etag, !etag.isEmpty else {
-            throw S3Error(operation: call.operation, key: objectName, status: nil, s3Code: nil, message: "part \(number) has no ETag")
-        }
-        return etag
     }
 }
 
