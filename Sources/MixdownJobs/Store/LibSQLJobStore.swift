@@ -150,7 +150,7 @@ public final class LibSQLJobStore: JobStore {
         let found = try await client.execute(lookups, idempotent: true)
         if found.count > 1, let existing = try found[1].get().firstRow?.job() { return try Self.same(existing, as: new) }
         guard case .integer(let now) = try found[0].get().rows.first?.first else { throw HranaError.badResponse("no store time") }
-        let id = Identifier.make(prefix: "job_", milliseconds: UInt64(clamping: now))
+        let id = Identifier.makeOrdered(prefix: "job_", milliseconds: UInt64(clamping: now))
         let insert = HranaStatement(
             JobSQL.insertJob,
             [id, new.type.rawValue, new.recipe, new.recipeName, parameters, new.maxAttempts, new.timeoutSeconds, new.idempotencyKey, now, now, now]

@@ -29,7 +29,6 @@ public final class PostgresJobStore: JobStore {
     let changes: ChangeFeed
     let logger: Logger
     private let schemaReady = Mutex(false)
-    private let lastJobId = Mutex<(milliseconds: Int64, id: String)>((0, ""))
     private let listening = Mutex<Task<Void, Never>?>(nil)
 
     /// The store clock in SQL: milliseconds since 1970, one value per statement.
@@ -143,32 +142,12 @@ public final class PostgresJobStore: JobStore {
         }
     }
 
-    /// Job ids sort by creation: from one process, two submissions within one millisecond still come
-    /// out in order (another random tail is drawn, up to 16 times, then the next millisecond is used).
-    private func nextJobId(now: Int64) -> String {
-        lastJobId.withLock { last in
-            var milliseconds = max(now, last.milliseconds, 0)
-            var id = Identifier.make(prefix: "job_", milliseconds: UInt64(clamping: milliseconds))
-            var draws = 1
-            while id <= last.id && draws < 16 {
-                id = Identifier.make(prefix: "job_", milliseconds: UInt64(clamping: milliseconds))
-                draws += 1
-            }
-            if id <= last.id {
-                milliseconds += 1
-                id = Identifier.make(prefix: "job_", milliseconds: UInt64(clamping: milliseconds))
-            }
-            last = (milliseconds, id)
-            return id
-        }
-    }
-
     // MARK: JobStore
 
     public func submit(_ new: NewJob) async throws -> Job {
         let parameters = try JSONCoding.encode(new.parameters)
         let now = try await self.now()
-        let id = nextJobId(now: now)
+        let id = Identifier.makeOrdered(prefix: "job_", milliseconds: UInt64(clamping: now))
         let inserted = try await jobs(
             """
             INSERT INTO jobs (id, type, status, progress, recipe, recipe_name, parameters, attempts, max_attempts,

@@ -92,7 +92,7 @@ public final class SQLiteJobStore: JobStore {
                 return existing
             }
             let now = try Self.now(db)
-            let id = Identifier.make(prefix: "job_", milliseconds: UInt64(clamping: now))
+            let id = Identifier.makeOrdered(prefix: "job_", milliseconds: UInt64(clamping: now))
             try db.execute(
                 sql: JobSQL.insertJob,
                 arguments: [
