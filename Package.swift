@@ -50,11 +50,18 @@ let package = Package(
             dependencies: ["MixdownRecipe"],
             swiftSettings: swiftSettings
         ),
+        // libebur128, the C meter (EBU Tech 3341/3342 conformant) that loudness is measured with.
+        .systemLibrary(
+            name: "CEBUR128",
+            pkgConfig: "libebur128",
+            providers: [.apt(["libebur128-dev"])]
+        ),
         // Runs plans: child processes, progress, downloads, probing, measuring outputs.
         .target(
             name: "MixdownExecution",
             dependencies: [
                 "MixdownPlanner",
+                "CEBUR128",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),

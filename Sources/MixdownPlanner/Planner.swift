@@ -148,7 +148,8 @@ public struct Planner: Sendable {
                     expectedDuration: model.durations[source] ?? 0,
                     source: file,
                     output: output.name,
-                    points: step.number("points").map { FFmpegNumber.integer($0, in: 10...100_000) } ?? (step.operation == "peaks" ? 1000 : nil)
+                    points: step.number("points").map { FFmpegNumber.integer($0, in: 10...100_000) } ?? (step.operation == "peaks" ? 1000 : nil),
+                    curveInterval: step.operation == "analyze" ? step.number("curve").map { min(max($0, 0.1), 60) } : nil
                 )
             )
         }

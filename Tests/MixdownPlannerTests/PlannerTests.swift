@@ -109,7 +109,9 @@ struct PlannerTests {
         #expect(plan.stages.map(\.id) == ["measure-step3", "render"])
         let (measure, render) = (plan.stages[0], plan.stages[1])
         #expect(measure.measures == [GainMeasurement(step: "step3", goal: .loudness(target: -14, truePeak: -1))])
-        #expect(measure.graph.contains("afftdn") && measure.graph.contains("ebur128=peak=true+sample"))
+        // The measured audio goes both to the work file and, as float WAV, to the executor's meter.
+        #expect(measure.graph.contains("afftdn") && measure.graph.contains("asplit=2") && !measure.graph.contains("ebur128"))
+        #expect(measure.arguments.suffix(14).joined(separator: " ").contains("-c:a pcm_f32le -f wav pipe:1"))
         #expect(measure.arguments.last == "{{work:step2.measured.wav}}")
         // The render reads the measured intermediate; nothing before the measurement runs twice.
         #expect(!render.graph.contains("afftdn") && !render.graph.contains("highpass"))

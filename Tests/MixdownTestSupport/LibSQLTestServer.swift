@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 internal import Synchronization
 
 #if canImport(Glibc)
@@ -93,7 +93,7 @@ public final class LibSQLTestServer: @unchecked Sendable {
             let lifeline = Pipe()
             shell.standardInput = lifeline
             let log = directory.appendingPathComponent("sqld-\(port).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let logHandle = try FileHandle(forWritingTo: log)
             shell.standardOutput = logHandle
             shell.standardError = logHandle

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A real PostgreSQL for tests: started once per test process on a free loopback port in a temporary
 /// folder, or the server `MIXDOWN_TEST_POSTGRES_URL` names. Each test gets a database of its own.
@@ -16,7 +16,7 @@ public enum PostgresTestServer {
     public static func freshDatabaseURL(_ label: String = "test") throws -> String {
         let server = try server.get()
         let name = "mixdown_\(label.filter { $0.isLetter || $0.isNumber })_\(UUID().uuidString.prefix(8).lowercased())"
-        try server.psql("CREATE DATABASE \(name)")
+        _ = try server.psql("CREATE DATABASE \(name)")
         return server.base + name
     }
 
@@ -174,7 +174,7 @@ public enum PostgresTestServer {
                 finish(.failed("\(error)"))
                 return
             }
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             let file = FileHandle(forWritingAtPath: log)
             var text = ""
             var ready = false

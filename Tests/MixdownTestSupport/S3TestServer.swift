@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A real S3-protocol server for tests: moto (`moto[server]` 5.2.1) on a free loopback port, path-style,
 /// accepting any credentials and checking no signatures. Also the fault-injecting proxy put in front of

@@ -1,48 +1,38 @@
 internal import Foundation
 
-/// Integrated loudness and peaks as ffmpeg's ebur128 filter reports them in its summary.
+/// Loudness and peaks of one stream, measured by libebur128 to EBU Tech 3341 and 3342.
 public struct LoudnessReport: Sendable, Hashable, Codable {
-    /// LUFS; `-inf` parses as -120.
+    /// LUFS, gated (ITU-R BS.1770-4); silence reads -120.
     public var integratedLufs: Double
+    /// LU (EBU Tech 3342).
     public var loudnessRangeLu: Double
+    /// dBTP, from 4x (or more, below 96 kHz) oversampling.
     public var truePeakDbtp: Double
     public var samplePeakDbfs: Double
+    /// The loudest 3-second short-term loudness, read every 100 ms.
+    public var shortTermMaxLufs: Double
+    /// Short-term loudness at the end of every interval, when a curve was asked for.
+    public var curve: [Double]?
 
-    /// Reads the summary block ebur128 logs at the end of a run.
-    public init?(ebur128Summary lines: [String]) {
-        guard let start = lines.lastIndex(where: { $0.contains("Summary:") }) else { return nil }
-        var section = ""
-        var values: [String: Double] = [:]
-        for line in lines[start...] {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasSuffix(":") && !trimmed.contains(" ")
-                || ["Integrated loudness:", "Loudness range:", "Sample peak:", "True peak:"].contains(trimmed)
-            {
-                section = trimmed
-                continue
-            }
-            let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
-            guard parts.count >= 2 else { continue }
-            let key = "\(section)\(parts[0])"
-            let text = String(parts[1])
-            values[key] = text == "-inf" ? -120 : Double(text)
-        }
-        guard let integrated = values["Integrated loudness:I:"] else { return nil }
-        integratedLufs = integrated
-        loudnessRangeLu = values["Loudness range:LRA:"] ?? 0
-        truePeakDbtp = values["True peak:Peak:"] ?? values["Sample peak:Peak:"] ?? 0
-        samplePeakDbfs = values["Sample peak:Peak:"] ?? truePeakDbtp
-    }
-
-    public init(integratedLufs: Double, loudnessRangeLu: Double, truePeakDbtp: Double, samplePeakDbfs: Double) {
+    public init(
+        integratedLufs: Double,
+        loudnessRangeLu: Double,
+        truePeakDbtp: Double,
+        samplePeakDbfs: Double,
+        shortTermMaxLufs: Double = -120,
+        curve: [Double]? = nil
+    ) {
         self.integratedLufs = integratedLufs
         self.loudnessRangeLu = loudnessRangeLu
         self.truePeakDbtp = truePeakDbtp
         self.samplePeakDbfs = samplePeakDbfs
+        self.shortTermMaxLufs = shortTermMaxLufs
+        self.curve = curve
     }
 }
 
-/// Measures a file's loudness with ffmpeg's ebur128 filter.
+/// Measures a file's first audio stream: ffmpeg decodes it to float PCM on a pipe and libebur128
+/// measures that as it arrives.
 public struct LoudnessMeter: Sendable {
     public var tools: MediaTools
 
@@ -50,18 +40,16 @@ public struct LoudnessMeter: Sendable {
         self.tools = tools
     }
 
-    public func measure(_ path: String) async throws -> LoudnessReport {
-        let outcome = try await ChildProcess.run(
+    public func measure(_ path: String, curveInterval: Double? = nil) async throws -> LoudnessReport {
+        let stream = WAVLoudnessStream(curveInterval: curveInterval)
+        let outcome = try await ChildProcess.runReadingBytes(
             tools.ffmpeg,
-            [
-                "-hide_banner", "-nostdin", "-nostats", "-i", path, "-map", "0:a:0", "-af", "ebur128=peak=true+sample:framelog=verbose", "-f", "null",
-                "-",
-            ],
-            keepStandardErrorAfter: "Summary:"
+            ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-i", path, "-map", "0:a:0", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"],
+            consume: { stream.consume($0) }
         )
-        guard outcome.succeeded, let report = LoudnessReport(ebur128Summary: outcome.standardErrorTail) else {
+        guard outcome.succeeded else {
             throw ExecutionError(code: "measure-failed", message: "could not measure loudness of \(path): \(outcome.standardErrorTail.last ?? "")")
         }
-        return report
+        return try stream.report()
     }
 }

@@ -130,6 +130,7 @@ public enum ChildProcess {
     public static func runReadingBytes(
         _ executable: String,
         _ arguments: [String],
+        onStart: @escaping @Sendable (Int32) -> Void = { _ in },
         consume: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
     ) async throws -> Outcome {
         let command = launch(executable, arguments)
@@ -141,7 +142,8 @@ public enum ChildProcess {
             output: .sequence,
             error: .sequence
         ) { execution in
-            try await withThrowingTaskGroup(of: [String].self) { group in
+            onStart(execution.processIdentifier.value)
+            return try await withThrowingTaskGroup(of: [String].self) { group in
                 group.addTask {
                     for try await buffer in execution.standardOutput { buffer.withUnsafeBytes(consume) }
                     return []

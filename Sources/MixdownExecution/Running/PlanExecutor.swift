@@ -2,6 +2,7 @@ internal import Crypto
 internal import Foundation
 public import MixdownPlanner
 import MixdownRecipe
+internal import Synchronization
 
 /// Runs a plan's stages as child processes and returns every output, measured and checked.
 ///
@@ -125,14 +126,32 @@ public struct PlanExecutor: Sendable {
             }
         }
 
+        /// Reads ffmpeg's `-progress` lines (`out_time_us=`) as the stage's progress.
         func reporter(for stage: Stage) -> @Sendable (String) -> Void {
+            let progress = progressReporter(for: stage)
+            return { line in
+                guard line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count)) else { return }
+                progress(micros / 1_000_000)
+            }
+        }
+
+        /// Announces the stage, then turns seconds of media done into progress events, one per
+        /// percent at most (a measured stream reports every read).
+        func progressReporter(for stage: Stage) -> @Sendable (Double) -> Void {
             let base = completedWeight, weight = StageRun.weight(stage), total = totalWeight
             let expected = max(stage.expectedDuration, 0.001)
             let onEvent = self.onEvent
             onEvent(ExecutionEvent(kind: .stageStarted, stage: stage.id, stageProgress: 0, progress: base / total))
-            return { line in
-                guard line.hasPrefix("out_time_us="), let micros = Double(line.dropFirst("out_time_us=".count)) else { return }
-                let fraction = min(1, max(0, micros / 1_000_000 / expected))
+            let lastPercent = Mutex(-1)
+            return { seconds in
+                let fraction = min(1, max(0, seconds / expected))
+                let percent = Int(fraction * 100)
+                guard
+                    lastPercent.withLock({ last in
+                        defer { last = max(last, percent) }
+                        return percent > last
+                    })
+                else { return }
                 onEvent(ExecutionEvent(kind: .progress, stage: stage.id, stageProgress: fraction, progress: (base + fraction * weight) / total))
             }
         }
@@ -149,23 +168,36 @@ public struct PlanExecutor: Sendable {
     }
 
     private func runFFmpeg(_ stage: Stage, run: inout StageRun) async throws {
-        let measuring = !stage.measures.isEmpty
-        let arguments = ["-nostats", "-progress", "pipe:1"] + (measuring ? [] : ["-loglevel", "error"]) + (try run.arguments(for: stage))
-        let outcome = try await ChildProcess.run(
+        guard !stage.measures.isEmpty else {
+            let outcome = try await ChildProcess.run(
+                tools.ffmpeg,
+                ["-nostats", "-progress", "pipe:1", "-loglevel", "error"] + (try run.arguments(for: stage)),
+                onStart: run.processReporter(stage),
+                onLine: run.reporter(for: stage)
+            )
+            try Task.checkCancellation()
+            guard outcome.succeeded else { throw failure(stage, outcome) }
+            return
+        }
+        // A measuring stage writes its measured audio as float WAV on standard output; libebur128
+        // measures it as it arrives, and how much has arrived is the stage's progress.
+        let stream = WAVLoudnessStream()
+        let progress = run.progressReporter(for: stage)
+        let outcome = try await ChildProcess.runReadingBytes(
             tools.ffmpeg,
-            arguments,
-            keepStandardErrorAfter: measuring ? "Summary:" : nil,
+            ["-nostats", "-loglevel", "error"] + (try run.arguments(for: stage)),
             onStart: run.processReporter(stage),
-            onLine: run.reporter(for: stage)
+            consume: { bytes in
+                stream.consume(bytes)
+                progress(stream.seconds)
+            }
         )
         try Task.checkCancellation()
         guard outcome.succeeded else { throw failure(stage, outcome) }
+        let report = try stream.report()
         for measurement in stage.measures {
-            guard let report = LoudnessReport(ebur128Summary: outcome.standardErrorTail) else {
-                throw ExecutionError(code: "measure-failed", message: "stage \(stage.id): ffmpeg printed no loudness summary")
-            }
-            let (filters, gain) = GainRule.chain(for: measurement.goal, report: report)
-            run.gains[measurement.step] = filters
+            let gain = GainRule.gain(for: measurement.goal, measured: report.gainInput)
+            run.gains[measurement.step] = gain.filters
             run.onEvent(
                 ExecutionEvent(
                     kind: .measured,
@@ -178,7 +210,7 @@ public struct PlanExecutor: Sendable {
                         report.integratedLufs,
                         report.truePeakDbtp,
                         report.samplePeakDbfs,
-                        gain
+                        gain.decibels
                     )
                 )
             )
@@ -244,16 +276,20 @@ public struct PlanExecutor: Sendable {
 
     private func runAnalyze(_ stage: Stage, run: StageRun) async throws {
         let source = "\(run.workDirectory)/\(stage.source ?? "")"
-        let report = try await LoudnessMeter(tools: tools).measure(source)
+        // A plan can be decoded from JSON; the parser's bounds are kept here so the curve stays bounded.
+        let interval = stage.curveInterval.map { $0.isFinite ? min(max($0, 0.1), 60) : 1 }
+        let report = try await LoudnessMeter(tools: tools).measure(source, curveInterval: interval)
         let facts = try await prober.facts(for: source)
         let document = AnalysisDocument(
             integratedLufs: report.integratedLufs,
             loudnessRangeLu: report.loudnessRangeLu,
             truePeakDbtp: report.truePeakDbtp,
             samplePeakDbfs: report.samplePeakDbfs,
+            shortTermMaxLufs: report.shortTermMaxLufs,
             durationSeconds: facts.duration ?? 0,
             sampleRate: facts.sampleRate ?? 0,
-            channels: facts.channels ?? 0
+            channels: facts.channels ?? 0,
+            loudnessCurve: interval.map { LoudnessCurve(intervalSeconds: $0, lufs: report.curve ?? []) }
         )
         try writeJSON(document, to: run.temporary[stage.output ?? ""] ?? "")
     }
@@ -364,15 +400,31 @@ public struct PlanExecutor: Sendable {
     }
 }
 
+extension LoudnessReport {
+    /// What the planner's gain rule reads.
+    var gainInput: GainRule.Measured {
+        GainRule.Measured(integratedLufs: integratedLufs, truePeakDbtp: truePeakDbtp, samplePeakDbfs: samplePeakDbfs)
+    }
+}
+
 /// `analyze`'s JSON document.
 public struct AnalysisDocument: Sendable, Hashable, Codable {
     public var integratedLufs: Double
     public var loudnessRangeLu: Double
     public var truePeakDbtp: Double
     public var samplePeakDbfs: Double
+    public var shortTermMaxLufs: Double
     public var durationSeconds: Double
     public var sampleRate: Int
     public var channels: Int
+    /// With `curve:`, the short-term loudness at the end of every interval (-120 for silence).
+    public var loudnessCurve: LoudnessCurve?
+}
+
+/// Short-term loudness (3 s window) sampled every `intervalSeconds`, first value at one interval.
+public struct LoudnessCurve: Sendable, Hashable, Codable {
+    public var intervalSeconds: Double
+    public var lufs: [Double]
 }
 
 /// `peaks`'s JSON document: `points` pairs of [min, max] in -1...1.

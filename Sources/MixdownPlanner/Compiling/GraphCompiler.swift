@@ -81,9 +81,12 @@ struct GraphCompiler {
             case .work(_, let file, let measure):
                 var audio = labels.audio ?? ""
                 if measure != nil {
-                    let measured = state.label()
-                    state.chains.append("[\(audio)]ebur128=peak=true+sample:framelog=verbose[\(measured)]")
-                    audio = measured
+                    // The same float PCM goes to the work file and, as WAV on standard output, to the
+                    // executor's meter (libebur128): measuring costs no second decode.
+                    let kept = state.label(), measured = state.label()
+                    state.chains.append("[\(audio)]asplit=2[\(kept)][\(measured)]")
+                    audio = kept
+                    mappings += ["-map", Self.mapSpecifier(measured), "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]
                 }
                 mappings += ["-map", Self.mapSpecifier(audio), "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", "{{work:\(file)}}"]
             case .pipe:

@@ -25,6 +25,8 @@ public struct Stage: Sendable, Hashable, Codable {
     public var output: String?
     /// For peaks: how many min/max pairs.
     public var points: Int?
+    /// For analyze: seconds between the points of a short-term loudness curve, when one is asked for.
+    public var curveInterval: Double?
 
     public init(
         id: String,
@@ -35,7 +37,8 @@ public struct Stage: Sendable, Hashable, Codable {
         expectedDuration: Double,
         source: String? = nil,
         output: String? = nil,
-        points: Int? = nil
+        points: Int? = nil,
+        curveInterval: Double? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -46,5 +49,6 @@ public struct Stage: Sendable, Hashable, Codable {
         self.source = source
         self.output = output
         self.points = points
+        self.curveInterval = curveInterval
     }
 }

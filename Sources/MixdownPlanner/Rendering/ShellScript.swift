@@ -44,7 +44,12 @@ public enum ShellScript {
                 if stage.measures.isEmpty {
                     lines.append(rendered.line)
                 } else {
-                    lines.append(rendered.line + " 2> \"$WORK/\(stage.id).log\"")
+                    // mixdown measures the WAV on standard output with libebur128; ffmpeg's ebur128 filter
+                    // stands in for it here (its true peak can read up to 0.6 dB high).
+                    lines.append(
+                        rendered.line
+                            + " \\\n  | ffmpeg -hide_banner -nostdin -f wav -i pipe:0 -af ebur128=peak=true+sample -f null - 2> \"$WORK/\(stage.id).log\""
+                    )
                     for measurement in stage.measures { lines += gainLines(measurement, log: "$WORK/\(stage.id).log") }
                 }
             case .analyze, .peaks:
@@ -69,20 +74,8 @@ public enum ShellScript {
             "TP=$(sed -n '/True peak:/,$ s/^ *Peak: *\\(-*[0-9.inf]*\\) dBFS$/\\1/p' \"\(log)\" | tail -n 1)",
             "SP=$(sed -n '/Sample peak:/,/True peak:/ s/^ *Peak: *\\(-*[0-9.inf]*\\) dBFS$/\\1/p' \"\(log)\" | tail -n 1)",
         ]
-        switch measurement.goal {
-        case .loudness(let target, let truePeak):
-            lines.append(
-                "\(variable)=$(awk -v i=\"$I\" -v tp=\"$TP\" 'BEGIN { if (i == \"-inf\" || i <= -69) { print \"anull\"; exit } "
-                    + "g = \(target) - i; if (g > 40) g = 40; s = sprintf(\"volume=%.4fdB\", g); "
-                    + "if (tp + g > \(truePeak)) { l = exp(log(10) * (\(truePeak) - 1) / 20); if (l < 0.0625) l = 0.0625; "
-                    + "s = s sprintf(\",alimiter=limit=%.4f:level=false:attack=5:release=50\", l) } print s }')"
-            )
-        case .peak(let peak):
-            lines.append(
-                "\(variable)=$(awk -v sp=\"$SP\" 'BEGIN { if (sp == \"-inf\") { print \"anull\"; exit } "
-                    + "g = \(peak) - sp; if (g > 60) g = 60; printf(\"volume=%.4fdB\\n\", g) }')"
-            )
-        }
+        let program = GainRule.awkProgram(for: measurement.goal)
+        lines.append("\(variable)=$(awk -v i=\"$I\" -v tp=\"$TP\" -v sp=\"$SP\" \(quote(program, expand: false)))")
         return lines
     }
 

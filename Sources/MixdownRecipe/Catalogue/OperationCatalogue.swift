@@ -244,10 +244,17 @@ public enum OperationCatalogue {
         ),
         OperationSpec(
             name: "analyze",
-            summary: "Measures integrated loudness, loudness range, true peak, sample peak and duration; writes them as JSON.",
-            parameters: [],
+            summary:
+                "Measures integrated loudness, loudness range, short-term maximum, true peak, sample peak and duration (EBU R 128, with libebur128); writes them as JSON.",
+            parameters: [
+                .init(
+                    "curve",
+                    .number(0.1...60),
+                    "Also write `loudnessCurve`: the short-term (3 s) loudness every this many seconds, for drawing in editors."
+                )
+            ],
             output: .data,
-            example: "analyze: {}"
+            example: "analyze: { curve: 1 }"
         ),
         OperationSpec(
             name: "peaks",
