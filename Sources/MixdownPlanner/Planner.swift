@@ -3,8 +3,8 @@ public import MixdownRecipe
 /// Compiles a validated recipe into stages of ffmpeg processes.
 ///
 /// Strategy, in order:
-/// 1. Steps that need a measurement (two-pass `loudnorm`, `normalize`) split the graph: one stage computes
-///    the step's source once, writes it to a work file and measures it in the same pass (ebur128); a later
+/// 1. Steps that need a measurement (`loudnorm`, two-pass by default, and `normalize`) split the graph: one stage computes
+///    the step's source once, writes it to a work file and measures it in the same pass (libebur128, on a pipe); a later
 ///    stage reads the work file and applies the measured gain. Nothing before the measurement runs twice.
 /// 2. Everything else runs as one ffmpeg process with one `-filter_complex`.
 /// 3. ffmpeg runs a filter graph on one core; when a single-pass `loudnorm` sits after heavy filters, the
@@ -205,7 +205,7 @@ public struct Planner: Sendable {
 
     static func measurementGoal(_ step: RecipeStep) -> GainMeasurement.Goal? {
         switch step.operation {
-        case "loudnorm" where step.bool("two_pass") == true:
+        case "loudnorm" where step.bool("two_pass") != false:
             return .loudness(target: step.number("target") ?? -16, truePeak: step.number("true_peak") ?? -1.5)
         case "normalize":
             return .peak(step.number("peak") ?? -1)
@@ -240,7 +240,7 @@ public struct Planner: Sendable {
     private func pipeCuts(_ recipe: Recipe, replacements: [String: GraphCompiler.External], consumers: [String: Int]) -> [String]? {
         guard options.allowPipeSplit, options.preview == nil else { return nil }
         let steps = recipe.stepsByID
-        for step in recipe.steps where step.operation == "loudnorm" && step.bool("two_pass") != true {
+        for step in recipe.steps where step.operation == "loudnorm" && step.bool("two_pass") == false {
             guard let source = step.sources.first, consumers[source] == 1, consumers[step.id] == 1, replacements[source] == nil else { continue }
             // The upstream must be a plain audio chain whose nodes nothing else reads.
             var node = source

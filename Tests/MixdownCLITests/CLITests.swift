@@ -80,6 +80,25 @@ struct CLITests {
         #expect(abs(loudness.integratedLufs + 16) <= 1)
     }
 
+    @Test("the podcast example passes its own expectations (within 0.5 LU of -16 LUFS) on voices of 5 s and 90 s", arguments: [5, 90])
+    func podcastExample(seconds: Int) async throws {
+        let recipes = try TestMedia.recipesCopy()
+        let media = recipes.appendingPathComponent("voice-\(seconds)")
+        let made = try Shell.run(TestMedia.repositoryRoot.appendingPathComponent("Scripts/demo-media.sh").path, [media.path, "\(seconds)"])
+        #expect(made.exitCode == 0, "\(made.standardError)")
+        let out = recipes.appendingPathComponent("out").path
+        let run = try Shell.mixdown([
+            "run", recipes.appendingPathComponent("podcast-cleanup.yaml").path, "--input", "voice=\(media.path)/voice.wav", "--out", out,
+        ])
+        #expect(run.exitCode == 0, "\(run.standardError)")
+        let episode = "\(out)/episode.mp3"
+        let facts = try await TestMedia.facts(episode)
+        // The chimes keep their 44.1 kHz stereo; the 48 kHz mono voice is not lowered.
+        #expect(facts.sampleRate == 48_000 && facts.channels == 2)
+        let loudness = try await TestMedia.loudness(episode)
+        #expect(abs(loudness.integratedLufs + 16) <= 0.5, "\(loudness.integratedLufs) LUFS")
+    }
+
     @Test("--preview renders just the window, fast and at a low bitrate")
     func preview() async throws {
         let recipes = try TestMedia.recipesCopy()

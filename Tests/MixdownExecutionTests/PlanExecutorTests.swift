@@ -106,7 +106,7 @@ struct PlanExecutorTests {
         }
     }
 
-    @Test("a missed expectation fails the run with the measured value and its line, and publishes nothing")
+    @Test("a missed expectation fails the run with the measured value and its line, and keeps every output only under a rejected name")
     func expectationMiss() async throws {
         let harness = try ExecutionHarness()
         do {
@@ -117,21 +117,31 @@ struct PlanExecutorTests {
                 inputs: { v: { file: voice.wav } }
                 steps:
                   - loudnorm: { target: -16 }
+                  - { id: report, analyze: {} }
                 outputs:
                   out:
+                    from: step1
                     format: mp3
                     expect:
                       duration: [1, 100]
                       lufs: [-10, -9]
+                  report: { from: report }
                 """
             )
             Issue.record("the run should have failed")
         } catch let error as ExecutionError {
             #expect(error.code == "expectation-failed")
-            #expect(error.location?.line == 11)
+            #expect(error.location?.line == 13)
             #expect(error.message.contains("LUFS is outside [-10.0, -9.0]"))
+            #expect(error.rejected.map(\.name) == ["out", "report"])
+            let out = try #require(error.rejected.first)
+            #expect(out.path == "\(harness.out)/out.rejected.mp3")
+            #expect(try PlanExecutor.sha256(ofFile: out.path) == out.sha256 && out.bytes > 10_000)
+            // What was rejected is what the error says was measured.
+            let measured = try await TestMedia.loudness(out.path)
+            #expect(abs(measured.integratedLufs + 16) < 0.5)
         }
-        #expect(harness.leftovers().isEmpty)
+        #expect(harness.leftovers() == ["out.rejected.mp3", "report.rejected.json"])
     }
 
     @Test("peaks are min/max pairs in -1...1 that follow the signal")

@@ -36,7 +36,7 @@ struct PlannerTests {
           - highpass: 80
           - denoise: {}
           - compress: {}
-          - loudnorm: { target: -16 }
+          - loudnorm: { target: -16, two_pass: false }
           - fade: { in: 1s, out: 2s }
           - id: episode
             concat: [intro, step6, outro]
@@ -92,7 +92,7 @@ struct PlannerTests {
         #expect(graph.contains("sidechaincompress") && graph.contains("amix=inputs=2"))
     }
 
-    @Test("two-pass loudnorm measures in the same pass as the steps before it, then applies a gain")
+    @Test("loudnorm is two-pass by default: it measures in the same pass as the steps before it, then applies a gain")
     func twoPass() throws {
         let text = """
             version: 1
@@ -101,7 +101,7 @@ struct PlannerTests {
             steps:
               - highpass: 80
               - denoise: {}
-              - loudnorm: { target: -14, true_peak: -1, two_pass: true }
+              - loudnorm: { target: -14, true_peak: -1 }
               - fade: { out: 1s }
             outputs: { out: { format: flac } }
             """

@@ -37,6 +37,8 @@ struct RunCommand: AsyncParsableCommand {
         var message: String
         var location: SourceLocation?
         var diagnostics: [RecipeDiagnostic]?
+        /// Outputs kept under rejected names when an expectation failed.
+        var rejected: [OutputArtifact]?
     }
 
     func run() async throws {
@@ -75,8 +77,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitStatus.invalidRecipe
         } catch let error as ExecutionError {
             bar?.finish()
-            if json { Console.json(Failure(code: error.code, message: error.message, location: error.location), pretty: false) }
+            if json {
+                let rejected = error.rejected.isEmpty ? nil : error.rejected
+                Console.json(Failure(code: error.code, message: error.message, location: error.location, rejected: rejected), pretty: false)
+            }
             Console.error(error.description)
+            for output in error.rejected { Console.error("rejected output kept to listen to: \(output.path)") }
             throw ExitStatus.runFailed
         } catch is CancellationError {
             bar?.finish()

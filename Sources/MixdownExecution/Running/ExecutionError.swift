@@ -5,6 +5,8 @@ public struct ExecutionError: Error, Sendable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var location: SourceLocation?
+    /// For `expectation-failed`: every output of the run, kept under its rejected name to listen to.
+    public var rejected: [OutputArtifact] = []
 
     public init(code: String, message: String, location: SourceLocation? = nil) {
         self.code = code

@@ -57,18 +57,41 @@ public struct PlanExecutor: Sendable {
 
         var artifacts: [OutputArtifact] = []
         var produced: [(temporary: String, final: String)] = []
+        var misses: [ExecutionError] = []
         for output in plan.outputs {
             guard let path = temporary[output.name], fileManager.fileExists(atPath: path) else {
                 throw ExecutionError(code: "output-missing", message: "output '\(output.name)' was not produced", location: output.location)
             }
-            artifacts.append(try await describe(output, at: path))
+            let (artifact, miss) = try await describe(output, at: path)
+            artifacts.append(artifact)
+            if let miss { misses.append(miss) }
             produced.append((path, "\(outputDirectory)/\(output.fileName)"))
+        }
+        // A missed expectation fails the run, but the author should hear what was rejected: every output
+        // is published under a rejected name (NAME.rejected.EXT), all or none, and listed in the error.
+        if var failure = misses.first {
+            for index in produced.indices { produced[index].final = "\(outputDirectory)/\(Self.rejectedName(plan.outputs[index].fileName))" }
+            try OutputPublication.publish(produced)
+            temporary = [:]
+            if misses.count > 1 { failure.message = misses.map(\.message).joined(separator: "; ") }
+            failure.rejected = zip(artifacts, produced).map { artifact, file in
+                var rejected = artifact
+                rejected.path = file.final
+                return rejected
+            }
+            throw failure
         }
         // Every check passed: publish all outputs, or none.
         try OutputPublication.publish(produced)
         temporary = [:]
         for index in artifacts.indices { artifacts[index].path = produced[index].final }
         return artifacts
+    }
+
+    /// `episode.mp3` -> `episode.rejected.mp3`.
+    static func rejectedName(_ fileName: String) -> String {
+        guard let dot = fileName.lastIndex(of: "."), dot != fileName.startIndex else { return fileName + ".rejected" }
+        return fileName[..<dot] + ".rejected" + fileName[dot...]
     }
 
     // MARK: Stages
@@ -322,9 +345,11 @@ public struct PlanExecutor: Sendable {
 
     // MARK: Outputs
 
-    private func describe(_ output: PlannedOutput, at path: String) async throws -> OutputArtifact {
+    /// The artifact, and the expectation it missed, if any.
+    private func describe(_ output: PlannedOutput, at path: String) async throws -> (OutputArtifact, ExecutionError?) {
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         var duration: Double?
+        var miss: ExecutionError?
         if output.format != .json && output.format != .png {
             // ffmpeg succeeds on a graph that yields no frames (silence removed, then faded) and writes a bare
             // header, or nothing a prober can read: that is the recipe's outcome, named for the output, not a
@@ -344,9 +369,15 @@ public struct PlanExecutor: Sendable {
             }
             if let length = facts.duration, length <= 0 { throw empty }
             duration = facts.duration
-            if let expect = output.expect { try await check(expect, output: output, path: path, facts: facts) }
+            if let expect = output.expect {
+                do {
+                    try await check(expect, output: output, path: path, facts: facts)
+                } catch let error as ExecutionError where error.code == "expectation-failed" {
+                    miss = error
+                }
+            }
         }
-        return OutputArtifact(
+        let artifact = OutputArtifact(
             name: output.name,
             path: path,
             contentType: output.contentType,
@@ -354,6 +385,7 @@ public struct PlanExecutor: Sendable {
             durationSeconds: duration,
             sha256: try Self.sha256(ofFile: path)
         )
+        return (artifact, miss)
     }
 
     private func check(_ expect: Expectation, output: PlannedOutput, path: String, facts: MediaFacts) async throws {

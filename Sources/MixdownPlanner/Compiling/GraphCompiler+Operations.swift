@@ -205,7 +205,8 @@ extension GraphCompiler {
         return text
     }
 
-    /// Source audio labels brought to the first source's rate, so concat and mix never see mismatched rates.
+    /// Source audio labels brought to the step's rate and layout (the highest and widest among its
+    /// sources), so a join never lowers any track and its filter never sees mismatched formats.
     /// Throws when the step reads fewer tracks than its filter needs (only a hand-built `Recipe` can).
     private func aligned(_ step: RecipeStep, _ sources: [Labels], atLeast minimum: Int, state: inout State) throws(RecipeError) -> [String] {
         guard step.sources.count >= minimum, sources.count >= minimum, let first = step.sources.first else {
@@ -217,12 +218,17 @@ extension GraphCompiler {
                 )
             ])
         }
-        let target = model.rates[first] ?? model.workingRate
+        let target = model.rates[step.id] ?? model.rates[first] ?? model.workingRate
+        let width = model.channels[step.id] ?? 2
         return zip(step.sources, sources).map { name, labels in
             let label = labels.audio ?? ""
-            guard let rate = model.rates[name], rate != target else { return label }
+            var filters: [String] = []
+            if (model.rates[name] ?? target) != target { filters.append("aresample=\(target)") }
+            // Upmixing keeps loudness: a mono track lands on both channels at -3 dB.
+            if (model.channels[name] ?? width) != width { filters.append("aformat=channel_layouts=\(Self.layout(width))") }
+            guard !filters.isEmpty else { return label }
             let out = state.label()
-            state.chains.append("[\(label)]aresample=\(target)[\(out)]")
+            state.chains.append("[\(label)]\(filters.joined(separator: ","))[\(out)]")
             return out
         }
     }

@@ -75,7 +75,7 @@ struct GraphCompiler {
             switch target {
             case .output(let output):
                 mappings += try map(labels, for: output, state: &state)
-                mappings += OutputEncoding.arguments(for: output, preview: preview != nil)
+                mappings += OutputEncoding.arguments(for: output, preview: preview != nil, sourceRate: model.rates[target.node])
                 if let preview { mappings += ["-t", FFmpegNumber.format(preview.duration)] }
                 mappings.append("{{output:\(output.name)}}")
             case .work(_, let file, let measure):
@@ -124,13 +124,8 @@ struct GraphCompiler {
             options += ["-ss", FFmpegNumber.format(start), "-t", FFmpegNumber.format(model.durations[input.name] ?? preview.duration)]
         }
         state.inputs.append(options + ["-i", planned.path])
-        var label = "\(index):a"
-        if let rate = planned.facts.sampleRate, rate != model.workingRate {
-            let resampled = state.label()
-            state.chains.append("[\(label)]aresample=\(model.workingRate)[\(resampled)]")
-            label = resampled
-        }
-        return Labels(audio: label)
+        // Each input keeps its own rate; only the steps that join tracks bring them together.
+        return Labels(audio: "\(index):a")
     }
 
     private func map(_ labels: Labels, for output: RecipeOutput, state: inout State) throws(RecipeError) -> [String] {

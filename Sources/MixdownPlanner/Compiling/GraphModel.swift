@@ -8,15 +8,24 @@ struct GraphModel {
     /// timestamps stop being meaningful, and a loop of loops could otherwise reach infinity.
     static let maximumDuration: Double = 31 * 86_400
 
+    /// Operations that join tracks: they run at the highest rate and widest layout among their sources.
+    static let joins: Set<String> = ["concat", "crossfade", "mix", "duck"]
+
     var durations: [String: Double] = [:]
+    /// Every node's sample rate: an input keeps its own; a join takes the highest of its sources.
     var rates: [String: Int] = [:]
+    /// Every node's channel count, likewise.
+    var channels: [String: Int] = [:]
+    /// The rate of a node whose rate is unknown (an input ffprobe gave none for).
     var workingRate: Int
 
     init(recipe: Recipe, inputs: [String: PlanInput], preview: PreviewWindow?, foldedTrims: [String: Double]) throws(RecipeError) {
         let firstAudio = recipe.inputs.first { $0.type == .audio }.flatMap { inputs[$0.name]?.facts.sampleRate }
         workingRate = firstAudio ?? 48_000
         for input in recipe.inputs {
-            rates[input.name] = workingRate
+            // ffprobe's numbers, held to what ffmpeg's filters accept.
+            rates[input.name] = inputs[input.name]?.facts.sampleRate.map { min(max($0, 1_000), 768_000) } ?? workingRate
+            channels[input.name] = inputs[input.name]?.facts.channels.map { min(max($0, 1), 8) } ?? 2
             // ffprobe's number is trusted only when it is a real length.
             guard var duration = inputs[input.name]?.facts.duration, duration.isFinite, duration >= 0 else { continue }
             if let preview {
@@ -29,6 +38,7 @@ struct GraphModel {
         }
         for step in recipe.steps {
             rates[step.id] = rate(of: step)
+            channels[step.id] = channelCount(of: step)
             let length = try duration(of: step)
             if let length, !(length.isFinite && length <= Self.maximumDuration) {
                 throw RecipeError([
@@ -45,7 +55,14 @@ struct GraphModel {
 
     private func rate(of step: RecipeStep) -> Int {
         if step.operation == "resample", let rate = step.number("rate") { return FFmpegNumber.integer(rate, in: 8000...192_000) }
+        if Self.joins.contains(step.operation), let highest = step.sources.compactMap({ rates[$0] }).max() { return highest }
         return step.sources.first.flatMap { rates[$0] } ?? workingRate
+    }
+
+    private func channelCount(of step: RecipeStep) -> Int {
+        if step.operation == "resample", let count = step.number("channels") { return FFmpegNumber.integer(count, in: 1...8) }
+        if Self.joins.contains(step.operation), let widest = step.sources.compactMap({ channels[$0] }).max() { return widest }
+        return step.sources.first.flatMap { channels[$0] } ?? 2
     }
 
     private func duration(of step: RecipeStep) throws(RecipeError) -> Double? {

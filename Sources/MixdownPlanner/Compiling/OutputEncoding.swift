@@ -2,7 +2,12 @@ import MixdownRecipe
 
 /// Codec and muxer arguments for each output format.
 enum OutputEncoding {
-    static func arguments(for output: RecipeOutput, preview: Bool) -> [String] {
+    /// Formats whose players expect 44.1 or 48 kHz: a lower rate sounds dull and some players refuse it.
+    static let listenerRates: Set<OutputFormat> = [.mp3, .m4a, .mp4, .webm]
+
+    /// `sourceRate` is the rate the output's audio runs at; it is raised to 44.1 kHz (or lowered to
+    /// 48 kHz) for the formats in ``listenerRates`` unless the recipe sets a rate.
+    static func arguments(for output: RecipeOutput, preview: Bool, sourceRate: Int? = nil) -> [String] {
         var bitrate = output.bitrate
         if preview { bitrate = min(bitrate ?? 96_000, 96_000) }
         func audioBitrate(_ fallback: Int) -> [String] { ["-b:a", "\(bitrate ?? fallback)"] }
@@ -31,6 +36,8 @@ enum OutputEncoding {
         }
         if let rate = output.sampleRate, output.format.accepts.contains(.audio) || output.format.accepts.contains(.video) {
             arguments = ["-ar", "\(rate)"] + arguments
+        } else if listenerRates.contains(output.format), let rate = sourceRate, !(44_100...48_000).contains(rate) {
+            arguments = ["-ar", rate < 44_100 ? "44100" : "48000"] + arguments
         }
         if let channels = output.channels { arguments = ["-ac", "\(channels)"] + arguments }
         return arguments

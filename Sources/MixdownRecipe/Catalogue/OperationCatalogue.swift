@@ -33,12 +33,12 @@ public enum OperationCatalogue {
         OperationSpec(
             name: "loudnorm",
             summary:
-                "Normalises integrated loudness (EBU R128). With `two_pass` the loudness is measured first, in the same pass as the steps before it, then applied as a linear gain with a true-peak limiter.",
+                "Normalises integrated loudness (EBU R128). By default the loudness is measured first, in the same pass as the steps before it, then applied as a linear gain with a true-peak limiter: it lands on the target. `two_pass: false` uses ffmpeg's dynamic single-pass loudnorm instead (it adapts as it goes, so it can miss the target by a few LU).",
             parameters: [
                 .init("target", .level, default: "-16", "Integrated loudness target in LUFS (-70..-5)."),
                 .init("true_peak", .level, default: "-1.5", "Maximum true peak in dBTP (-9..0)."),
                 .init("lra", .number(1...50), default: "11", "Loudness range target in LU."),
-                .init("two_pass", .boolean, default: "false", "Measure first, then apply a linear gain: exact loudness, no pumping."),
+                .init("two_pass", .boolean, default: "true", "Measure first, then apply a linear gain: exact loudness, no pumping. `false`: dynamic single pass."),
             ],
             example: "loudnorm: { target: -16, true_peak: -1.5 }"
         ),
