@@ -187,6 +187,7 @@ let package = Package(
             dependencies: [
                 "MixdownServer",
                 "MixdownJobs",
+                "MixdownExecution",
                 "MixdownPlanner",
                 "MixdownTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import MixdownExecution
 import MixdownJobs
 import MixdownPlanner
 import MixdownTestSupport
@@ -94,6 +95,37 @@ struct APIFlowTests {
                 let facts = try await TestMedia.facts(file.path)
                 #expect(facts.hasAudio && abs((facts.duration ?? 0) - seconds) < 0.2)
             }
+        }
+    }
+
+    @Test(
+        "a missed expectation fails the job with its outputs listed under the error as rejected, downloadable, and no result",
+        arguments: [(StoreKind.sqlite, FileBacking.folder), (.postgres, .bucket)]
+    )
+    func rejectedOutputs(store: StoreKind, files: FileBacking) async throws {
+        let harness = try APIHarness(store: store, files: files)
+        try await harness.run { client async throws in
+            let assetId = try #require(try await client.upload(try TestMedia.path("voice.wav"), name: "voice.wav").json()["id"] as? String)
+            let recipe =
+                "version: 1\nkind: edit\ninputs: { voice: { asset: \(assetId) } }\nsteps:\n  - loudnorm: { target: -16 }\noutputs: { episode: { format: mp3, expect: { lufs: [-10, -9] } } }\n"
+            let (_, save) = try await client.json("/v1/edit/save", .post, body: "{\"recipe\": \(jsonString(recipe))}")
+            let done = try await client.finished(try #require(save["id"] as? String), route: "/v1/jobs")
+            #expect(done["status"] as? String == "failed" && done["result"] == nil)
+            let error = try #require(done["error"] as? [String: Any])
+            #expect(error["code"] as? String == "expectation-failed")
+            #expect((error["message"] as? String)?.contains("LUFS is outside [-10.0, -9.0]") == true)
+            let rejected = try #require((error["rejected"] as? [[String: Any]])?.first)
+            #expect(rejected["name"] as? String == "episode")
+            #expect((rejected["key"] as? String)?.hasSuffix("/episode.rejected.mp3") == true)
+            let download = try await client.download(try #require(rejected["downloadUrl"] as? String))
+            #expect(download.status == 200 && download.body.count == rejected["bytes"] as? Int)
+            let file = harness.directory.appendingPathComponent("\(UUID().uuidString).mp3")
+            try download.body.write(to: file)
+            // What can be heard is what was measured: a -16 LUFS episode, not the -10 the recipe hoped for.
+            let loudness = try await TestMedia.loudness(file.path)
+            #expect(abs(loudness.integratedLufs + 16) < 0.5)
+            let (assetStatus, asset) = try await client.json("/v1/assets/\(try #require(rejected["assetId"] as? String))", .get)
+            #expect(assetStatus == .ok && asset["jobId"] as? String == save["id"] as? String)
         }
     }
 

@@ -8,6 +8,8 @@ public struct JobError: Error, Sendable, Hashable, Codable {
     public var location: SourceLocation?
     /// Every recipe problem, for `invalid-recipe`.
     public var diagnostics: [RecipeDiagnostic]?
+    /// For `expectation-failed`: the outputs that were made and rejected, stored as assets to listen to.
+    public var rejected: [JobOutput]?
 
     public init(code: String, message: String, location: SourceLocation? = nil, diagnostics: [RecipeDiagnostic]? = nil) {
         self.code = code

@@ -167,8 +167,27 @@ struct JobRunner {
         )
         if case .lost = try await services.store.recordPlan(lease, plan: try JSONCoding.encode(plan)) { throw CancellationError() }
         let executor = PlanExecutor(tools: services.tools, prober: services.prober)
-        let artifacts = try await executor.run(plan, outputDirectory: "\(work)/out") { state.update($0) }
+        let artifacts: [OutputArtifact]
+        do {
+            artifacts = try await executor.run(plan, outputDirectory: "\(work)/out") { state.update($0) }
+        } catch let error as ExecutionError where !error.rejected.isEmpty {
+            // A missed expectation: what was rejected is stored and kept as assets, so the client can
+            // listen to it, and listed under the job's error, never as its result.
+            let (outputs, assets) = try await store(error.rejected, job: job)
+            for asset in assets { try await services.store.addAsset(asset) }
+            throw RejectedRun(error: error, outputs: outputs)
+        }
+        return try await store(artifacts, job: job)
+    }
 
+    /// An expectation-failed run whose outputs were stored as rejected.
+    struct RejectedRun: Error {
+        var error: ExecutionError
+        var outputs: [JobOutput]
+    }
+
+    /// Stores each artifact under `jobs/ID/FILE`, all or none, with the asset rows to record.
+    private func store(_ artifacts: [OutputArtifact], job: Job) async throws -> ([JobOutput], [Asset]) {
         var outputs: [JobOutput] = []
         var assets: [Asset] = []
         let now = try await services.store.now()
@@ -231,6 +250,10 @@ struct JobRunner {
             return (JobError(code: "invalid-recipe", message: error.description, location: first?.location, diagnostics: error.diagnostics), false)
         case let error as ExecutionError:
             return (JobError(code: error.code, message: error.message, location: error.location), error.code == "download-failed")
+        case let run as RejectedRun:
+            var jobError = JobError(code: run.error.code, message: run.error.message, location: run.error.location)
+            jobError.rejected = run.outputs
+            return (jobError, false)
         case let error as StorageError:
             return (JobError(code: error.code, message: error.description), true)
         default:

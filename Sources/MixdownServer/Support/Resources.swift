@@ -25,6 +25,8 @@ public struct JobResource: Sendable {
     public var view: JobView
     /// `view.result`'s outputs with their URLs.
     public var outputs: [OutputResource]?
+    /// The outputs a missed expectation rejected (`view.error.rejected`), with their URLs.
+    public var rejected: [OutputResource]?
     public var links: Links
 
     public struct Links: Codable, Sendable {
@@ -76,22 +78,23 @@ struct ResourceBuilder: Sendable {
         let view = JobView(job)
         return JobResource(
             view: view,
-            outputs: view.result.map { result in
-                result.outputs.map { output in
-                    OutputResource(
-                        name: output.name,
-                        key: output.key.rawValue,
-                        contentType: output.contentType,
-                        bytes: output.bytes,
-                        durationSeconds: output.durationSeconds,
-                        sha256: output.sha256,
-                        assetId: output.assetId,
-                        downloadUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: true),
-                        streamUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: false)
-                    )
-                }
-            },
+            outputs: view.result.map { $0.outputs.map(output) },
+            rejected: view.error?.rejected.map { $0.map(output) },
             links: .init(self: "/v1/jobs/\(job.id)", events: "/v1/jobs/\(job.id)/events", cancel: "/v1/jobs/\(job.id)/cancel")
+        )
+    }
+
+    func output(_ output: JobOutput) -> OutputResource {
+        OutputResource(
+            name: output.name,
+            key: output.key.rawValue,
+            contentType: output.contentType,
+            bytes: output.bytes,
+            durationSeconds: output.durationSeconds,
+            sha256: output.sha256,
+            assetId: output.assetId,
+            downloadUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: true),
+            streamUrl: signedPath(assetId: output.assetId, key: output.key.rawValue, download: false)
         )
     }
 
@@ -141,6 +144,11 @@ extension JobResource {
                     writer.endObject()
                 }
                 writer.key("message"); writer.string(error.message)
+                if let rejected {
+                    writer.key("rejected"); writer.beginArray()
+                    for output in rejected { Self.write(output, into: &writer) }
+                    writer.endArray()
+                }
                 writer.endObject()
             } else {
                 let encoder = JSONEncoder()
@@ -168,19 +176,7 @@ extension JobResource {
         if let outputs {
             writer.key("result"); writer.beginObject()
             writer.key("outputs"); writer.beginArray()
-            for output in outputs {
-                writer.beginObject()
-                writer.key("assetId"); writer.string(output.assetId)
-                writer.key("bytes"); writer.number(output.bytes)
-                writer.key("contentType"); writer.string(output.contentType)
-                writer.key("downloadUrl"); writer.string(output.downloadUrl)
-                if let duration = output.durationSeconds { writer.key("durationSeconds"); writer.number(duration) }
-                writer.key("key"); writer.string(output.key)
-                writer.key("name"); writer.string(output.name)
-                writer.key("sha256"); writer.string(output.sha256)
-                writer.key("streamUrl"); writer.string(output.streamUrl)
-                writer.endObject()
-            }
+            for output in outputs { Self.write(output, into: &writer) }
             writer.endArray()
             writer.endObject()
         }
@@ -189,6 +185,20 @@ extension JobResource {
         writer.key("status"); writer.string(status.rawValue)
         writer.key("type"); writer.string(type.rawValue)
         writer.key("updatedAt"); writer.string(updatedAt)
+        writer.endObject()
+    }
+
+    private static func write(_ output: OutputResource, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("assetId"); writer.string(output.assetId)
+        writer.key("bytes"); writer.number(output.bytes)
+        writer.key("contentType"); writer.string(output.contentType)
+        writer.key("downloadUrl"); writer.string(output.downloadUrl)
+        if let duration = output.durationSeconds { writer.key("durationSeconds"); writer.number(duration) }
+        writer.key("key"); writer.string(output.key)
+        writer.key("name"); writer.string(output.name)
+        writer.key("sha256"); writer.string(output.sha256)
+        writer.key("streamUrl"); writer.string(output.streamUrl)
         writer.endObject()
     }
 
