@@ -9,7 +9,8 @@ public import MixdownRecipe
 /// 2. Everything else runs as one ffmpeg process with one `-filter_complex`.
 /// 3. ffmpeg runs a filter graph on one core; when a single-pass `loudnorm` sits after heavy filters, the
 ///    graph is cut before it and the two halves run as two processes joined by a pipe of float PCM.
-/// 4. `analyze` and `peaks` read a work file the main stage writes alongside the outputs.
+/// 4. `analyze` and `peaks` read a work file the main stage writes alongside the outputs, or, for an input
+///    measured as it is, the input file itself.
 public struct Planner: Sendable {
     public struct Options: Sendable {
         public var preview: PreviewWindow?
@@ -130,6 +131,24 @@ public struct Planner: Sendable {
                 targets.append(.output(output))
                 continue
             }
+            let points = step.number("points").map { FFmpegNumber.integer($0, in: 10...100_000) } ?? (step.operation == "peaks" ? 1000 : nil)
+            let curveInterval = step.operation == "analyze" ? step.number("curve").map { min(max($0, 0.1), 60) } : nil
+            // Measuring an input as it is needs no intermediate: the data stage decodes the file itself.
+            if options.preview == nil, replacements[source] == nil, recipe.input(named: source)?.type == .audio, let input = byName[source] {
+                dataStages.append(
+                    Stage(
+                        id: "\(step.operation)-\(output.name)",
+                        kind: step.operation == "peaks" ? .peaks : .analyze,
+                        arguments: [],
+                        expectedDuration: model.durations[source] ?? 0,
+                        output: output.name,
+                        points: points,
+                        curveInterval: curveInterval,
+                        inputPath: input.path
+                    )
+                )
+                continue
+            }
             let file: String
             if case .work(let existing)? = replacements[source] {
                 file = existing
@@ -148,8 +167,8 @@ public struct Planner: Sendable {
                     expectedDuration: model.durations[source] ?? 0,
                     source: file,
                     output: output.name,
-                    points: step.number("points").map { FFmpegNumber.integer($0, in: 10...100_000) } ?? (step.operation == "peaks" ? 1000 : nil),
-                    curveInterval: step.operation == "analyze" ? step.number("curve").map { min(max($0, 0.1), 60) } : nil
+                    points: points,
+                    curveInterval: curveInterval
                 )
             )
         }

@@ -168,6 +168,28 @@ struct PlannerTests {
         #expect(plan.stages[2].points == 50)
         #expect(plan.workFiles == ["clean.data.wav"])
     }
+
+    @Test("measuring an input as it is starts no ffmpeg stage and writes no work file: the data stage reads the input")
+    func analyzeInputInPlace() throws {
+        let text = """
+            version: 1
+            kind: ingest
+            inputs: { media: { upload: true } }
+            steps:
+              - { id: report, from: media, analyze: { curve: 1 } }
+            outputs: { report: { from: report } }
+            """
+        let plan = try Planner().plan(try recipe(text), inputs: [audio("media", seconds: 3600)])
+        #expect(plan.stages.map(\.kind) == [.analyze])
+        #expect(plan.stages[0].inputPath == "/media/media.wav" && plan.stages[0].source == nil && plan.workFiles.isEmpty)
+        #expect(plan.stages[0].curveInterval == 1)
+        // A preview measures the window, so it still cuts it first.
+        let preview = try Planner(options: .init(preview: PreviewWindow(start: 10, duration: 5))).plan(
+            try recipe(text),
+            inputs: [audio("media", seconds: 3600)]
+        )
+        #expect(preview.stages.map(\.kind) == [.ffmpeg, .analyze] && preview.stages[1].inputPath == nil)
+    }
 }
 
 @Suite("Planner process grouping")

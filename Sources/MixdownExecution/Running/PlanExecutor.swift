@@ -298,7 +298,7 @@ public struct PlanExecutor: Sendable {
     }
 
     private func runAnalyze(_ stage: Stage, run: StageRun) async throws {
-        let source = "\(run.workDirectory)/\(stage.source ?? "")"
+        let source = stage.inputPath ?? "\(run.workDirectory)/\(stage.source ?? "")"
         // A plan can be decoded from JSON; the parser's bounds are kept here so the curve stays bounded.
         let interval = stage.curveInterval.map { $0.isFinite ? min(max($0, 0.1), 60) : 1 }
         let report = try await LoudnessMeter(tools: tools).measure(source, curveInterval: interval)
@@ -318,7 +318,7 @@ public struct PlanExecutor: Sendable {
     }
 
     private func runPeaks(_ stage: Stage, run: StageRun) async throws {
-        let source = "\(run.workDirectory)/\(stage.source ?? "")"
+        let source = stage.inputPath ?? "\(run.workDirectory)/\(stage.source ?? "")"
         let facts = try await prober.facts(for: source)
         let rate = facts.sampleRate ?? 48_000
         let samples = ((facts.duration ?? 0) * Double(rate)).rounded(.up)

@@ -27,6 +27,8 @@ public struct Stage: Sendable, Hashable, Codable {
     public var points: Int?
     /// For analyze: seconds between the points of a short-term loudness curve, when one is asked for.
     public var curveInterval: Double?
+    /// For analyze and peaks of an input as it is: the input's file, read in place of a work file.
+    public var inputPath: String?
 
     public init(
         id: String,
@@ -38,7 +40,8 @@ public struct Stage: Sendable, Hashable, Codable {
         source: String? = nil,
         output: String? = nil,
         points: Int? = nil,
-        curveInterval: Double? = nil
+        curveInterval: Double? = nil,
+        inputPath: String? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -50,5 +53,6 @@ public struct Stage: Sendable, Hashable, Codable {
         self.output = output
         self.points = points
         self.curveInterval = curveInterval
+        self.inputPath = inputPath
     }
 }

@@ -57,7 +57,8 @@ public enum ShellScript {
                 lines.append("# stage \(stage.id): mixdown writes \(output) from this measurement")
                 let filter = stage.kind == .analyze ? "ebur128=peak=true+sample:framelog=verbose" : "astats=metadata=1"
                 lines.append(
-                    "ffmpeg -hide_banner -nostdin -i " + quote("$WORK/\(stage.source ?? "")", expand: true)
+                    "ffmpeg -hide_banner -nostdin -i "
+                        + (stage.inputPath.map { quote($0, expand: false) } ?? quote("$WORK/\(stage.source ?? "")", expand: true))
                         + " -af \(filter) -f null - 2> \"$WORK/\(stage.id).log\""
                 )
             }
