@@ -56,12 +56,18 @@ let package = Package(
             pkgConfig: "libebur128",
             providers: [.apt(["libebur128-dev"])]
         ),
+        // The metering's per-sample loop (deinterleave and check), optimised even in debug builds.
+        .target(
+            name: "CMixdownDSP",
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
         // Runs plans: child processes, progress, downloads, probing, measuring outputs.
         .target(
             name: "MixdownExecution",
             dependencies: [
                 "MixdownPlanner",
                 "CEBUR128",
+                "CMixdownDSP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),

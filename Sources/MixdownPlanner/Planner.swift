@@ -104,6 +104,13 @@ public struct Planner: Sendable {
             guard let goal = Self.measurementGoal(step), let source = step.sources.first else { continue }
             let file = "\(source).measured.wav"
             let measurement = GainMeasurement(step: step.id, goal: goal)
+            // Another step already measures this source (a master normalised to two targets): the same
+            // audio, so the same stage's one measurement serves both.
+            if let index = stages.firstIndex(where: { $0.arguments.last == "{{work:\(file)}}" }) {
+                stages[index].measures.append(measurement)
+                measured.insert(step.id)
+                continue
+            }
             let arguments = try compiler.compile(
                 targets: [.work(node: source, file: file, measure: measurement)],
                 replacements: replacements,

@@ -206,6 +206,38 @@ struct JobStoreTests {
         #expect(try await store.job(id: id)?.result?.outputs == [output])
     }
 
+    @Test("a failure records its rejected outputs' assets in the same transaction, and none once the lease is lost", arguments: StoreBackend.allCases)
+    func failureAssets(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let id = try await store.submit(newJob(maxAttempts: 1)).id
+        func asset(_ name: String) throws -> Asset {
+            Asset(
+                id: Identifier.make(prefix: "ast_", milliseconds: 1),
+                key: try StorageKey("jobs/\(id)/\(name)"),
+                name: name,
+                contentType: "audio/mpeg",
+                bytes: 10,
+                durationSeconds: 1,
+                sha256: String(repeating: "1", count: 64),
+                jobId: id
+            )
+        }
+        let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        let kept = try asset("out.rejected.mp3")
+        var error = JobError(code: "expectation-failed", message: "integrated loudness -16.0 LUFS is outside [-10.0, -9.0]")
+        error.rejected = [
+            JobOutput(name: "out", key: kept.key, contentType: kept.contentType, bytes: 10, durationSeconds: 1, sha256: kept.sha256, assetId: kept.id)
+        ]
+        #expect(try await store.fail(lease, error: error, retry: false, backoffSeconds: 0, assets: [kept]))
+        #expect(try await store.asset(id: kept.id)?.jobId == id)
+        let failed = try #require(try await store.job(id: id))
+        #expect(failed.status == .failed && failed.error == error && failed.result == nil)
+        // The same lease again (a worker that lost it): nothing is written, not even the asset rows.
+        let late = try asset("late.rejected.mp3")
+        #expect(try await store.fail(lease, error: error, retry: false, backoffSeconds: 0, assets: [late]) == false)
+        #expect(try await store.asset(id: late.id) == nil)
+    }
+
     @Test("another connection's commit moves the change counter", arguments: StoreBackend.allCases)
     func changeSignal(backend: StoreBackend) async throws {
         let configuration = try backend.configuration()

@@ -44,7 +44,11 @@ public struct LoudnessMeter: Sendable {
         let stream = WAVLoudnessStream(curveInterval: curveInterval)
         let outcome = try await ChildProcess.runReadingBytes(
             tools.ffmpeg,
-            ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-i", path, "-map", "0:a:0", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"],
+            [
+                "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-i", path, "-map", "0:a:0", "-map_metadata", "-1", "-fflags",
+                "+bitexact",
+                "-c:a", "pcm_f32le", "-f", "wav", "pipe:1",
+            ],
             consume: { stream.consume($0) }
         )
         guard outcome.succeeded else {

@@ -31,7 +31,12 @@ final class WAVLoudnessStream: Sendable {
             if state.analyzer == nil {
                 do throws(ExecutionError) {
                     guard let (format, dataOffset) = try Self.parseHeader(state.pending) else { return }
-                    state.analyzer = try LoudnessAnalyzer(channels: format.channels, sampleRate: format.sampleRate, curveInterval: curveInterval)
+                    state.analyzer = try LoudnessAnalyzer(
+                        channels: format.channels,
+                        sampleRate: format.sampleRate,
+                        channelMask: format.channelMask,
+                        curveInterval: curveInterval
+                    )
                     state.pending.removeFirst(dataOffset)
                 } catch {
                     state.failure = error
@@ -39,27 +44,48 @@ final class WAVLoudnessStream: Sendable {
                     return
                 }
             }
-            guard let analyzer = state.analyzer else { return }
-            let frameBytes = analyzer.channels * 4
-            let whole = state.pending.count / frameBytes * frameBytes
-            guard whole > 0 else { return }
-            let samples = whole / 4
-            if state.scratch.count < samples { state.scratch = Array(repeating: 0, count: samples) }
-            state.pending.withUnsafeBytes { source in
-                state.scratch.withUnsafeMutableBytes { target in
-                    target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<whole]))
-                }
-            }
-            state.scratch.withUnsafeBufferPointer { analyzer.add(UnsafeBufferPointer(rebasing: $0[0..<samples])) }
-            state.pending.removeFirst(whole)
+            // Each read is measured at once: holding reads back to measure larger batches stalls ffmpeg on
+            // the full pipe for longer and was slower.
+            Self.measurePending(&state)
         }
     }
 
-    /// Seconds of audio measured so far (for progress).
+    /// Measures every whole frame waiting in `pending`.
+    private static func measurePending(_ state: inout State) {
+        guard state.failure == nil, let analyzer = state.analyzer else { return }
+        let frameBytes = analyzer.channels * 4
+        let whole = state.pending.count / frameBytes * frameBytes
+        guard whole > 0 else { return }
+        let samples = whole / 4
+        if state.scratch.count < samples { state.scratch = Array(repeating: 0, count: samples) }
+        state.pending.withUnsafeBytes { source in
+            state.scratch.withUnsafeMutableBytes { target in
+                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<whole]))
+            }
+        }
+        let added = state.scratch.withUnsafeBufferPointer { scratch -> ExecutionError? in
+            do throws(ExecutionError) {
+                try analyzer.add(UnsafeBufferPointer(rebasing: scratch[0..<samples]))
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let added {
+            state.failure = added
+            state.pending = []
+            return
+        }
+        state.pending.removeFirst(whole)
+    }
+
+    /// Seconds of audio measured so far (for progress; it moves a batch at a time).
     var seconds: Double { state.withLock { $0.analyzer?.seconds ?? 0 } }
 
     func report() throws(ExecutionError) -> LoudnessReport {
         let result: Result<LoudnessReport, ExecutionError> = state.withLock { state in
+            // The stream has ended: the last, short batch.
+            Self.measurePending(&state)
             if let failure = state.failure { return .failure(failure) }
             guard let analyzer = state.analyzer else {
                 return .failure(ExecutionError(code: "measure-failed", message: "the audio to measure ended before its WAV header"))
@@ -69,8 +95,11 @@ final class WAVLoudnessStream: Sendable {
         return try result.get()
     }
 
-    /// The format and the offset of the first sample, or nil while the header is still arriving.
-    static func parseHeader(_ bytes: [UInt8]) throws(ExecutionError) -> (format: (channels: Int, sampleRate: Int), dataOffset: Int)? {
+    /// The format (with WAVE_FORMAT_EXTENSIBLE's speaker mask, when there is one) and the offset of the
+    /// first sample, or nil while the header is still arriving.
+    static func parseHeader(
+        _ bytes: [UInt8]
+    ) throws(ExecutionError) -> (format: (channels: Int, sampleRate: Int, channelMask: UInt32?), dataOffset: Int)? {
         func bad(_ why: String) -> ExecutionError { ExecutionError(code: "measure-failed", message: "the audio to measure is not float WAV: \(why)") }
         func uint32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
         func uint16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
@@ -79,7 +108,7 @@ final class WAVLoudnessStream: Sendable {
             throw bad("no RIFF/WAVE header")
         }
         var offset = 12
-        var format: (channels: Int, sampleRate: Int)?
+        var format: (channels: Int, sampleRate: Int, channelMask: UInt32?)?
         while offset + 8 <= bytes.count {
             let id = bytes[offset..<(offset + 4)]
             let size = uint32(offset + 4)
@@ -94,11 +123,16 @@ final class WAVLoudnessStream: Sendable {
                 guard size >= 16 else { throw bad("a format chunk of \(size) bytes") }
                 guard bytes.count >= offset + 8 + size else { return nil }
                 var tag = uint16(offset + 8)
-                // WAVE_FORMAT_EXTENSIBLE keeps the real tag at the start of its sub-format GUID.
-                if tag == 0xFFFE, size >= 26 { tag = uint16(offset + 8 + 24) }
+                var mask: UInt32?
+                // WAVE_FORMAT_EXTENSIBLE keeps the speaker mask after cbSize and valid bits, and the real
+                // tag at the start of its sub-format GUID.
+                if tag == 0xFFFE, size >= 26 {
+                    mask = UInt32(truncatingIfNeeded: uint32(offset + 8 + 20))
+                    tag = uint16(offset + 8 + 24)
+                }
                 let channels = uint16(offset + 10), rate = uint32(offset + 12), bits = uint16(offset + 22)
                 guard tag == 3, bits == 32 else { throw bad("format \(tag) with \(bits)-bit samples") }
-                format = (channels, rate)
+                format = (channels, rate, mask)
             }
             offset = next
         }

@@ -36,7 +36,9 @@ final class PeakAccumulator: @unchecked Sendable {
         carry += data.dropFirst(whole)
     }
 
-    private func add(_ sample: Float) {
+    private func add(_ raw: Float) {
+        // The document promises -1...1: a hot float file is clamped there, NaN counts as silence.
+        let sample = raw.isNaN ? 0 : min(max(raw, -1), 1)
         let bucket = min(index / samplesPerPoint, minimums.count - 1)
         if sample < minimums[bucket] { minimums[bucket] = sample }
         if sample > maximums[bucket] { maximums[bucket] = sample }

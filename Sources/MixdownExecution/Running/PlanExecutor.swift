@@ -71,7 +71,13 @@ public struct PlanExecutor: Sendable {
         // is published under a rejected name (NAME.rejected.EXT), all or none, and listed in the error.
         if var failure = misses.first {
             for index in produced.indices { produced[index].final = "\(outputDirectory)/\(Self.rejectedName(plan.outputs[index].fileName))" }
-            try OutputPublication.publish(produced)
+            do {
+                try OutputPublication.publish(produced)
+            } catch let error as ExecutionError {
+                // The miss is what the author needs to read; that the rejected files could not be kept is secondary.
+                failure.message += " (the rejected outputs could not be kept: \(error.message))"
+                throw failure
+            }
             temporary = [:]
             if misses.count > 1 { failure.message = misses.map(\.message).joined(separator: "; ") }
             failure.rejected = zip(artifacts, produced).map { artifact, file in

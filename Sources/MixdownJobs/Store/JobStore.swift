@@ -28,7 +28,9 @@ public protocol JobStore: Sendable {
     /// Publishes the result and its assets in one transaction; false when the lease was lost.
     func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool
     /// Ends the attempt with an error; with `retry` and attempts left the job is queued again after a backoff.
-    func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool
+    /// `assets` (rejected outputs kept to listen to) are recorded in the same transaction, only while
+    /// the lease holds, as ``complete(_:result:assets:)`` records a result's.
+    func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double, assets: [Asset]) async throws -> Bool
     /// Records a cancel the worker carried out.
     func markCancelled(_ lease: Lease) async throws -> Bool
     /// Hands a job back to the queue (graceful shutdown), not counting the attempt.
@@ -78,6 +80,13 @@ public struct ReapedJob: Sendable, Hashable {
         self.id = id
         self.reason = reason
         self.processes = processes
+    }
+}
+
+extension JobStore {
+    /// Ends the attempt with an error that leaves no assets.
+    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool {
+        try await fail(lease, error: error, retry: retry, backoffSeconds: backoffSeconds, assets: [])
     }
 }
 

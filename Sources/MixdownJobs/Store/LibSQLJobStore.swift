@@ -242,6 +242,11 @@ public final class LibSQLJobStore: JobStore {
     public func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool {
         let update = HranaStatement(JobSQL.complete, [try JSONCoding.encode(result), lease.jobId, lease.token])
         guard !assets.isEmpty else { return try await write(update).affectedRowCount == 1 }
+        return try await publish(assets, with: update, lease: lease)
+    }
+
+    /// The asset rows, each only while the lease holds, then the fenced `update`, in one transaction.
+    private func publish(_ assets: [Asset], with update: HranaStatement, lease: Lease) async throws -> Bool {
         try await ready()
         let inserts = assets.map { asset in
             HranaStatement(
@@ -266,10 +271,12 @@ public final class LibSQLJobStore: JobStore {
         )
     }
 
-    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool {
+    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double, assets: [Asset]) async throws -> Bool {
         let errorJSON = try JSONCoding.encode(error)
         let backoff = backoffSeconds.isFinite ? min(max(backoffSeconds, 0), 1e6) : 60
-        return try await write(HranaStatement(JobSQL.fail, [retry, backoff, retry, errorJSON, lease.jobId, lease.token])).affectedRowCount == 1
+        let update = HranaStatement(JobSQL.fail, [retry, backoff, retry, errorJSON, lease.jobId, lease.token])
+        guard !assets.isEmpty else { return try await write(update).affectedRowCount == 1 }
+        return try await publish(assets, with: update, lease: lease)
     }
 
     public func markCancelled(_ lease: Lease) async throws -> Bool {

@@ -249,10 +249,10 @@ public final class PostgresJobStore: JobStore {
         }
     }
 
-    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool {
+    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double, assets: [Asset]) async throws -> Bool {
         let errorJSON = try JSONCoding.encode(error)
         let again = "(\(retry) AND attempts < max_attempts)"
-        return try await rows(
+        let query: PostgresQuery =
             """
             UPDATE jobs SET
                 status = CASE WHEN \(unescaped: again) THEN 'queued' ELSE 'failed' END,
@@ -264,7 +264,13 @@ public final class PostgresJobStore: JobStore {
             WHERE id = \(lease.jobId) AND lease_token = \(lease.token) AND status = 'running'
             RETURNING id
             """
-        ).count == 1
+        guard !assets.isEmpty else { return try await rows(query).count == 1 }
+        // The error and the rejected outputs' assets commit together, or neither does.
+        return try await transaction { connection in
+            guard try await connection.query(query, logger: logger).reduce(0, { count, _ in count + 1 }) == 1 else { return false }
+            for asset in assets { _ = try await connection.query(Self.insertAsset(asset), logger: logger) }
+            return true
+        }
     }
 
     /// The retry delay in SQL for the row's attempt: `backoff` doubling per attempt, at most a minute.

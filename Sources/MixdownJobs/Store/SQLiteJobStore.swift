@@ -173,11 +173,13 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool {
+    public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double, assets: [Asset]) async throws -> Bool {
         let errorJSON = try JSONCoding.encode(error)
         return try await write { db in
             try db.execute(sql: JobSQL.fail, arguments: [retry, backoffSeconds, retry, errorJSON, lease.jobId, lease.token])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            for asset in assets { try Self.insert(asset, db) }
+            return true
         }
     }
 

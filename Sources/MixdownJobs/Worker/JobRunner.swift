@@ -100,8 +100,12 @@ struct JobRunner {
         heartbeat.cancel()
 
         // Stopped (cancel, timeout, shutdown) after the outputs were stored: they belong to no asset row.
-        if case .success(let (outputs, _)) = result, let reason = state.stopReason, reason != .lost {
-            await removeStored(outputs.map(\.key))
+        if let reason = state.stopReason, reason != .lost {
+            switch result {
+            case .success(let (outputs, _)): await removeStored(outputs.map(\.key))
+            case .failure(let run as RejectedRun): await removeStored(run.outputs.map(\.key))
+            case .failure: break
+            }
         }
         do {
             switch (result, state.stopReason) {
@@ -130,7 +134,20 @@ struct JobRunner {
             case (.failure(let error), nil):
                 var (jobError, retry) = Self.describe(error)
                 jobError.message = ServerPaths.redact(jobError.message, work: work, services: services)
-                _ = try await store.fail(lease, error: jobError, retry: retry, backoffSeconds: configuration.retryBackoffSeconds)
+                let rejected = (error as? RejectedRun)?.assets ?? []
+                do {
+                    // Not recorded means the lease was lost: the new owner writes the same keys and needs them.
+                    _ = try await store.fail(
+                        lease,
+                        error: jobError,
+                        retry: retry,
+                        backoffSeconds: configuration.retryBackoffSeconds,
+                        assets: rejected
+                    )
+                } catch {
+                    await removeStored(rejected.map(\.key))
+                    throw error
+                }
                 logger.info("failed", metadata: ["job": "\(job.id)", "code": "\(jobError.code)"])
             }
         } catch {
@@ -174,8 +191,7 @@ struct JobRunner {
             // A missed expectation: what was rejected is stored and kept as assets, so the client can
             // listen to it, and listed under the job's error, never as its result.
             let (outputs, assets) = try await store(error.rejected, job: job)
-            for asset in assets { try await services.store.addAsset(asset) }
-            throw RejectedRun(error: error, outputs: outputs)
+            throw RejectedRun(error: error, outputs: outputs, assets: assets)
         }
         return try await store(artifacts, job: job)
     }
@@ -184,6 +200,8 @@ struct JobRunner {
     struct RejectedRun: Error {
         var error: ExecutionError
         var outputs: [JobOutput]
+        /// Recorded with the failure, under the lease, in one transaction.
+        var assets: [Asset]
     }
 
     /// Stores each artifact under `jobs/ID/FILE`, all or none, with the asset rows to record.

@@ -86,7 +86,7 @@ struct GraphCompiler {
                     let kept = state.label(), measured = state.label()
                     state.chains.append("[\(audio)]asplit=2[\(kept)][\(measured)]")
                     audio = kept
-                    mappings += ["-map", Self.mapSpecifier(measured), "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]
+                    mappings += ["-map", Self.mapSpecifier(measured)] + Self.meterWAV
                 }
                 mappings += ["-map", Self.mapSpecifier(audio), "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", "{{work:\(file)}}"]
             case .pipe:
@@ -99,6 +99,10 @@ struct GraphCompiler {
         if !state.chains.isEmpty { arguments += ["-filter_complex", state.chains.joined(separator: ";\n")] }
         return arguments + mappings
     }
+
+    /// Float WAV on standard output for the meter, with no tags: a LIST chunk past 32 KiB (long tags)
+    /// cannot have its size written on a pipe, so the meter could not find the samples.
+    static let meterWAV = ["-map_metadata", "-1", "-fflags", "+bitexact", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1"]
 
     // MARK: Inputs
 
