@@ -116,6 +116,10 @@ struct PlannerTests {
         // The render reads the measured intermediate; nothing before the measurement runs twice.
         #expect(!render.graph.contains("afftdn") && !render.graph.contains("highpass"))
         #expect(render.graph.contains("{{gain:step3}}"))
+        // The shell rendering writes the meter's WAV to a file, so `set -e` sees the first ffmpeg fail.
+        let script = ShellScript.render(plan)
+        #expect(script.contains("-f wav \"$WORK/measure-step3.meter.wav\"") && !script.contains("pipe:1") && !script.contains("| ffmpeg"))
+        #expect(script.contains("ffmpeg -hide_banner -nostdin -i \"$WORK/measure-step3.meter.wav\" -af ebur128"))
         #expect(render.arguments.contains("{{work:step2.measured.wav}}"))
         #expect(!render.graph.contains("loudnorm"))
     }

@@ -39,16 +39,21 @@ public enum ShellScript {
                     continue
                 }
                 lines.append("# stage \(stage.id)")
-                let rendered = command(stage, plan: plan)
-                lines += rendered.prelude
                 if stage.measures.isEmpty {
+                    let rendered = command(stage, plan: plan)
+                    lines += rendered.prelude
                     lines.append(rendered.line)
                 } else {
-                    // mixdown measures the WAV on standard output with libebur128; ffmpeg's ebur128 filter
-                    // stands in for it here (its true peak can read up to 0.6 dB high).
+                    // mixdown measures the WAV on standard output with libebur128. Here that WAV goes to a
+                    // file (a pipe would hide the first ffmpeg's failure from `set -e`), and ffmpeg's
+                    // ebur128 filter stands in for the meter (its true peak can read up to 0.6 dB high).
+                    var toFile = stage
+                    toFile.arguments = stage.arguments.map { $0 == "pipe:1" ? meterToken(stage) : $0 }
+                    let rendered = command(toFile, plan: plan)
+                    lines += rendered.prelude
+                    lines.append(rendered.line)
                     lines.append(
-                        rendered.line
-                            + " \\\n  | ffmpeg -hide_banner -nostdin -f wav -i pipe:0 -af ebur128=peak=true+sample -f null - 2> \"$WORK/\(stage.id).log\""
+                        "ffmpeg -hide_banner -nostdin -i \(meterPath(stage)) -af ebur128=peak=true+sample -f null - 2> \"$WORK/\(stage.id).log\""
                     )
                     for measurement in stage.measures { lines += gainLines(measurement, log: "$WORK/\(stage.id).log") }
                 }
@@ -80,6 +85,12 @@ public enum ShellScript {
         return lines
     }
 
+    /// Where a measuring stage's meter WAV goes in the script, and the token standing for it.
+    private static func meterToken(_ stage: Stage) -> String { "{{meter:\(stage.id)}}" }
+    private static func meterPath(_ stage: Stage) -> String {
+        "\"$WORK/" + String(stage.id.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }) + ".meter.wav\""
+    }
+
     private static func variableName(_ step: String) -> String {
         "GAIN_" + String(step.map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
@@ -106,6 +117,9 @@ public enum ShellScript {
             text = text.replacingOccurrences(of: "{{output:\(output.name)}}", with: "'\"$OUT/\(output.fileName)\"'")
         }
         for file in plan.workFiles { text = text.replacingOccurrences(of: "{{work:\(file)}}", with: "'\"$WORK/\(file)\"'") }
+        for stage in plan.stages where !stage.measures.isEmpty {
+            text = text.replacingOccurrences(of: meterToken(stage), with: "'" + meterPath(stage) + "'")
+        }
         for stage in plan.stages {
             for measurement in stage.measures {
                 text = text.replacingOccurrences(of: measurement.placeholder, with: "'\"$\(variableName(measurement.step))\"'")
