@@ -1,5 +1,6 @@
 import Foundation
 import MixdownTestSupport
+import Synchronization
 import Testing
 
 /// `submit`, `worker` and `jobs` through the built binary, sharing one store by environment only.
@@ -91,6 +92,17 @@ struct JobsCLITests {
         let job = try Self.json(status.standardOutput)
         #expect(job["status"] as? String == "succeeded" && job["type"] as? String == "save")
         #expect(((job["result"] as? [String: Any])?["outputs"] as? [Any])?.count == 2)
+    }
+
+    @Test("eight processes opening one new SQLite store at once all start: the migrations are applied once, not raced")
+    func concurrentFirstOpen() throws {
+        let environment = try Self.environment()
+        let codes = Mutex<[Int32]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            let status = try? Shell.mixdown(["jobs", "list", "--json"], environment: environment)
+            codes.withLock { $0.append(status?.exitCode ?? -1) }
+        }
+        #expect(codes.withLock { $0 } == Array(repeating: 0, count: 8))
     }
 
     @Test("a bad setting is named at start-up")

@@ -35,7 +35,17 @@ public final class SQLiteJobStore: JobStore {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        // Two processes opening a new file at once (a worker and `mixdown submit`) both read the applied
+        // migrations before either commits, and the second one's ALTER TABLE then fails. Its transaction
+        // is rolled back; reading again finds the other's migrations applied, so a retry converges.
+        for attempt in 1...8 {
+            do {
+                try Self.migrator.migrate(pool)
+                break
+            } catch  where attempt < 8 {
+                continue
+            }
+        }
         var watcherConfiguration = Configuration()
         watcherConfiguration.readonly = true
         watcherConfiguration.busyMode = .timeout(30)
