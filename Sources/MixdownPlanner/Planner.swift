@@ -140,44 +140,29 @@ public struct Planner: Sendable {
             }
             let points = step.number("points").map { FFmpegNumber.integer($0, in: 10...100_000) } ?? (step.operation == "peaks" ? 1000 : nil)
             let curveInterval = step.operation == "analyze" ? step.number("curve").map { min(max($0, 0.1), 60) } : nil
-            // Measuring an input as it is needs no intermediate: the data stage decodes the file itself.
+            var stage = Stage(
+                id: "\(step.operation)-\(output.name)",
+                kind: step.operation == "peaks" ? .peaks : .analyze,
+                arguments: [],
+                expectedDuration: model.durations[source] ?? 0,
+                output: output.name,
+                points: points,
+                curveInterval: curveInterval
+            )
             if options.preview == nil, replacements[source] == nil, recipe.input(named: source)?.type == .audio, let input = byName[source] {
-                dataStages.append(
-                    Stage(
-                        id: "\(step.operation)-\(output.name)",
-                        kind: step.operation == "peaks" ? .peaks : .analyze,
-                        arguments: [],
-                        expectedDuration: model.durations[source] ?? 0,
-                        output: output.name,
-                        points: points,
-                        curveInterval: curveInterval,
-                        inputPath: input.path
-                    )
-                )
-                continue
-            }
-            let file: String
-            if case .work(let existing)? = replacements[source] {
-                file = existing
+                // Measuring an input as it is needs no intermediate: the data stage decodes the file itself.
+                stage.inputPath = input.path
+            } else if case .work(let existing)? = replacements[source] {
+                stage.source = existing
             } else {
-                file = "\(source).data.wav"
+                let file = "\(source).data.wav"
                 if !workFiles.contains(file) {
                     targets.append(.work(node: source, file: file, measure: nil))
                     workFiles.append(file)
                 }
+                stage.source = file
             }
-            dataStages.append(
-                Stage(
-                    id: "\(step.operation)-\(output.name)",
-                    kind: step.operation == "peaks" ? .peaks : .analyze,
-                    arguments: [],
-                    expectedDuration: model.durations[source] ?? 0,
-                    source: file,
-                    output: output.name,
-                    points: points,
-                    curveInterval: curveInterval
-                )
-            )
+            dataStages.append(stage)
         }
         // ffmpeg 5.x closes every output of a filter graph as soon as the output it polls first reaches its end,
         // truncating the others. Targets read from the same node end together, so they share a process;
