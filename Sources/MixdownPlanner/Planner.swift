@@ -48,7 +48,7 @@ public struct Planner: Sendable {
     }
 
     /// Operations heavy enough that ffmpeg's single filter thread becomes the bottleneck.
-    static let heavyOperations: Set<String> = ["denoise", "compress", "eq", "speed", "duck", "trim_silence"]
+    static let heavyOperations: Set<OperationKind> = [.denoise, .compress, .eq, .speed, .duck, .trimSilence]
 
     public var options: Options
 
@@ -72,11 +72,12 @@ public struct Planner: Sendable {
         var foldedStarts: [String: Double] = [:]
         var foldedLengths: [String: Double] = [:]
         if options.preview != nil {
-            for step in recipe.steps where step.operation == "trim" {
-                guard let source = step.sources.first, recipe.input(named: source) != nil, consumers[source] == 1,
+            for step in recipe.steps {
+                guard case .trim(let trim) = step.operation, let source = step.sources.first, recipe.input(named: source) != nil,
+                    consumers[source] == 1,
                     let length = byName[source]?.facts.duration, length.isFinite, length >= 0
                 else { continue }
-                let bounds = step.trimBounds(within: length)
+                let bounds = trim.bounds(within: length)
                 foldedStarts[source] = bounds.start
                 foldedLengths[source] = bounds.end - bounds.start
             }
@@ -138,11 +139,19 @@ public struct Planner: Sendable {
                 targets.append(.output(output))
                 continue
             }
-            let points = step.number("points").map { FFmpegNumber.integer($0, in: 10...100_000) } ?? (step.operation == "peaks" ? 1000 : nil)
-            let curveInterval = step.operation == "analyze" ? step.number("curve").map { min(max($0, 0.1), 60) } : nil
+            var kind = Stage.Kind.analyze
+            var points: Int?
+            var curveInterval: Double?
+            switch step.operation {
+            case .peaks(let peaks):
+                kind = .peaks
+                points = min(max(peaks.points, 10), 100_000)
+            case .analyze(let analyze): curveInterval = analyze.curveInterval.map { min(max($0, 0.1), 60) }
+            default: break
+            }
             var stage = Stage(
-                id: "\(step.operation)-\(output.name)",
-                kind: step.operation == "peaks" ? .peaks : .analyze,
+                id: "\(step.operation.name)-\(output.name)",
+                kind: kind,
                 arguments: [],
                 expectedDuration: model.durations[source] ?? 0,
                 output: output.name,
@@ -216,12 +225,9 @@ public struct Planner: Sendable {
 
     static func measurementGoal(_ step: RecipeStep) -> GainMeasurement.Goal? {
         switch step.operation {
-        case "loudnorm" where step.bool("two_pass") != false:
-            return .loudness(target: step.number("target") ?? -16, truePeak: step.number("true_peak") ?? -1.5)
-        case "normalize":
-            return .peak(step.number("peak") ?? -1)
-        default:
-            return nil
+        case .loudnorm(let loudnorm) where loudnorm.twoPass: .loudness(target: loudnorm.target, truePeak: loudnorm.truePeak)
+        case .normalize(let normalize): .peak(normalize.peak)
+        default: nil
         }
     }
 
@@ -251,14 +257,16 @@ public struct Planner: Sendable {
     private func pipeCuts(_ recipe: Recipe, replacements: [String: GraphCompiler.External], consumers: [String: Int]) -> [String]? {
         guard options.allowPipeSplit, options.preview == nil else { return nil }
         let steps = recipe.stepsByID
-        for step in recipe.steps where step.operation == "loudnorm" && step.bool("two_pass") == false {
-            guard let source = step.sources.first, consumers[source] == 1, consumers[step.id] == 1, replacements[source] == nil else { continue }
+        for step in recipe.steps {
+            guard case .loudnorm(let loudnorm) = step.operation, !loudnorm.twoPass, let source = step.sources.first, consumers[source] == 1,
+                consumers[step.id] == 1, replacements[source] == nil
+            else { continue }
             // The upstream must be a plain audio chain whose nodes nothing else reads.
             var node = source
             var heavy = false
             var plain = true
             while let current = steps[node] {
-                if Self.heavyOperations.contains(current.operation) { heavy = true }
+                if Self.heavyOperations.contains(current.operation.kind) { heavy = true }
                 guard current.sources.count == 1, let upstream = current.sources.first, current.output == .audio, replacements[upstream] == nil
                 else {
                     plain = false

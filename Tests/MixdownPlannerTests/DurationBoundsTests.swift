@@ -90,7 +90,7 @@ struct DurationBoundsTests {
         var parsed = try recipe(
             "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - { id: s, \(operation): { \(parameter): \(written) } }\noutputs: { o: { from: s } }\n"
         )
-        parsed.steps[0].arguments[parameter] = .number(.leastNonzeroMagnitude)
+        parsed.steps[0].operation = Operation(try #require(OperationKind(rawValue: operation)), [parameter: .number(.leastNonzeroMagnitude)])
         do {
             _ = try Planner().plan(parsed, inputs: [audio("v", seconds: 5)])
             Issue.record("\(operation).\(parameter) of the least non-zero Double planned")

@@ -78,7 +78,7 @@ struct PlannerSafetyTests {
         }
         #expect(codes(crowded) == ["too-many-steps"])
         var lonely = base
-        lonely.steps[0].operation = "crossfade"
+        lonely.steps[0].operation = .crossfade(Crossfade(tracks: ["v"], duration: 1))
         #expect(codes(lonely) == ["missing-source"])
     }
 

@@ -74,6 +74,9 @@ struct CatalogueContractTests {
         "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - concat: [v]\noutputs: { o: {} }\n",
         "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - speed: 9\noutputs: { o: {} }\n",
         "version: 1\nkind: edit\nextra: 1\ninputs: { v: { upload: true } }\noutputs: { o: {} }\n",
+        "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - loudnorm: { target: -3 }\noutputs: { o: {} }\n",
+        "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - gain: 61\noutputs: { o: {} }\n",
+        "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - eq: [{ freq: 100, gain: -31 }]\noutputs: { o: {} }\n",
     ]
 
     @Test("the schema and the parser accept and reject the same corpus")

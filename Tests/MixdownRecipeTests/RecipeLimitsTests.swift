@@ -117,6 +117,7 @@ struct RecipeLimitsTests {
         let recipe = try parse(
             "version: 1\nkind: edit\ninputs: { voice: { upload: true } }\nsteps:\n  - trim: { start: -0 }\noutputs: { out: { format: wav } }\n"
         )
-        #expect(recipe.steps.first?.number("start")?.sign == .plus)
+        guard case .trim(let trim)? = recipe.steps.first?.operation else { Issue.record("no trim"); return }
+        #expect(trim.start.sign == .plus)
     }
 }

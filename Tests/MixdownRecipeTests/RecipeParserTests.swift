@@ -46,10 +46,9 @@ struct RecipeParserTests {
         #expect(recipe.kind == .edit)
         #expect(recipe.inputs.map(\.name) == ["voice", "intro"])
         #expect(recipe.steps.map(\.id) == ["body", "step2", "step3", "episode"])
-        #expect(recipe.steps[0].number("start") == 5)
-        #expect(recipe.steps[0].number("end") == -3)
+        #expect(recipe.steps[0].operation == .trim(Trim(start: 5, end: -3, duration: nil)))
         #expect(recipe.steps[1].sources == ["body"])
-        #expect(recipe.steps[2].number("target") == -16)
+        #expect(recipe.steps[2].operation == .loudnorm(Loudnorm(target: -16, truePeak: -1.5, loudnessRange: 11, twoPass: true)))
         #expect(recipe.steps[3].sources == ["intro", "body"])
         let output = try #require(recipe.outputs.first)
         #expect(output.format == .mp3 && output.bitrate == 192_000)
@@ -60,7 +59,8 @@ struct RecipeParserTests {
     @Test("--set overrides a param with a value of its type")
     func overrides() throws {
         let recipe = try parse(podcast, overrides: ["lufs": "-14"])
-        #expect(recipe.steps[2].number("target") == -14)
+        guard case .loudnorm(let loudnorm) = recipe.steps[2].operation else { Issue.record("step 3 is not loudnorm"); return }
+        #expect(loudnorm.target == -14)
         let bad = problems(podcast, overrides: ["lufs": "loud"])
         #expect(bad.map(\.code) == ["bad-param"])
         let unknown = problems(podcast, overrides: ["lfus": "-14"])
@@ -200,8 +200,8 @@ struct RecipeParserTests {
             outputs: { o: { from: m }, report: {} }
             """
         )
-        #expect(recipe.steps[0].number("freq") == 2500)
-        #expect(recipe.steps[1].number("db") == -3)
+        #expect(recipe.steps[0].operation == .highpass(Cutoff(frequency: 2500)))
+        #expect(recipe.steps[1].operation == .gain(Gain(decibels: -3)))
         #expect(recipe.steps[2].sources == ["x", "b"])
         #expect(recipe.outputs.map(\.format) == [.wav, .json])
     }

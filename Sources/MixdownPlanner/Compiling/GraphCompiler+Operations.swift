@@ -13,80 +13,72 @@ extension GraphCompiler {
         let n: (Double) -> String = { FFmpegNumber.format($0) }
         let sourceName = step.sources.first ?? ""
 
+        // Exhaustive: an operation added to the language without a case here does not build.
         switch step.operation {
-        case "trim":
+        case .trim(let trim):
             if preview != nil, foldedTrimStarts[sourceName] != nil { return chain([]) }
             var parameters: [String] = []
-            let start = step.number("start") ?? 0
-            if start > 0 { parameters.append("start=\(n(start))") }
-            if let end = step.number("end") {
+            if trim.start > 0 { parameters.append("start=\(n(trim.start))") }
+            if let end = trim.end {
                 let absolute = end < 0 ? try model.requireDuration(of: sourceName, for: step, parameter: "end") + end : end
                 parameters.append("end=\(n(absolute))")
             }
-            if let duration = step.number("duration") { parameters.append("duration=\(try positiveLength(duration, step, "duration"))") }
+            if let duration = trim.duration { parameters.append("duration=\(try positiveLength(duration, step, "duration"))") }
             return chain(["atrim=" + (parameters.isEmpty ? "start=0" : parameters.joined(separator: ":")), "asetpts=PTS-STARTPTS"])
-        case "fade":
+        case .fade(let fade):
             var filters: [String] = []
             // A fade of 0 is no fade: afade would read d=0 as its default length.
-            if let fadeIn = step.number("in"), fadeIn > 0 { filters.append("afade=t=in:st=0:d=\(try positiveLength(fadeIn, step, "in"))") }
-            if let fadeOut = step.number("out"), fadeOut > 0 {
+            if let fadeIn = fade.fadeIn, fadeIn > 0 { filters.append("afade=t=in:st=0:d=\(try positiveLength(fadeIn, step, "in"))") }
+            if let fadeOut = fade.fadeOut, fadeOut > 0 {
                 let length = try model.requireDuration(of: sourceName, for: step, parameter: "out")
                 filters.append("afade=t=out:st=\(n(max(0, length - fadeOut))):d=\(try positiveLength(fadeOut, step, "out"))")
             }
             return chain(filters)
-        case "gain":
-            return chain(["volume=\(n(step.number("db") ?? 0))dB"])
-        case "loudnorm":
+        case .gain(let gain):
+            return chain(["volume=\(n(gain.decibels))dB"])
+        case .loudnorm(let loudnorm):
             if gainPlaceholder { return chain([GainMeasurement(step: step.id, goal: .peak(0)).placeholder]) }
             let rate = model.rates[sourceName] ?? model.workingRate
             // loudnorm only runs at 192 kHz. Pinning the rate right before it keeps every earlier filter at the
             // source rate; otherwise format negotiation pushes 192 kHz up the whole chain.
             return chain([
                 "aresample=192000",
-                "loudnorm=I=\(n(step.number("target") ?? -16)):TP=\(n(step.number("true_peak") ?? -1.5)):LRA=\(n(step.number("lra") ?? 11))",
+                "loudnorm=I=\(n(loudnorm.target)):TP=\(n(loudnorm.truePeak)):LRA=\(n(loudnorm.loudnessRange))",
                 "aresample=\(rate)",
             ])
-        case "normalize":
+        case .normalize:
             return chain([GainMeasurement(step: step.id, goal: .peak(0)).placeholder])
-        case "highpass":
-            return chain(["highpass=f=\(n(step.number("freq") ?? 80))"])
-        case "lowpass":
-            return chain(["lowpass=f=\(n(step.number("freq") ?? 12_000))"])
-        case "eq":
-            guard case .records(let bands)? = step.arguments["bands"] else { return chain([]) }
-            return chain(
-                bands.map { band in
-                    "equalizer=f=\(n(band["freq"]?.number ?? 1000)):t=q:w=\(n(band["width"]?.number ?? 1)):g=\(n(band["gain"]?.number ?? 0))"
-                }
-            )
-        case "compress":
-            let threshold = FFmpegNumber.linear(fromDecibels: step.number("threshold") ?? -18)
-            let makeup = FFmpegNumber.linear(fromDecibels: step.number("makeup") ?? 0)
+        case .highpass(let cutoff):
+            return chain(["highpass=f=\(n(cutoff.frequency))"])
+        case .lowpass(let cutoff):
+            return chain(["lowpass=f=\(n(cutoff.frequency))"])
+        case .eq(let equalizer):
+            return chain(equalizer.bands.map { "equalizer=f=\(n($0.frequency)):t=q:w=\(n($0.width)):g=\(n($0.gain))" })
+        case .compress(let compress):
+            let threshold = FFmpegNumber.linear(fromDecibels: compress.threshold)
+            let makeup = FFmpegNumber.linear(fromDecibels: compress.makeup)
             return chain([
-                "acompressor=threshold=\(n(max(threshold, 0.000976563))):ratio=\(n(step.number("ratio") ?? 3))"
-                    + ":attack=\(n((step.number("attack") ?? 0.02) * 1000)):release=\(n((step.number("release") ?? 0.25) * 1000))"
+                "acompressor=threshold=\(n(max(threshold, 0.000976563))):ratio=\(n(compress.ratio))"
+                    + ":attack=\(n(compress.attack * 1000)):release=\(n(compress.release * 1000))"
                     + ":makeup=\(n(min(max(makeup, 1), 64)))"
             ])
-        case "limit":
-            let ceiling = FFmpegNumber.linear(fromDecibels: step.number("ceiling") ?? -1)
+        case .limit(let limit):
+            let ceiling = FFmpegNumber.linear(fromDecibels: limit.ceiling)
             return chain(["alimiter=limit=\(n(max(ceiling, 0.0625))):level=false:attack=5:release=50"])
-        case "denoise":
-            return chain(["afftdn=nr=\(n(step.number("amount") ?? 12))"])
-        case "trim_silence":
-            let threshold = "\(n(step.number("threshold") ?? -50))dB"
-            let minimum = n(step.number("min_duration") ?? 0.5)
+        case .denoise(let denoise):
+            return chain(["afftdn=nr=\(n(denoise.amount))"])
+        case .trimSilence(let trimSilence):
+            let threshold = "\(n(trimSilence.threshold))dB"
+            let minimum = n(trimSilence.minimumDuration)
             let leading = "silenceremove=start_periods=1:start_duration=\(minimum):start_threshold=\(threshold):detection=peak"
-            switch step.string("where") ?? "both" {
-            case "start": return chain([leading])
-            case "end": return chain(["areverse", leading, "areverse"])
-            case "all":
-                return chain([
-                    leading + ":stop_periods=-1:stop_duration=\(minimum):stop_threshold=\(threshold)"
-                ])
-            default: return chain([leading, "areverse", leading, "areverse"])
+            switch trimSilence.region {
+            case .start: return chain([leading])
+            case .end: return chain(["areverse", leading, "areverse"])
+            case .all: return chain([leading + ":stop_periods=-1:stop_duration=\(minimum):stop_threshold=\(threshold)"])
+            case .both: return chain([leading, "areverse", leading, "areverse"])
             }
-        case "speed":
-            var factor = step.number("factor") ?? 1
+        case .speed(let speed):
+            var factor = min(max(speed.factor, 0.25), 4)
             var filters: [String] = []
             // atempo takes 0.5...100; slower speeds are chained halvings.
             while factor < 0.5 {
@@ -95,35 +87,32 @@ extension GraphCompiler {
             }
             filters.append("atempo=\(n(factor))")
             return chain(filters)
-        case "pad":
+        case .pad(let pad):
             var filters: [String] = []
-            if let start = step.number("start"), start > 0 { filters.append("adelay=delays=\(n(start * 1000)):all=1") }
-            if let end = step.number("end"), end > 0 { filters.append("apad=pad_dur=\(try positiveLength(end, step, "end"))") }
+            if let start = pad.start, start > 0 { filters.append("adelay=delays=\(n(start * 1000)):all=1") }
+            if let end = pad.end, end > 0 { filters.append("apad=pad_dur=\(try positiveLength(end, step, "end"))") }
             return chain(filters)
-        case "resample":
+        case .resample(let resample):
             var filters: [String] = []
-            if let rate = step.number("rate") { filters.append("aresample=\(FFmpegNumber.integer(rate, in: 8000...192_000))") }
-            if let channels = step.number("channels") {
-                filters.append("aformat=channel_layouts=\(Self.layout(FFmpegNumber.integer(channels, in: 1...8)))")
-            }
+            if let rate = resample.rate { filters.append("aresample=\(min(max(rate, 8000), 192_000))") }
+            if let channels = resample.channels { filters.append("aformat=channel_layouts=\(Self.layout(channels))") }
             return chain(filters)
-        case "loop":
-            let length = try model.requireDuration(of: sourceName, for: step, parameter: step.number("to") != nil ? "to" : "count")
+        case .loop(let loop):
+            let length = try model.requireDuration(of: sourceName, for: step, parameter: loop.length != nil ? "to" : "count")
             let rate = model.rates[sourceName] ?? model.workingRate
             // The model bounds every duration, so this product is far inside Int's range.
             let samples = FFmpegNumber.integer((length * Double(rate)).rounded(.up), in: 1...Int(Int32.max) * 1024)
-            if let target = step.number("to") {
+            if let target = loop.length {
                 // aloop=loop=-1 never ends by itself: the trim after it must be a real, positive length.
                 let bound = try positiveLength(target, step, "to")
                 return chain(["aloop=loop=-1:size=\(max(samples, 1))", "atrim=duration=\(bound)", "asetpts=PTS-STARTPTS"])
             }
-            let count = FFmpegNumber.integer(step.number("count") ?? 1, in: 1...1000)
+            let count = min(max(loop.count ?? 1, 1), 1000)
             return chain(["aloop=loop=\(count - 1):size=\(max(samples, 1))", "asetpts=PTS-STARTPTS"])
-        case "concat":
+        case .concat(let concat):
             let labels = try aligned(step, sources, atLeast: 1, state: &state)
-            let overlap = step.number("crossfade") ?? 0
-            if overlap > 0, let first = labels.first {
-                let length = try positiveLength(overlap, step, "crossfade")
+            if concat.crossfade > 0, let first = labels.first {
+                let length = try positiveLength(concat.crossfade, step, "crossfade")
                 var current = first
                 for next in labels.dropFirst() {
                     let out = state.label()
@@ -135,56 +124,53 @@ extension GraphCompiler {
             let out = state.label()
             state.chains.append(labels.map { "[\($0)]" }.joined() + "concat=n=\(labels.count):v=0:a=1[\(out)]")
             return Labels(audio: out)
-        case "crossfade":
+        case .crossfade(let crossfade):
             let labels = try aligned(step, sources, atLeast: 2, state: &state)
             let out = state.label()
-            let overlap = step.number("duration") ?? 1
             // No overlap is a plain join: acrossfade would read d=0 as its default of one second.
-            guard overlap > 0 else {
+            guard crossfade.duration > 0 else {
                 state.chains.append("[\(labels[0])][\(labels[1])]concat=n=2:v=0:a=1[\(out)]")
                 return Labels(audio: out)
             }
-            state.chains.append("[\(labels[0])][\(labels[1])]acrossfade=d=\(try positiveLength(overlap, step, "duration")):c1=tri:c2=tri[\(out)]")
+            state.chains.append(
+                "[\(labels[0])][\(labels[1])]acrossfade=d=\(try positiveLength(crossfade.duration, step, "duration")):c1=tri:c2=tri[\(out)]"
+            )
             return Labels(audio: out)
-        case "mix":
+        case .mix(let mix):
             let labels = try aligned(step, sources, atLeast: 1, state: &state)
             var weights = ""
-            if case .numbers(let values)? = step.arguments["weights"] {
+            if let values = mix.weights {
                 weights = ":weights=" + FilterGraphEscaping.optionValue(values.map { n($0) }.joined(separator: " "))
             }
             let out = state.label()
             state.chains.append(
                 labels.map { "[\($0)]" }.joined()
-                    + "amix=inputs=\(labels.count):duration=\(step.string("duration") ?? "longest"):dropout_transition=0:normalize=false\(weights)[\(out)]"
+                    + "amix=inputs=\(labels.count):duration=\(mix.length.rawValue):dropout_transition=0:normalize=false\(weights)[\(out)]"
             )
             return Labels(audio: out)
-        case "duck":
+        case .duck(let duck):
             let labels = try aligned(step, sources, atLeast: 2, state: &state)
-            let amount = abs(step.number("amount") ?? -12)
+            let amount = abs(duck.amount)
             // A voice typically sits ~20 dB over the threshold; this ratio lowers the bed by about `amount` there.
             let ratio = min(20, max(1, 20 / max(1, 20 - min(amount, 19))))
             let out = state.label()
             state.chains.append(
-                "[\(labels[0])][\(labels[1])]sidechaincompress=threshold=\(n(FFmpegNumber.linear(fromDecibels: step.number("threshold") ?? -30)))"
-                    + ":ratio=\(n(ratio)):attack=\(n((step.number("attack") ?? 0.02) * 1000)):release=\(n((step.number("release") ?? 0.4) * 1000))[\(out)]"
+                "[\(labels[0])][\(labels[1])]sidechaincompress=threshold=\(n(FFmpegNumber.linear(fromDecibels: duck.threshold)))"
+                    + ":ratio=\(n(ratio)):attack=\(n(duck.attack * 1000)):release=\(n(duck.release * 1000))[\(out)]"
             )
             return Labels(audio: out)
-        case "visualize":
-            return visualize(step, sources: sources, state: &state)
-        case "title":
-            return title(step, source: primary, state: &state)
-        case "captions":
-            let path = options.resolve(step.string("srt") ?? "")
+        case .visualize(let visualize):
+            return self.visualize(visualize, sources: sources, state: &state)
+        case .title(let title):
+            return self.title(title, source: primary, state: &state)
+        case .captions(let captions):
+            let path = options.resolve(captions.srt)
             let out = state.label()
             state.chains.append("[\(primary.video ?? "")]subtitles=filename=\(FilterGraphEscaping.optionValue(path))[\(out)]")
             return Labels(audio: primary.audio, video: out)
-        case "analyze", "peaks":
+        case .analyze, .peaks:
             // Data steps run in stages of their own on a work file; a graph never reads them.
             return Labels()
-        default:
-            throw RecipeError([
-                RecipeDiagnostic(code: "unsupported-operation", message: "the planner cannot compile '\(step.operation)'", location: step.location)
-            ])
         }
     }
 
@@ -197,7 +183,7 @@ extension GraphCompiler {
             throw RecipeError([
                 RecipeDiagnostic(
                     code: "bad-value",
-                    message: "'\(step.operation).\(parameter)' in step '\(step.id)' must be at least 1ms, not \(value)s",
+                    message: "'\(step.operation.name).\(parameter)' in step '\(step.id)' must be at least 1ms, not \(value)s",
                     location: step.argumentLocations[parameter] ?? step.location
                 )
             ])
@@ -213,7 +199,7 @@ extension GraphCompiler {
             throw RecipeError([
                 RecipeDiagnostic(
                     code: "missing-source",
-                    message: "'\(step.operation)' in step '\(step.id)' needs at least \(minimum) tracks",
+                    message: "'\(step.operation.name)' in step '\(step.id)' needs at least \(minimum) tracks",
                     location: step.location
                 )
             ])
@@ -237,52 +223,51 @@ extension GraphCompiler {
         ["mono", "stereo", "3.0", "quad", "5.0", "5.1", "6.1", "7.1"][max(0, min(7, channels - 1))]
     }
 
-    private func visualize(_ step: RecipeStep, sources: [Labels], state: inout State) -> Labels {
-        let n: (Double) -> String = { FFmpegNumber.format($0) }
-        var width = 1280, height = 720
-        if case .size(let w, let h)? = step.arguments["size"] { (width, height) = (w, h) }
-        let fps = FFmpegNumber.integer(step.number("fps") ?? 25, in: 1...60)
-        let color = FilterGraphEscaping.optionValue(step.string("color") ?? "white")
+    private func visualize(_ visualize: Visualize, sources: [Labels], state: inout State) -> Labels {
+        let (width, height) = (min(max(visualize.width, 2), 7680), min(max(visualize.height, 2), 4320))
+        let fps = min(max(visualize.fps, 1), 60)
+        let color = FilterGraphEscaping.optionValue(visualize.color)
         let audio = sources.first?.audio ?? ""
         let (drawn, soundtrack, picture, canvas) = (state.label(), state.label(), state.label(), state.label())
         state.chains.append("[\(audio)]asplit=2[\(drawn)][\(soundtrack)]")
-        switch step.string("style") ?? "waveform" {
-        case "spectrum":
+        switch visualize.style {
+        case .spectrum:
             state.chains.append(
                 "[\(drawn)]showspectrum=s=\(width)x\(height):slide=scroll:mode=combined:color=intensity,fps=\(fps),format=rgba[\(picture)]"
             )
-        case "cqt":
+        case .cqt:
             state.chains.append("[\(drawn)]showcqt=s=\(width)x\(height):fps=\(fps),format=rgba[\(picture)]")
-        default:
+        case .waveform:
             state.chains.append("[\(drawn)]showwaves=s=\(width)x\(height):mode=cline:rate=\(fps):colors=\(color),format=rgba[\(picture)]")
         }
-        if case .reference = step.arguments["background"], let image = sources.last?.video, sources.count > 1 {
+        switch visualize.background {
+        case .image where sources.count > 1 && sources.last?.video != nil:
             state.chains.append(
-                "[\(image)]scale=\(width):\(height):force_original_aspect_ratio=increase,crop=\(width):\(height),setsar=1,fps=\(fps),format=rgba[\(canvas)]"
+                "[\(sources.last?.video ?? "")]scale=\(width):\(height):force_original_aspect_ratio=increase,crop=\(width):\(height),setsar=1,fps=\(fps),format=rgba[\(canvas)]"
             )
-        } else {
-            let background = FilterGraphEscaping.optionValue(step.string("background") ?? "black")
-            state.chains.append("color=c=\(background):s=\(width)x\(height):r=\(fps),format=rgba[\(canvas)]")
+        case .image:
+            state.chains.append("color=c=black:s=\(width)x\(height):r=\(fps),format=rgba[\(canvas)]")
+        case .color(let background):
+            state.chains.append("color=c=\(FilterGraphEscaping.optionValue(background)):s=\(width)x\(height):r=\(fps),format=rgba[\(canvas)]")
         }
         let out = state.label()
         state.chains.append("[\(canvas)][\(picture)]overlay=shortest=1:format=auto,format=yuv420p,setsar=1[\(out)]")
-        _ = n
         return Labels(audio: soundtrack, video: out)
     }
 
-    private func title(_ step: RecipeStep, source: Labels, state: inout State) -> Labels {
-        let size = FFmpegNumber.integer(step.number("size") ?? 48, in: 8...200)
-        let y: String
-        switch step.string("position") ?? "bottom" {
-        case "top": y = "h*0.06"
-        case "center": y = "(h-text_h)/2"
-        default: y = "h-text_h-h*0.08"
-        }
+    private func title(_ title: Title, source: Labels, state: inout State) -> Labels {
+        let size = min(max(title.size, 8), 200)
+        let y: String =
+            switch title.position {
+            case .top: "h*0.06"
+            case .center: "(h-text_h)/2"
+            case .bottom: "h-text_h-h*0.08"
+            }
         var parameters = [
-            "text=" + FilterGraphEscaping.optionValue(step.string("text") ?? ""),
+            "text=" + FilterGraphEscaping.optionValue(title.text),
             "expansion=none",
             "fontsize=\(size)",
-            "fontcolor=" + FilterGraphEscaping.optionValue(step.string("color") ?? "white"),
+            "fontcolor=" + FilterGraphEscaping.optionValue(title.color),
             "x=(w-text_w)/2",
             "y=\(y)",
             "box=1",

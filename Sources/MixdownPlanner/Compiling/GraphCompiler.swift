@@ -115,8 +115,13 @@ struct GraphCompiler {
         let index = state.inputs.count
         var options: [String] = []
         if input.type == .image {
-            let fps = recipe.steps.first { $0.arguments["background"] == .reference(input.name) }?.number("fps") ?? 25
-            options += ["-loop", "1", "-framerate", FFmpegNumber.format(fps)]
+            // The image loops at the frame rate of the visualisation it is the background of.
+            let fps =
+                recipe.steps.lazy.compactMap { step -> Int? in
+                    guard case .visualize(let visualize) = step.operation, visualize.background == .image(input.name) else { return nil }
+                    return visualize.fps
+                }.first ?? OperationArguments(.visualize).integer("fps")
+            options += ["-loop", "1", "-framerate", String(min(max(fps, 1), 60))]
             state.inputs.append(options + ["-i", planned.path])
             return Labels(video: "\(index):v")
         }

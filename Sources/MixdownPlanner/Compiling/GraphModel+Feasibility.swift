@@ -9,23 +9,23 @@ extension GraphModel {
         var problems: [RecipeDiagnostic] = []
         for step in recipe.steps {
             switch step.operation {
-            case "trim":
+            case .trim(let trim):
                 guard let source = step.sources.first, let length = durations[source] else { continue }
-                let bounds = step.trimBounds(within: length)
+                let bounds = trim.bounds(within: length)
                 if bounds.end - bounds.start <= 0 {
                     problems.append(
                         problem(
                             step,
-                            "\(Self.trimWindow(step)) leaves nothing of '\(source)', which lasts \(Self.seconds(length))",
-                            parameter: step.arguments["start"] != nil ? "start" : "end"
+                            "\(Self.window(of: trim)) leaves nothing of '\(source)', which lasts \(Self.seconds(length))",
+                            parameter: step.argumentLocations["start"] != nil ? "start" : "end"
                         )
                     )
                 }
-            case "crossfade":
-                if let problem = overlapProblem(step, overlap: step.number("duration") ?? 1, parameter: "duration") { problems.append(problem) }
-            case "concat":
-                guard let overlap = step.number("crossfade"), overlap > 0 else { continue }
-                if let problem = overlapProblem(step, overlap: overlap, parameter: "crossfade") { problems.append(problem) }
+            case .crossfade(let crossfade):
+                if let problem = overlapProblem(step, overlap: crossfade.duration, parameter: "duration") { problems.append(problem) }
+            case .concat(let concat):
+                guard concat.crossfade > 0 else { continue }
+                if let problem = overlapProblem(step, overlap: concat.crossfade, parameter: "crossfade") { problems.append(problem) }
             default:
                 continue
             }
@@ -71,12 +71,12 @@ extension GraphModel {
     }
 
     /// The trim as written, e.g. `trim (start 30s, end -2s)`.
-    static func trimWindow(_ step: RecipeStep) -> String {
+    static func window(of trim: Trim) -> String {
         var parts: [String] = []
-        for name in ["start", "end", "duration"] {
-            if let value = step.number(name) { parts.append("\(name) \(seconds(value))") }
-        }
-        return "trim (\(parts.isEmpty ? "start 0s" : parts.joined(separator: ", ")))"
+        if trim.start != 0 || (trim.end == nil && trim.duration == nil) { parts.append("start \(seconds(trim.start))") }
+        if let end = trim.end { parts.append("end \(seconds(end))") }
+        if let duration = trim.duration { parts.append("duration \(seconds(duration))") }
+        return "trim (\(parts.joined(separator: ", ")))"
     }
 
     static func seconds(_ value: Double) -> String {

@@ -9,7 +9,7 @@ struct GraphModel {
     static let maximumDuration: Double = 31 * 86_400
 
     /// Operations that join tracks: they run at the highest rate and widest layout among their sources.
-    static let joins: Set<String> = ["concat", "crossfade", "mix", "duck"]
+    static let joins: Set<OperationKind> = [.concat, .crossfade, .mix, .duck]
 
     var durations: [String: Double] = [:]
     /// Every node's sample rate: an input keeps its own; a join takes the highest of its sources.
@@ -54,14 +54,14 @@ struct GraphModel {
     }
 
     private func rate(of step: RecipeStep) -> Int {
-        if step.operation == "resample", let rate = step.number("rate") { return FFmpegNumber.integer(rate, in: 8000...192_000) }
-        if Self.joins.contains(step.operation), let highest = step.sources.compactMap({ rates[$0] }).max() { return highest }
+        if case .resample(let resample) = step.operation, let rate = resample.rate { return min(max(rate, 8000), 192_000) }
+        if Self.joins.contains(step.operation.kind), let highest = step.sources.compactMap({ rates[$0] }).max() { return highest }
         return step.sources.first.flatMap { rates[$0] } ?? workingRate
     }
 
     private func channelCount(of step: RecipeStep) -> Int {
-        if step.operation == "resample", let count = step.number("channels") { return FFmpegNumber.integer(count, in: 1...8) }
-        if Self.joins.contains(step.operation), let widest = step.sources.compactMap({ channels[$0] }).max() { return widest }
+        if case .resample(let resample) = step.operation, let count = resample.channels { return min(max(count, 1), 8) }
+        if Self.joins.contains(step.operation.kind), let widest = step.sources.compactMap({ channels[$0] }).max() { return widest }
         return step.sources.first.flatMap { channels[$0] } ?? 2
     }
 
@@ -69,33 +69,33 @@ struct GraphModel {
         let source = step.sources.first.flatMap { durations[$0] }
         let all = step.sources.map { durations[$0] }
         switch step.operation {
-        case "trim":
-            guard let source else { return step.number("duration") }
-            let bounds = step.trimBounds(within: source)
+        case .trim(let trim):
+            guard let source else { return trim.duration }
+            let bounds = trim.bounds(within: source)
             return bounds.end - bounds.start
-        case "speed": return source.map { $0 / max(step.number("factor") ?? 1, 0.25) }
-        case "pad": return source.map { $0 + (step.number("start") ?? 0) + (step.number("end") ?? 0) }
-        case "loop":
-            if let target = step.number("to") { return target }
-            return source.map { $0 * (step.number("count") ?? 1) }
-        case "concat":
+        case .speed(let speed): return source.map { $0 / max(speed.factor, 0.25) }
+        case .pad(let pad): return source.map { $0 + (pad.start ?? 0) + (pad.end ?? 0) }
+        case .loop(let loop):
+            if let target = loop.length { return target }
+            return source.map { $0 * Double(loop.count ?? 1) }
+        case .concat(let concat):
             guard all.allSatisfy({ $0 != nil }) else { return nil }
-            let overlap = step.number("crossfade") ?? 0
-            return all.compactMap { $0 }.reduce(0, +) - overlap * Double(all.count - 1)
-        case "crossfade":
+            return all.compactMap { $0 }.reduce(0, +) - concat.crossfade * Double(all.count - 1)
+        case .crossfade(let crossfade):
             guard let first = all.first ?? nil, let second = all.last ?? nil else { return nil }
-            return first + second - (step.number("duration") ?? 1)
-        case "mix":
+            return first + second - crossfade.duration
+        case .mix(let mix):
             let known = all.compactMap { $0 }
-            switch step.string("duration") ?? "longest" {
-            case "first": return all.first ?? nil
-            case "shortest": return known.min()
-            default: return known.count == all.count ? known.max() : nil
+            switch mix.length {
+            case .first: return all.first ?? nil
+            case .shortest: return known.min()
+            case .longest: return known.count == all.count ? known.max() : nil
             }
-        case "trim_silence":
+        case .trimSilence:
             // Unknown until run; the source length is an upper bound good enough for progress.
             return source
-        default:
+        case .fade, .gain, .loudnorm, .normalize, .highpass, .lowpass, .eq, .compress, .limit, .denoise, .resample, .duck, .visualize, .title,
+            .captions, .analyze, .peaks:
             return source
         }
     }
@@ -107,7 +107,7 @@ struct GraphModel {
                 RecipeDiagnostic(
                     code: "unknown-duration",
                     message:
-                        "'\(step.operation).\(parameter)' needs the length of '\(name)', which is unknown here (after trim_silence, or a still image)",
+                        "'\(step.operation.name).\(parameter)' needs the length of '\(name)', which is unknown here (after trim_silence, or a still image)",
                     location: step.argumentLocations[parameter] ?? step.location
                 )
             ])
@@ -116,14 +116,14 @@ struct GraphModel {
     }
 }
 
-extension RecipeStep {
-    /// Where a `trim` starts and ends inside a stream of `length` seconds: `end` may count back from the end,
+extension Trim {
+    /// Where the trim starts and ends inside a stream of `length` seconds: `end` may count back from the end,
     /// `duration` counts from `start`, and neither passes the stream's end. `end` is never before `start`.
-    func trimBounds(within length: Double) -> (start: Double, end: Double) {
-        let start = min(number("start") ?? 0, length)
+    func bounds(within length: Double) -> (start: Double, end: Double) {
+        let start = min(max(self.start, 0), length)
         var end = length
-        if let written = number("end") { end = written < 0 ? length + written : min(written, length) }
-        if let duration = number("duration") { end = min(length, start + duration) }
+        if let written = self.end { end = written < 0 ? length + written : min(written, length) }
+        if let duration { end = min(length, start + duration) }
         return (start, max(start, end))
     }
 }

@@ -11,10 +11,11 @@ extension OperationCatalogue {
             if operation.parameters.isEmpty {
                 text += "No parameters.\n\n"
             } else {
-                text += "| parameter | type | default | meaning |\n| --- | --- | --- | --- |\n"
+                text += "| parameter | type | range | default | meaning |\n| --- | --- | --- | --- | --- |\n"
                 for parameter in operation.parameters {
-                    let fallback = parameter.isRequired ? "required" : (parameter.defaultValue.map { "`\($0)`" } ?? "—")
-                    text += "| `\(parameter.name)` | \(parameter.type.summary) | \(fallback) | \(parameter.summary) |\n"
+                    let fallback = parameter.isRequired ? "required" : (parameter.defaultText.map { "`\($0)`" } ?? "—")
+                    text +=
+                        "| `\(parameter.name)` | \(parameter.type.summary) | \(parameter.rangeText ?? "—") | \(fallback) | \(parameter.summary) |\n"
                 }
                 text += "\n"
             }
@@ -28,6 +29,7 @@ extension OperationCatalogue {
         all.map { operation in
             let parameters = operation.parameters.map { parameter in
                 parameter.name + (parameter.isRequired ? "*" : "") + ": " + parameter.type.summary
+                    + (parameter.rangeText.map { " \($0)" } ?? "") + (parameter.defaultText.map { " = \($0)" } ?? "")
             }
             return "\(operation.name.padding(12))  \(operation.parameters.isEmpty ? "(no parameters)" : parameters.joined(separator: ", "))\n"
                 + "\(String(repeating: " ", count: 14))\(operation.summary)"

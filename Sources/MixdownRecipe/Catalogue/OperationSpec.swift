@@ -1,6 +1,6 @@
 /// Describes one recipe operation: its parameters, the stream types it takes and makes, and an example.
 public struct OperationSpec: Sendable, Hashable {
-    public var name: String
+    public var kind: OperationKind
     public var summary: String
     public var parameters: [ParameterSpec]
     /// The parameter a bare scalar or list sets, so `highpass: 80` means `highpass: { freq: 80 }`.
@@ -16,7 +16,7 @@ public struct OperationSpec: Sendable, Hashable {
     public var requiresOneOf: [String]
 
     public init(
-        name: String,
+        _ kind: OperationKind,
         summary: String,
         parameters: [ParameterSpec],
         shorthand: String? = nil,
@@ -26,7 +26,7 @@ public struct OperationSpec: Sendable, Hashable {
         requiresOneOf: [String] = [],
         example: String
     ) {
-        self.name = name
+        self.kind = kind
         self.summary = summary
         self.parameters = parameters
         self.shorthand = shorthand
@@ -36,6 +36,9 @@ public struct OperationSpec: Sendable, Hashable {
         self.requiresOneOf = requiresOneOf
         self.example = example
     }
+
+    /// The name a recipe writes.
+    public var name: String { kind.rawValue }
 
     public func parameter(named name: String) -> ParameterSpec? {
         parameters.first { $0.name == name }

@@ -138,7 +138,7 @@ public enum RecipeSchema {
 
     static func arguments(of operation: OperationSpec) -> [String: Any] {
         var properties: [String: Any] = [:]
-        for parameter in operation.parameters { properties[parameter.name] = schema(for: parameter.type) }
+        for parameter in operation.parameters { properties[parameter.name] = schema(for: parameter) }
         var object: [String: Any] = [
             "type": "object",
             "additionalProperties": false,
@@ -151,22 +151,48 @@ public enum RecipeSchema {
         if operation.parameters.isEmpty { return ["anyOf": [object, ["type": "null"]]] }
         var options: [[String: Any]] = [object]
         if let shorthand = operation.shorthand, let parameter = operation.parameter(named: shorthand) {
-            options.append(schema(for: parameter.type))
+            options.append(schema(for: parameter))
         } else if required.isEmpty && operation.requiresOneOf.isEmpty {
             options.append(["type": "null"])
         }
         return options.count == 1 ? object : ["anyOf": options]
     }
 
-    static func schema(for type: ParameterType) -> [String: Any] {
+    /// The parameter's type with its range, default and meaning. `minimum`/`maximum` beside a `$ref` bound the
+    /// plain-number form; a value written with its unit (`-3dB`) is checked by the parser alone.
+    static func schema(for parameter: ParameterSpec) -> [String: Any] {
+        var schema = schema(for: parameter.type, range: parameter.range)
+        if let range = parameter.range, schema["$ref"] != nil {
+            schema["minimum"] = range.lowerBound
+            schema["maximum"] = range.upperBound
+        }
+        if let value = parameter.defaultValue { schema["default"] = json(value) }
+        schema["description"] = parameter.summary + (parameter.rangeText.map { " Range \($0)." } ?? "")
+        return schema
+    }
+
+    static func json(_ value: ArgumentValue) -> Any {
+        switch value {
+        case .number(let number): number
+        case .bool(let flag): flag
+        case .numbers(let numbers): numbers
+        case .references(let names): names
+        default: value.text
+        }
+    }
+
+    static func schema(for type: ParameterType, range: ClosedRange<Double>?) -> [String: Any] {
         switch type {
         case .duration(let negative): return ["$ref": negative ? "#/$defs/signedDuration" : "#/$defs/duration"]
         case .level: return ["$ref": "#/$defs/level"]
         case .frequency: return ["$ref": "#/$defs/frequency"]
-        case .number(let range):
-            return scalar(number: ["type": "number", "minimum": range.lowerBound, "maximum": range.upperBound], pattern: "^$.")
-        case .integer(let range):
-            return scalar(number: ["type": "integer", "minimum": range.lowerBound, "maximum": range.upperBound], pattern: "^$.")
+        case .number, .integer:
+            var number: [String: Any] = ["type": type == .integer ? "integer" : "number"]
+            if let range {
+                number["minimum"] = range.lowerBound
+                number["maximum"] = range.upperBound
+            }
+            return scalar(number: number, pattern: "^$.")
         case .string(let maxLength): return ["type": "string", "minLength": 1, "maxLength": maxLength]
         case .boolean: return ["anyOf": [["type": "boolean"], ["$ref": "#/$defs/substitution"]]]
         case .color: return ["$ref": "#/$defs/color"]
@@ -180,7 +206,7 @@ public enum RecipeSchema {
         case .colorOrReference: return ["type": "string", "minLength": 1]
         case .records(let fields):
             var properties: [String: Any] = [:]
-            for field in fields { properties[field.name] = schema(for: field.type) }
+            for field in fields { properties[field.name] = schema(for: field) }
             return [
                 "type": "array",
                 "minItems": 1,

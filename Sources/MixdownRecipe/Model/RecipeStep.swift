@@ -1,9 +1,8 @@
-/// One step of the graph: an operation, its typed arguments and the streams it reads.
+/// One step of the graph: a typed operation and the streams it reads.
 public struct RecipeStep: Sendable, Hashable, Codable {
     /// The author's id, or `step<N>` (1-based position) for an unnamed step.
     public var id: String
-    public var operation: String
-    public var arguments: [String: ArgumentValue]
+    public var operation: Operation
     /// The streams it reads, primary first: `from` (explicit or implied), then references in its arguments.
     public var sources: [String]
     /// What it produces.
@@ -14,8 +13,7 @@ public struct RecipeStep: Sendable, Hashable, Codable {
 
     public init(
         id: String,
-        operation: String,
-        arguments: [String: ArgumentValue],
+        operation: Operation,
         sources: [String],
         output: StreamType,
         location: SourceLocation,
@@ -23,18 +21,12 @@ public struct RecipeStep: Sendable, Hashable, Codable {
     ) {
         self.id = id
         self.operation = operation
-        self.arguments = arguments
         self.sources = sources
         self.output = output
         self.location = location
         self.argumentLocations = argumentLocations
     }
 
-    public func number(_ name: String) -> Double? { arguments[name]?.number }
-    public func string(_ name: String) -> String? { arguments[name]?.string }
-
-    public func bool(_ name: String) -> Bool? {
-        if case .bool(let value) = arguments[name] { return value }
-        return nil
-    }
+    /// Where a parameter was written, else the step.
+    public func location(of parameter: String) -> SourceLocation { argumentLocations[parameter] ?? location }
 }

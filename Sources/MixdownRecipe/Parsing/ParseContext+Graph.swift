@@ -114,8 +114,7 @@ extension ParseContext {
             steps.append(
                 RecipeStep(
                     id: step.id,
-                    operation: step.spec.name,
-                    arguments: arguments[index],
+                    operation: Operation(step.spec.kind, arguments[index]),
                     sources: list.map(\.name),
                     output: step.spec.output,
                     location: step.location,

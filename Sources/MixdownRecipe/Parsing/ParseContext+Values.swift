@@ -24,8 +24,8 @@ extension ParseContext {
         return [3, 6, 8].contains(hex.count) && hex.allSatisfy(\.isHexDigit)
     }
 
-    func parseValue(_ node: Node, as type: ParameterType, name: String) -> ArgumentValue? {
-        switch type {
+    func parseValue(_ node: Node, for parameter: ParameterSpec, name: String) -> ArgumentValue? {
+        switch parameter.type {
         case .references(let counts):
             guard case .sequence(let items) = node else {
                 error("bad-value", "\(name) must be a list of input or step names, e.g. [intro, body]", at: node)
@@ -85,7 +85,7 @@ extension ParseContext {
                         )
                         continue
                     }
-                    if let parsed = parseValue(value, as: field.type, name: "\(name).\(field.name)") { record[field.name] = parsed }
+                    if let parsed = parseValue(value, for: field, name: "\(name).\(field.name)") { record[field.name] = parsed }
                 }
                 for field in fields where field.isRequired && record[field.name] == nil {
                     error("missing-parameter", "each of \(name) needs '\(field.name)'", at: item)
@@ -94,17 +94,21 @@ extension ParseContext {
             }
             return .records(records)
         default:
-            guard let text = scalarText(node, what: name) else { return nil }
-            return parseScalar(text, node, as: type, name: name)
+            guard let text = scalarText(node, what: name), let value = parseScalar(text, node, for: parameter, name: name) else { return nil }
+            if let range = parameter.range, let number = value.number, !range.contains(number) {
+                error("out-of-range", "\(name) must be between \(parameter.rangeText ?? ""), not \(Excerpt.quoted(text))", at: node)
+                return nil
+            }
+            return value
         }
     }
 
-    private func parseScalar(_ text: String, _ node: Node, as type: ParameterType, name: String) -> ArgumentValue? {
+    private func parseScalar(_ text: String, _ node: Node, for parameter: ParameterSpec, name: String) -> ArgumentValue? {
         func bad(_ expected: String) -> ArgumentValue? {
             error("bad-value", "\(name): \(Excerpt.quoted(text)) is not \(expected)", at: node)
             return nil
         }
-        switch type {
+        switch parameter.type {
         case .duration(let allowsNegative):
             guard let seconds = UnitParser.duration(text), seconds.magnitude <= 86_400 * 7 else {
                 return bad("a duration (e.g. 90, 1.5, 250ms, 5s, 2m, 1m30s, 01:02:03.5)")
@@ -112,8 +116,10 @@ extension ParseContext {
             if seconds < 0 && !allowsNegative { return bad("a positive duration") }
             // ffmpeg reads a length of 0 as "unset" (atrim, afade, acrossfade: the whole input, or a default),
             // and numbers below a microsecond print as 0; a non-zero duration under 1 ms is refused rather than
-            // turned into one. compress.attack reaches ffmpeg in milliseconds and has its own range.
-            if seconds != 0, seconds.magnitude < ParseContext.shortestDuration, name != "'compress.attack'" {
+            // turned into one. A parameter with a sub-millisecond floor (attack times reach ffmpeg in
+            // milliseconds) is bounded by its range instead.
+            let ownFloor = parameter.range.map { $0.lowerBound > 0 && $0.lowerBound < ParseContext.shortestDuration } ?? false
+            if seconds != 0, seconds.magnitude < ParseContext.shortestDuration, !ownFloor {
                 return bad("0 or a duration of at least 1ms")
             }
             return .number(seconds)
@@ -123,15 +129,11 @@ extension ParseContext {
         case .frequency:
             guard let hertz = UnitParser.frequency(text) else { return bad("a frequency (e.g. 80, 80Hz, 2.5kHz)") }
             return .number(hertz)
-        case .number(let range):
-            guard let value = UnitParser.number(text), range.contains(value) else {
-                return bad("a number between \(format(range.lowerBound)) and \(format(range.upperBound))")
-            }
+        case .number:
+            guard let value = UnitParser.number(text) else { return bad("a number") }
             return .number(value)
-        case .integer(let range):
-            guard let value = Int(text), range.contains(value) else {
-                return bad("a whole number between \(range.lowerBound) and \(range.upperBound)")
-            }
+        case .integer:
+            guard let value = Int(text) else { return bad("a whole number") }
             return .number(Double(value))
         case .string(let maxLength):
             guard !text.isEmpty, text.count <= maxLength, !text.contains("\0") else { return bad("text of 1 to \(maxLength) characters") }

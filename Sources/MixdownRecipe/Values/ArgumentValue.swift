@@ -17,7 +17,29 @@ public enum ArgumentValue: Sendable, Hashable, Codable {
     }
 
     public var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
+        switch self {
+        case .string(let value), .reference(let value): value
+        default: nil
+        }
     }
+
+    /// The value as a recipe writes it; also its JSON Schema `default`.
+    public var text: String {
+        switch self {
+        case .number(let value): format(value)
+        case .string(let value), .reference(let value): value
+        case .bool(let value): value ? "true" : "false"
+        case .size(let width, let height): "\(width)x\(height)"
+        case .references(let names): "[" + names.joined(separator: ", ") + "]"
+        case .numbers(let values): "[" + values.map(format).joined(separator: ", ") + "]"
+        case .records: "[...]"
+        }
+    }
+}
+
+extension ArgumentValue: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByStringLiteral {
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(stringLiteral value: String) { self = .string(value) }
 }
