@@ -12,6 +12,7 @@ public struct MixdownCommand: AsyncParsableCommand {
             RunCommand.self,
             BatchCommand.self,
             OpsCommand.self,
+            ErrorsCommand.self,
             SchemaCommand.self,
             ConfigCommand.self,
             SubmitCommand.self,

@@ -5,14 +5,14 @@ extension Planner {
     /// decoded without the parser: unique names, steps after what they read, known references, a bounded
     /// step count, and a preview window within range. Each failure is a diagnostic, never a trap.
     static func checkShape(_ recipe: Recipe, preview: PreviewWindow?) throws(RecipeError) {
-        var problems: [RecipeDiagnostic] = []
+        var problems: [MixdownError] = []
         if let problem = preview?.problem {
-            problems.append(RecipeDiagnostic(code: "bad-preview", message: problem, location: nil))
+            problems.append(MixdownError(code: .badPreview, message: problem, location: nil))
         }
         if recipe.steps.count > RecipeParser.defaultMaximumSteps {
             problems.append(
-                RecipeDiagnostic(
-                    code: "too-many-steps",
+                MixdownError(
+                    code: .tooManySteps,
                     message: "the recipe has \(recipe.steps.count) steps; the limit is \(RecipeParser.defaultMaximumSteps)",
                     location: recipe.steps.first?.location
                 )
@@ -22,14 +22,14 @@ extension Planner {
         var defined = Set<String>()
         for input in recipe.inputs where !defined.insert(input.name).inserted {
             problems.append(
-                RecipeDiagnostic(code: "duplicate-id", message: "input name \(Excerpt.quoted(input.name)) is used twice", location: input.location)
+                MixdownError(code: .duplicateId, message: "input name \(Excerpt.quoted(input.name)) is used twice", location: input.location)
             )
         }
         for step in recipe.steps {
             for source in step.sources where !defined.contains(source) {
                 problems.append(
-                    RecipeDiagnostic(
-                        code: "unknown-reference",
+                    MixdownError(
+                        code: .unknownReference,
                         message: "step \(Excerpt.quoted(step.id)) reads \(Excerpt.quoted(source)), which is not an input or an earlier step",
                         location: step.location
                     )
@@ -37,8 +37,8 @@ extension Planner {
             }
             if !defined.insert(step.id).inserted {
                 problems.append(
-                    RecipeDiagnostic(
-                        code: "duplicate-id",
+                    MixdownError(
+                        code: .duplicateId,
                         message: "step id \(Excerpt.quoted(step.id)) is already used by an input or another step",
                         location: step.location
                     )
@@ -48,13 +48,13 @@ extension Planner {
         var outputNames = Set<String>()
         for output in recipe.outputs where !outputNames.insert(output.name).inserted {
             problems.append(
-                RecipeDiagnostic(code: "duplicate-id", message: "output name \(Excerpt.quoted(output.name)) is used twice", location: output.location)
+                MixdownError(code: .duplicateId, message: "output name \(Excerpt.quoted(output.name)) is used twice", location: output.location)
             )
         }
         for output in recipe.outputs where !defined.contains(output.from) {
             problems.append(
-                RecipeDiagnostic(
-                    code: "unknown-reference",
+                MixdownError(
+                    code: .unknownReference,
                     message: "output \(Excerpt.quoted(output.name)) reads \(Excerpt.quoted(output.from)), which is not an input or a step id",
                     location: output.location
                 )
@@ -71,13 +71,13 @@ extension Planner {
     func checkOutputLengths(_ recipe: Recipe, model: GraphModel) throws(RecipeError) {
         let limit = options.maximumOutputDuration
         let steps = recipe.stepsByID
-        var problems: [RecipeDiagnostic] = []
+        var problems: [MixdownError] = []
         for output in recipe.outputs {
             let node = steps[output.from].flatMap { $0.output == .data ? $0.sources.first : nil } ?? output.from
             guard let length = model.durations[node], length > limit else { continue }
             problems.append(
-                RecipeDiagnostic(
-                    code: "too-long",
+                MixdownError(
+                    code: .tooLong,
                     message: "output \(Excerpt.quoted(output.name)) would last \(Self.spoken(length)); the limit is \(Self.spoken(limit))",
                     location: output.location
                 )

@@ -4,14 +4,6 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     case io(String)
 
-    public var code: String {
-        switch self {
-        case .invalidKey: "invalid-key"
-        case .notFound: "not-found"
-        case .io: "storage-error"
-        }
-    }
-
     public var description: String {
         switch self {
         case .invalidKey(let key, let why): "invalid storage key '\(key)': \(why)"

@@ -48,8 +48,8 @@ struct DurationOutcomeTests {
                 """
             )
             Issue.record("an empty output was published")
-        } catch let error as ExecutionError {
-            #expect(error.code == "empty-output")
+        } catch let error as MixdownError {
+            #expect(error.code == .emptyOutput)
             #expect(error.message == "output 'o' came out empty: the steps removed all audio")
             #expect(error.location?.line == 9)
         }

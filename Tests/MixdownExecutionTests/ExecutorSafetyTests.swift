@@ -51,8 +51,8 @@ struct ExecutorSafetyTests {
                 """
             )
             Issue.record("publishing over a directory should have failed")
-        } catch let error as ExecutionError {
-            #expect(error.code == "publish-failed")
+        } catch let error as MixdownError {
+            #expect(error.code == .publishFailed)
             #expect(error.message.contains("b.wav") && error.message.contains("no output was published"))
         }
         if olderFirstOutput {
@@ -84,7 +84,7 @@ struct ExecutorSafetyTests {
             Issue.record("the impossible edit ran")
         } catch let error as RecipeError {
             let diagnostic = try #require(error.diagnostics.first)
-            #expect(diagnostic.code == "empty-edit")
+            #expect(diagnostic.code == .emptyEdit)
             for fragment in fragments { #expect(diagnostic.message.contains(fragment), "\(diagnostic.message)") }
             #expect(diagnostic.location?.line == 5)
         }
@@ -102,7 +102,7 @@ struct ExecutorSafetyTests {
             Issue.record("the empty preview ran")
         } catch let error as RecipeError {
             let message = error.diagnostics.first?.message ?? ""
-            #expect(error.diagnostics.first?.code == "empty-edit")
+            #expect(error.diagnostics.first?.code == .emptyEdit)
             #expect(message.contains("start 25s, 10s long") && message.contains("'v' lasts 20s"), "\(message)")
         }
         #expect(harness.leftovers().isEmpty)

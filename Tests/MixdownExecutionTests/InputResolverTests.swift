@@ -19,13 +19,13 @@ struct InputResolverTests {
         await #expect {
             _ = try await harness.run(recipe)
         } throws: { error in
-            (error as? ExecutionError)?.code == "input-too-large" && (error as? ExecutionError)?.location?.line == 3
+            (error as? MixdownError)?.code == .inputTooLarge && (error as? MixdownError)?.location?.line == 3
         }
         let missing = "version: 1\nkind: ingest\ninputs: { m: { url: \"\(server.url("nope.wav"))\" } }\noutputs: { audio: {} }\n"
         await #expect {
             _ = try await harness.run(missing)
         } throws: { error in
-            (error as? ExecutionError)?.message.contains("HTTP 404") == true
+            (error as? MixdownError)?.message.contains("HTTP 404") == true
         }
     }
 
@@ -44,7 +44,7 @@ struct InputResolverTests {
                 await #expect {
                     _ = try await harness.run(recipe)
                 } throws: { error in
-                    (error as? ExecutionError)?.code == "private-address"
+                    (error as? MixdownError)?.code == .privateAddress
                 }
             }
         }
@@ -63,7 +63,7 @@ struct InputResolverTests {
         await #expect {
             _ = try await harness.run(recipe)
         } throws: { error in
-            (error as? ExecutionError)?.code == "input-too-long"
+            (error as? MixdownError)?.code == .inputTooLong
         }
     }
 
@@ -82,12 +82,12 @@ struct InputResolverTests {
         defer { server.stop() }
         var harness = try ExecutionHarness()
         harness.limits.maximumDurationSeconds = 5
-        for (file, code) in [("list.wav", "unsupported-container"), ("stream.mkv", "input-too-long")] {
+        for (file, code) in [("list.wav", ErrorCode.unsupportedContainer), ("stream.mkv", .inputTooLong)] {
             let recipe = "version: 1\nkind: ingest\ninputs: { m: { url: \"\(server.url(file))\" } }\noutputs: { audio: { format: flac } }\n"
             await #expect {
                 _ = try await harness.run(recipe)
             } throws: { error in
-                (error as? ExecutionError)?.code == code
+                (error as? MixdownError)?.code == code
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MixdownRecipe
 import MixdownTestSupport
 import Testing
 
@@ -114,10 +115,10 @@ struct LoudnessConformanceTests {
     func refusesOtherStreams() throws {
         let text = WAVLoudnessStream()
         Data("not a wav file at all".utf8).withUnsafeBytes { text.consume($0) }
-        #expect(throws: ExecutionError.self) { try text.report() }
+        #expect(throws: MixdownError.self) { try text.report() }
         let empty = WAVLoudnessStream()
         Data("RIFF".utf8).withUnsafeBytes { empty.consume($0) }
-        #expect(throws: ExecutionError.self) { try empty.report() }
+        #expect(throws: MixdownError.self) { try empty.report() }
         // 16-bit PCM: a header ffmpeg writes for s16 audio.
         var header = Data("RIFF".utf8) + Data([0, 0, 0, 0]) + Data("WAVEfmt ".utf8) + Data([16, 0, 0, 0])
         header += Data([1, 0, 2, 0, 0x80, 0xBB, 0, 0, 0, 0xEE, 2, 0, 4, 0, 16, 0]) + Data("data".utf8) + Data([0, 0, 0, 0])
@@ -126,7 +127,7 @@ struct LoudnessConformanceTests {
         #expect {
             try integer.report()
         } throws: { error in
-            (error as? ExecutionError)?.message.contains("16-bit") == true
+            (error as? MixdownError)?.message.contains("16-bit") == true
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import MixdownExecution
 import MixdownPlanner
+import MixdownRecipe
 import MixdownTestSupport
 import Testing
 
@@ -80,7 +81,7 @@ struct MeasurementEdgeTests {
         await #expect {
             _ = try await TestMedia.loudness(path)
         } throws: { error in
-            (error as? ExecutionError)?.code == "measure-failed" && (error as? ExecutionError)?.message.contains("infinite") == true
+            (error as? MixdownError)?.code == .measureFailed && (error as? MixdownError)?.message.contains("infinite") == true
         }
         let outputs = try await harness.run(
             "version: 1\nkind: ingest\ninputs: { a: { file: inf.wav } }\nsteps:\n  - { id: wave, from: a, peaks: 10 }\noutputs: { wave: { from: wave } }\n"

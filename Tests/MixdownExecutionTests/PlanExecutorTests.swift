@@ -129,12 +129,13 @@ struct PlanExecutorTests {
                 """
             )
             Issue.record("the run should have failed")
-        } catch let error as ExecutionError {
-            #expect(error.code == "expectation-failed")
+        } catch let miss as ExpectationMiss {
+            let error = miss.error
+            #expect(error.code == .expectationFailed)
             #expect(error.location?.line == 13)
             #expect(error.message.contains("LUFS is outside [-10.0, -9.0]"))
-            #expect(error.rejected.map(\.name) == ["out", "report"])
-            let out = try #require(error.rejected.first)
+            #expect(miss.rejected.map(\.name) == ["out", "report"])
+            let out = try #require(miss.rejected.first)
             #expect(out.path == "\(harness.out)/out.rejected.mp3")
             #expect(try PlanExecutor.sha256(ofFile: out.path) == out.sha256 && out.bytes > 10_000)
             // What was rejected is what the error says was measured.

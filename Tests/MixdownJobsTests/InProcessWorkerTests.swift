@@ -73,7 +73,28 @@ struct InProcessWorkerTests {
         ).id
         try await harness.waitFor("the failure") { try await harness.job(id).status.isFinal }
         let job = try await harness.job(id)
-        #expect(job.status == .failed && job.attempts == 1 && job.error?.code == "unknown-asset")
+        #expect(job.status == .failed && job.attempts == 1 && job.error?.code == .unknownAsset)
         #expect(job.error?.location?.line == 3)
+    }
+
+    @Test("a retryable failure (a download that fails) is tried again up to the attempt limit; the job says it was retryable")
+    func retryableFailure() async throws {
+        let served = try TestMedia.temporaryDirectory("served")
+        let server = try LoopbackHTTPServer(serving: served)
+        defer { server.stop() }
+        let harness = try JobsHarness(
+            pollSeconds: 60,
+            extra: ["MIXDOWN_LEASE_SECONDS": "60", "MIXDOWN_ALLOW_PRIVATE_URLS": "1", "MIXDOWN_MAX_ATTEMPTS": "2"]
+        )
+        let worker = Task { try await Worker(services: harness.services).run() }
+        defer { worker.cancel() }
+        let id = try await harness.submit(
+            "version: 1\nkind: ingest\ninputs: { a: { url: \"\(server.url("missing.mp3"))\" } }\noutputs: { o: {} }\n"
+        ).id
+        try await harness.waitFor("the failure") { try await harness.job(id).status.isFinal }
+        let job = try await harness.job(id)
+        #expect(job.status == .failed && job.error?.code == .downloadFailed)
+        #expect(job.attempts == 2, "download-failed is retryable: the second attempt is the last")
+        #expect(job.error?.isRetryable == true)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MixdownJobs
+import MixdownRecipe
 import MixdownStorage
 import Testing
 
@@ -81,7 +82,7 @@ struct JobStoreTests {
         #expect(job.id == id && job.attempts == 2)
         #expect(try await store.heartbeat(old, leaseSeconds: 30, progress: 0.9, stage: "x", processes: nil) == .lost)
         #expect(try await store.complete(old, result: JobResult(outputs: []), assets: []) == false)
-        #expect(try await store.fail(old, error: JobError(code: "x", message: "x"), retry: false, backoffSeconds: 0) == false)
+        #expect(try await store.fail(old, error: JobError(code: .internal, message: "x"), retry: false, backoffSeconds: 0) == false)
         #expect(try await store.heartbeat(new, leaseSeconds: 30, progress: 0.5, stage: "render", processes: nil) == .active(cancelRequested: false))
         #expect(try await store.job(id: id)?.progress == 0.5)
         #expect(try await store.complete(new, result: JobResult(outputs: []), assets: []))
@@ -99,7 +100,7 @@ struct JobStoreTests {
             while reaped.isEmpty { reaped = try await store.reap(backoffSeconds: 0) }
         }
         let job = try #require(try await store.job(id: id))
-        #expect(job.status == .failed && job.error?.code == "worker-lost")
+        #expect(job.status == .failed && job.error?.code == .workerLost)
         #expect(try await store.claim(owner: "w", leaseSeconds: 1) == nil)
     }
 
@@ -114,7 +115,7 @@ struct JobStoreTests {
         while reaped.isEmpty { reaped = try await store.reap(backoffSeconds: 0) }
         #expect(reaped.map(\.id) == [preview])
         let timedOut = try #require(try await store.job(id: preview))
-        #expect(timedOut.status == .failed && timedOut.error?.code == "timeout")
+        #expect(timedOut.status == .failed && timedOut.error?.code == .timeout)
         #expect(timedOut.error?.message.contains("preview job ran past its 0 s limit") == true)
         #expect(try await store.job(id: save)?.status == .running)
     }
@@ -152,14 +153,14 @@ struct JobStoreTests {
         let store = try backend.services(try backend.configuration()).store
         let id = try await store.submit(newJob()).id
         let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
-        #expect(try await store.fail(lease, error: JobError(code: "download-failed", message: "x"), retry: true, backoffSeconds: 30))
+        #expect(try await store.fail(lease, error: JobError(code: .downloadFailed, message: "x"), retry: true, backoffSeconds: 30))
         let waiting = try #require(try await store.job(id: id))
-        #expect(waiting.status == .queued && waiting.error?.code == "download-failed")
+        #expect(waiting.status == .queued && waiting.error?.code == .downloadFailed)
         #expect(try await store.claim(owner: "w", leaseSeconds: 30) == nil, "backoff keeps it out of reach")
 
         let other = try await store.submit(newJob()).id
         let (_, second) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
-        #expect(try await store.fail(second, error: JobError(code: "ffmpeg-failed", message: "x"), retry: false, backoffSeconds: 0))
+        #expect(try await store.fail(second, error: JobError(code: .ffmpegFailed, message: "x"), retry: false, backoffSeconds: 0))
         #expect(try await store.job(id: other)?.status == .failed)
         let retried = try #require(try await store.retry(id: other))
         #expect(retried.status == .queued && retried.attempts == 0 && retried.error == nil)
@@ -224,7 +225,7 @@ struct JobStoreTests {
         }
         let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
         let kept = try asset("out.rejected.mp3")
-        var error = JobError(code: "expectation-failed", message: "integrated loudness -16.0 LUFS is outside [-10.0, -9.0]")
+        var error = JobError(code: .expectationFailed, message: "integrated loudness -16.0 LUFS is outside [-10.0, -9.0]")
         error.rejected = [
             JobOutput(name: "out", key: kept.key, contentType: kept.contentType, bytes: 10, durationSeconds: 1, sha256: kept.sha256, assetId: kept.id)
         ]

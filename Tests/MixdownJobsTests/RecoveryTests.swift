@@ -1,5 +1,6 @@
 import Foundation
 import MixdownJobs
+import MixdownRecipe
 import MixdownStorage
 import MixdownTestSupport
 import Testing
@@ -45,7 +46,7 @@ struct RecoveryTests {
         #expect(try await worker.wait() == 0)
         let job = try await harness.job(id)
         #expect(job.status == .failed)
-        #expect(job.error?.code == "storage-error")
+        #expect(job.error?.code == .storageError)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["b.flac"])
         #expect(job.result == nil)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import MixdownJobs
 import MixdownPlanner
+import MixdownRecipe
 import MixdownStorage
 import MixdownTestSupport
 import Testing
@@ -149,7 +150,7 @@ struct WorkerProcessTests {
         let workers = [try await harness.startWorker(), try await harness.startWorker()]
         try await harness.waitFor("the preview to time out", seconds: 30) { try await harness.job(preview).status.isFinal }
         let ended = try await harness.job(preview)
-        #expect(ended.status == .failed && ended.error?.code == "timeout")
+        #expect(ended.status == .failed && ended.error?.code == .timeout)
         #expect(try await harness.job(save).status == .running)
         #expect(try JobsHarness.processes(of: preview).isEmpty)
         _ = try await harness.services.store.cancel(id: save)

@@ -95,7 +95,7 @@ struct DurationBoundsTests {
             _ = try Planner().plan(parsed, inputs: [audio("v", seconds: 5)])
             Issue.record("\(operation).\(parameter) of the least non-zero Double planned")
         } catch {
-            #expect(error.diagnostics.map(\.code) == ["bad-value"])
+            #expect(error.diagnostics.map(\.code) == [.badValue])
             #expect(error.diagnostics.first?.location?.line == 5)
         }
     }
@@ -127,7 +127,7 @@ struct DurationBoundsTests {
             _ = try Planner().plan(parsed, inputs: [audio("v", seconds: 1800)])
             Issue.record("\(step) planned")
         } catch {
-            #expect(error.diagnostics.map(\.code) == ["too-long"])
+            #expect(error.diagnostics.map(\.code) == [.tooLong])
             #expect(error.diagnostics.map(\.message) == [message])
             #expect(error.diagnostics.first?.location?.description == "r.yaml:7:3")
         }

@@ -52,7 +52,7 @@ struct PlannerSafetyTests {
         )
         let step = try #require(base.steps.first)
         let inputs = [audio("v", seconds: 20)]
-        func codes(_ recipe: Recipe) -> [String] {
+        func codes(_ recipe: Recipe) -> [ErrorCode] {
             do {
                 _ = try Planner().plan(recipe, inputs: inputs)
                 return []
@@ -62,24 +62,24 @@ struct PlannerSafetyTests {
         }
         var repeated = base
         repeated.steps = [step, step]
-        #expect(codes(repeated) == ["duplicate-id"])
+        #expect(codes(repeated) == [.duplicateId])
         var shadowing = base
         shadowing.steps[0].id = "v"
         shadowing.outputs[0].from = "v"
-        #expect(codes(shadowing) == ["duplicate-id"])
+        #expect(codes(shadowing) == [.duplicateId])
         var forward = base
         forward.steps[0].sources = ["later"]
-        #expect(codes(forward) == ["unknown-reference"])
+        #expect(codes(forward) == [.unknownReference])
         var crowded = base
         crowded.steps = (0...RecipeParser.defaultMaximumSteps).map { index in
             var copy = step
             copy.id = "s\(index)"
             return copy
         }
-        #expect(codes(crowded) == ["too-many-steps"])
+        #expect(codes(crowded) == [.tooManySteps])
         var lonely = base
         lonely.steps[0].operation = .crossfade(Crossfade(tracks: ["v"], duration: 1))
-        #expect(codes(lonely) == ["missing-source"])
+        #expect(codes(lonely) == [.missingSource])
     }
 
     @Test("impossible trims and crossfades are refused with the step, the length and the window")
@@ -115,7 +115,7 @@ struct PlannerSafetyTests {
             _ = try Planner().plan(looped, inputs: [audio("v", seconds: 20)])
             Issue.record("a loop of loops planned")
         } catch {
-            #expect(error.diagnostics.map(\.code) == ["too-long"])
+            #expect(error.diagnostics.map(\.code) == [.tooLong])
         }
     }
 
@@ -144,7 +144,7 @@ struct PlannerSafetyTests {
             _ = try Planner(options: .init(preview: PreviewWindow(start: .nan, duration: 10))).plan(plain, inputs: [audio("v", seconds: 20)])
             Issue.record("a NaN preview planned")
         } catch {
-            #expect(error.diagnostics.map(\.code) == ["bad-preview"])
+            #expect(error.diagnostics.map(\.code) == [.badPreview])
         }
     }
 

@@ -12,7 +12,7 @@ struct DurationRulesTests {
     @Test("loop.to of 0, -0 or a value that prints as 0 is a bad-value at the value", arguments: ["0", "-0", "'-0'", "0s", "1e-320", "0.0000004"])
     func loopToZero(value: String) {
         let diagnostics = problems(Self.recipe(step: "loop: { to: \(value) }"))
-        #expect(diagnostics.map(\.code) == ["bad-value"])
+        #expect(diagnostics.map(\.code) == [.badValue])
         #expect(diagnostics.first?.location?.description == "r.yaml:5:17")
     }
 
@@ -25,7 +25,7 @@ struct DurationRulesTests {
     )
     func tinyDurations(step: String) {
         let diagnostics = problems(Self.recipe(step: step))
-        #expect(diagnostics.map(\.code) == ["bad-value"])
+        #expect(diagnostics.map(\.code) == [.badValue])
         #expect(diagnostics.first?.location?.line == 5)
     }
 
@@ -45,7 +45,7 @@ struct DurationRulesTests {
         let text =
             "version: 1\nkind: render\ninputs: { v: { upload: true } }\nsteps:\n  - visualize: {}\n  - title:\n      text: \"abc \u{01} def\"\noutputs: { o: { format: mp4 } }\n"
         let diagnostics = problems(text)
-        #expect(diagnostics.map(\.code) == ["yaml-encoding"])
+        #expect(diagnostics.map(\.code) == [.yamlEncoding])
         #expect(diagnostics.first?.location?.description == "r.yaml:7:18")
     }
 }

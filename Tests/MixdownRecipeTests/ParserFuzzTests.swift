@@ -91,7 +91,7 @@ struct ParserFuzzTests {
 
     @Test("a step id that repeats an input's name or another step's id is a located duplicate-id")
     func duplicateIdentifiers() {
-        let diagnostics: [RecipeDiagnostic]
+        let diagnostics: [MixdownError]
         do {
             _ = try RecipeParser().parse(
                 """
@@ -114,8 +114,8 @@ struct ParserFuzzTests {
             diagnostics = error.diagnostics
         }
         // Only the repeated names: the step named 'voice' reads the input 'voice', not "its own output".
-        #expect(diagnostics.map(\.code) == ["duplicate-id", "duplicate-id"])
-        let duplicates = diagnostics.filter { $0.code == "duplicate-id" }
+        #expect(diagnostics.map(\.code) == [.duplicateId, .duplicateId])
+        let duplicates = diagnostics.filter { $0.code == .duplicateId }
         #expect(duplicates.map { $0.location?.description } == ["dup.yaml:6:11", "dup.yaml:8:11"])
         #expect(duplicates.first?.message == "step id 'voice' is already used by an input")
         #expect(duplicates.last?.message == "step id 'loud' is already used by another step")
@@ -131,7 +131,7 @@ struct ParserFuzzTests {
             )
             Issue.record("a recipe with one input name twice parsed")
         } catch {
-            #expect(error.diagnostics.map(\.code) == ["duplicate-id"])
+            #expect(error.diagnostics.map(\.code) == [.duplicateId])
             #expect(error.diagnostics.first?.location?.description == "keys.yaml:5:3")
         }
     }

@@ -20,8 +20,8 @@ struct RecipeLimitsTests {
             outputs: { out: { format: mp4 } }
             """
         let diagnostics = problems(text)
-        #expect(diagnostics.filter { $0.code == "too-large" }.count == 1)
-        let tooLarge = diagnostics.first { $0.code == "too-large" }
+        #expect(diagnostics.filter { $0.code == .tooLarge }.count == 1)
+        let tooLarge = diagnostics.first { $0.code == .tooLarge }
         // At the first reference past 1 MiB of expanded text: the document is ~55 KB and each reference adds 1000
         // bytes, so about halfway down.
         #expect((tooLarge?.location?.line ?? 0) > 400)
@@ -59,7 +59,7 @@ struct RecipeLimitsTests {
         let diagnostics = problems(
             "version: 1\nkind: edit\ninputs: { voice: { upload: true } }\nsteps:\n\(steps)\noutputs: { out: { format: wav } }\n"
         )
-        #expect(diagnostics.map(\.code) == ["too-many-steps"])
+        #expect(diagnostics.map(\.code) == [.tooManySteps])
         #expect(diagnostics.first?.location?.description == "r.yaml:5:3")
         #expect(diagnostics.first?.message == "the recipe has 1001 steps; the limit is 1000")
         // At the limit, it parses.
@@ -76,8 +76,8 @@ struct RecipeLimitsTests {
             "version: 1\nkind: edit\ninputs: { voice: { upload: true } }\nsteps:\n\(steps)\noutputs: { out: { format: wav } }\n"
         )
         #expect(diagnostics.count == 101)
-        #expect(diagnostics.dropLast().allSatisfy { $0.code == "unknown-operation" })
-        #expect(diagnostics.last?.code == "too-many-errors")
+        #expect(diagnostics.dropLast().allSatisfy { $0.code == .unknownOperation })
+        #expect(diagnostics.last?.code == .tooManyErrors)
         #expect(diagnostics.last?.location?.line == 104)
     }
 
@@ -98,7 +98,7 @@ struct RecipeLimitsTests {
         let diagnostics = problems(
             "version: 1\nkind: edit\ninputs: { voice: { upload: true } }\nsteps:\n  - \(step)\noutputs: { out: { format: wav } }\n"
         )
-        #expect(diagnostics.map(\.code) == [code])
+        #expect(diagnostics.map(\.code.rawValue) == [code])
         #expect(diagnostics.first?.location?.line == 5)
     }
 
@@ -107,7 +107,7 @@ struct RecipeLimitsTests {
         let diagnostics = problems(
             "version: 1\nkind: edit\ninputs: { voice: { upload: true } }\noutputs:\n  out: { format: wav, expect: { sample_rate: 1e308, channels: -1e308 } }\n"
         )
-        #expect(diagnostics.map(\.code) == ["bad-value", "bad-value"])
+        #expect(diagnostics.map(\.code) == [.badValue, .badValue])
     }
 
     @Test("negative zero is zero")

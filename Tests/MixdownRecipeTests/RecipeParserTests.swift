@@ -8,7 +8,7 @@ func parse(_ text: String, overrides: [String: String] = [:], uploads: Set<Strin
 }
 
 /// The diagnostics for an invalid recipe (fails the test if it parses).
-func problems(_ text: String, overrides: [String: String] = [:], uploads: Set<String>? = nil) -> [RecipeDiagnostic] {
+func problems(_ text: String, overrides: [String: String] = [:], uploads: Set<String>? = nil) -> [MixdownError] {
     do {
         _ = try parse(text, overrides: overrides, uploads: uploads)
         Issue.record("expected the recipe to be rejected")
@@ -62,7 +62,7 @@ struct RecipeParserTests {
         guard case .loudnorm(let loudnorm) = recipe.steps[2].operation else { Issue.record("step 3 is not loudnorm"); return }
         #expect(loudnorm.target == -14)
         let bad = problems(podcast, overrides: ["lufs": "loud"])
-        #expect(bad.map(\.code) == ["bad-param"])
+        #expect(bad.map(\.code) == [.badParam])
         let unknown = problems(podcast, overrides: ["lfus": "-14"])
         #expect(unknown.first?.suggestion == "lufs")
     }
@@ -80,7 +80,7 @@ struct RecipeParserTests {
             """
         )
         #expect(found.count == 1)
-        #expect(found[0].code == "unknown-operation")
+        #expect(found[0].code == .unknownOperation)
         #expect(found[0].location == SourceLocation(file: "r.yaml", line: 5, column: 5))
         #expect(found[0].suggestion == "highpass")
         #expect(found[0].description == "r.yaml:5:5: error: unknown operation 'hihgpass' (did you mean 'highpass'?)")
@@ -105,21 +105,21 @@ struct RecipeParserTests {
               out: { format: mp5 }
             """
         )
-        let summary = found.map { "\($0.code)@\($0.location!.line):\($0.location!.column)" }
+        let summary = found.map { "\($0.code.rawValue)@\($0.location!.line):\($0.location!.column)" }
         #expect(
             summary == [
                 "bad-value@8:20", "unknown-parameter@9:23", "two-operations@11:5", "unknown-reference@6:11", "bad-value@13:18",
             ]
         )
-        #expect(found.first { $0.code == "unknown-reference" }?.suggestion == "voice")
-        #expect(found.first { $0.code == "bad-value" && $0.location?.line == 13 }?.suggestion == "mp3")
+        #expect(found.first { $0.code == .unknownReference }?.suggestion == "voice")
+        #expect(found.first { $0.code == .badValue && $0.location?.line == 13 }?.suggestion == "mp3")
     }
 
     @Test("a YAML syntax error points where libyaml finds it")
     func syntax() {
         let found = problems("version: 1\nkind: edit\ninputs: { voice: { upload: true }\nsteps: []\n")
         #expect(found.count == 1)
-        #expect(found[0].code == "yaml-syntax")
+        #expect(found[0].code == .yamlSyntax)
         #expect(found[0].location?.line == 4)
     }
 
@@ -140,7 +140,7 @@ struct RecipeParserTests {
             outputs: { out: { from: b } }
             """
         )
-        #expect(found.map(\.code) == ["cycle"])
+        #expect(found.map(\.code) == [.cycle])
         #expect(found[0].message.contains("a -> b -> a") || found[0].message.contains("b -> a -> b"))
     }
 
@@ -167,7 +167,7 @@ struct RecipeParserTests {
               out: { from: v, format: wav }
             """
         )
-        #expect(found.map(\.code) == ["type-mismatch", "type-mismatch", "type-mismatch"])
+        #expect(found.map(\.code) == [.typeMismatch, .typeMismatch, .typeMismatch])
         #expect(found.map { $0.location!.line } == [8, 15, 17])
     }
 
@@ -175,13 +175,13 @@ struct RecipeParserTests {
     func structure() {
         #expect(
             problems("version: 1\nkind: edit\ninputs: { voice: { upload: true } }\noutputs: { o: {} }\n", uploads: []).map(\.code) == [
-                "missing-input"
+                .missingInput
             ]
         )
         let keys = problems("version: 2\nkind: edit\ninput: {}\noutputs: { o: {} }\n").map(\.code)
-        #expect(keys.contains("unsupported-version") && keys.contains("unknown-key"))
-        #expect(problems("").map(\.code) == ["not-a-mapping"])
-        #expect(problems("- 1\n- 2\n").map(\.code) == ["not-a-mapping"])
+        #expect(keys.contains(.unsupportedVersion) && keys.contains(.unknownKey))
+        #expect(problems("").map(\.code) == [.notAMapping])
+        #expect(problems("- 1\n- 2\n").map(\.code) == [.notAMapping])
     }
 
     @Test("shorthand forms and defaults")
@@ -211,7 +211,7 @@ struct RecipeParserTests {
         let found = problems(
             "version: 1\nkind: render\ninputs: { v: { upload: true } }\nsteps:\n  - visualize: {}\n  - captions: { srt: '\(path)' }\noutputs: { o: {} }\n"
         )
-        #expect(found.map(\.code) == ["bad-value"])
+        #expect(found.map(\.code) == [.badValue])
         #expect(found.first?.location?.line == 6)
     }
 
@@ -221,6 +221,6 @@ struct RecipeParserTests {
         for level in 1..<12 { text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
         text = "version: 1\nkind: edit\n" + text.replacingOccurrences(of: "a0:", with: "steps:")
         let found = problems(text)
-        #expect(found.contains { $0.code == "too-complex" || $0.code == "unknown-key" })
+        #expect(found.contains { $0.code == .tooComplex || $0.code == .unknownKey })
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import MixdownJobs
+import MixdownRecipe
 import MixdownServer
 import MixdownTestSupport
 import NIOCore
@@ -34,6 +35,36 @@ struct APIBadInputTests {
             #expect((list["jobs"] as? [Any])?.isEmpty == true)
         }
         #expect(harness.storedFiles().isEmpty)
+    }
+
+    @Test("an invalid recipe's problem document is the parser's own error: the same code, message, location and retry verdict")
+    func problemIsTheParsersError() async throws {
+        let text = "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - loudnorm: { target: -3 }\noutputs: { o: {} }\n"
+        var parsed: RecipeError?
+        do { _ = try RecipeParser().parse(text, file: "recipe.yaml") } catch { parsed = error }
+        let expected = try #require(parsed?.diagnostics.first)
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let response = try await client.execute(
+                uri: "/v1/recipes/validate",
+                method: .post,
+                headers: [.contentType: "application/yaml"],
+                body: ByteBuffer(string: text)
+            )
+            #expect(response.status == .unprocessableContent)
+            let problem = try Self.problem(response)
+            #expect(problem["code"] as? String == "invalid-recipe" && problem["retryable"] as? Bool == false)
+            #expect(problem["type"] as? String == "https://mixdown.dev/problems/invalid-recipe")
+            let errors = try #require(problem["errors"] as? [[String: Any]])
+            let error = try #require(errors.first { $0["code"] as? String == expected.code.rawValue }, "\(errors)")
+            #expect(error["message"] as? String == expected.message)
+            #expect(error["retryable"] as? Bool == false)
+            let location = try #require(error["location"] as? [String: Any])
+            #expect(location["line"] as? Int == expected.location?.line && location["column"] as? Int == expected.location?.column)
+            // The document as a whole is located at its first problem.
+            let first = try #require(errors.first?["location"] as? [String: Any])
+            #expect((problem["location"] as? [String: Any])?["line"] as? Int == first["line"] as? Int)
+        }
     }
 
     @Test("a 101 MB upload is refused with 413 (from its Content-Length, before it is read); nothing is stored")

@@ -142,7 +142,7 @@ struct BatchCommand: AsyncParsableCommand {
             return entry(.passed, names)
         } catch let error as RecipeError {
             return entry(.failed, error: error.description)
-        } catch let error as ExecutionError {
+        } catch let error as MixdownError {
             return entry(.failed, error: error.description)
         } catch {
             return entry(.failed, error: "\(error)")

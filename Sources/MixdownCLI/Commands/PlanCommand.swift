@@ -50,7 +50,7 @@ struct PlanCommand: AsyncParsableCommand {
             } catch let error as RecipeError {
                 Console.report(error)
                 failed = true
-            } catch let error as ExecutionError {
+            } catch let error as MixdownError {
                 Console.error(error.description)
                 failed = true
             }

@@ -31,14 +31,20 @@ struct RunCommand: AsyncParsableCommand {
         var outputs: [OutputArtifact]
     }
 
+    /// `{"event": "failed", ...the error's members, "rejected": [...]}`: the error as a job records it.
     struct Failure: Encodable {
-        var event = "failed"
-        var code: String
-        var message: String
-        var location: SourceLocation?
-        var diagnostics: [RecipeDiagnostic]?
+        var error: MixdownError
         /// Outputs kept under rejected names when an expectation failed.
         var rejected: [OutputArtifact]?
+
+        private enum CodingKeys: String, CodingKey { case event, rejected }
+
+        func encode(to encoder: any Encoder) throws {
+            try error.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode("failed", forKey: .event)
+            try container.encodeIfPresent(rejected, forKey: .rejected)
+        }
     }
 
     func run() async throws {
@@ -72,17 +78,19 @@ struct RunCommand: AsyncParsableCommand {
             }
         } catch let error as RecipeError {
             bar?.finish()
-            if json { Console.json(Failure(code: "invalid-recipe", message: error.description, diagnostics: error.diagnostics), pretty: false) }
+            if json { Console.json(Failure(error: error.error), pretty: false) }
             Console.report(error)
             throw ExitStatus.invalidRecipe
-        } catch let error as ExecutionError {
+        } catch let miss as ExpectationMiss {
             bar?.finish()
-            if json {
-                let rejected = error.rejected.isEmpty ? nil : error.rejected
-                Console.json(Failure(code: error.code, message: error.message, location: error.location, rejected: rejected), pretty: false)
-            }
+            if json { Console.json(Failure(error: miss.error, rejected: miss.rejected), pretty: false) }
+            Console.error(miss.error.description)
+            for output in miss.rejected { Console.error("rejected output kept to listen to: \(output.path)") }
+            throw ExitStatus.runFailed
+        } catch let error as MixdownError {
+            bar?.finish()
+            if json { Console.json(Failure(error: error), pretty: false) }
             Console.error(error.description)
-            for output in error.rejected { Console.error("rejected output kept to listen to: \(output.path)") }
             throw ExitStatus.runFailed
         } catch is CancellationError {
             bar?.finish()

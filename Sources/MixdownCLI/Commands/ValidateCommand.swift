@@ -20,7 +20,7 @@ struct ValidateCommand: AsyncParsableCommand {
     struct Result: Encodable {
         var file: String
         var valid: Bool
-        var diagnostics: [RecipeDiagnostic]
+        var diagnostics: [MixdownError]
     }
 
     func run() async throws {

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import MixdownRecipe
 
 #if canImport(FoundationNetworking)
     internal import FoundationNetworking
@@ -33,7 +34,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
     private let lock = NSLock()
     private var handle: FileHandle?
     private var received = 0
-    private var failure: ExecutionError?
+    private var failure: MixdownError?
     private var continuation: CheckedContinuation<Void, any Error>?
     private var task: URLSessionDataTask?
 
@@ -55,7 +56,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
         do {
             try guard_.check(url)
             completionHandler(request)
-        } catch let error as ExecutionError {
+        } catch let error as MixdownError {
             lock.withLock { failure = error }
             completionHandler(nil)
             task.cancel()
@@ -77,7 +78,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
 
     func cancel() {
         lock.lock()
-        failure = failure ?? ExecutionError(code: "cancelled", message: "download cancelled")
+        failure = failure ?? MixdownError(code: .cancelled, message: "download cancelled")
         let task = self.task
         lock.unlock()
         task?.cancel()
@@ -92,7 +93,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
         lock.lock()
         defer { lock.unlock() }
         if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            failure = ExecutionError(code: "download-failed", message: "\(response.url?.absoluteString ?? "URL") answered HTTP \(http.statusCode)")
+            failure = MixdownError(code: .downloadFailed, message: "\(response.url?.absoluteString ?? "URL") answered HTTP \(http.statusCode)")
             completionHandler(.cancel)
             return
         }
@@ -117,7 +118,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
         do {
             try handle?.write(contentsOf: data)
         } catch {
-            failure = ExecutionError(code: "download-failed", message: "cannot write the download: \(error.localizedDescription)")
+            failure = MixdownError(code: .downloadFailed, message: "cannot write the download: \(error.localizedDescription)")
             dataTask.cancel()
         }
     }
@@ -128,7 +129,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
         handle = nil
         let continuation = self.continuation
         self.continuation = nil
-        let failure = self.failure ?? error.map { ExecutionError(code: "download-failed", message: "download failed: \($0.localizedDescription)") }
+        let failure = self.failure ?? error.map { MixdownError(code: .downloadFailed, message: "download failed: \($0.localizedDescription)") }
         lock.unlock()
         if let failure {
             try? FileManager.default.removeItem(atPath: destination)
@@ -138,7 +139,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
         }
     }
 
-    private func tooLarge() -> ExecutionError {
-        ExecutionError(code: "input-too-large", message: "the download is larger than the \(maximumBytes)-byte limit")
+    private func tooLarge() -> MixdownError {
+        MixdownError(code: .inputTooLarge, message: "the download is larger than the \(maximumBytes)-byte limit")
     }
 }

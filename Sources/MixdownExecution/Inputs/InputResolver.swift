@@ -42,19 +42,19 @@ public struct InputResolver: Sendable {
             let facts: MediaFacts
             do {
                 facts = try await prober.facts(for: path)
-            } catch let error as ExecutionError {
-                throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
+            } catch let error as MixdownError {
+                throw MixdownError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
             }
             if input.type == .audio && !facts.hasAudio {
-                throw ExecutionError(code: "no-audio", message: "input '\(input.name)' has no audio stream", location: input.location)
+                throw MixdownError(code: .noAudio, message: "input '\(input.name)' has no audio stream", location: input.location)
             }
             switch input.source {
             case .url, .youtube:
                 // A downloaded playlist or manifest would make ffmpeg open further files, local ones included.
                 guard facts.isPlainMediaContainer else {
                     try? FileManager.default.removeItem(atPath: path)
-                    throw ExecutionError(
-                        code: "unsupported-container",
+                    throw MixdownError(
+                        code: .unsupportedContainer,
                         message: "input '\(input.name)': \(Excerpt.quoted(facts.formatName ?? "unknown")) is not a media container mixdown accepts",
                         location: input.location
                     )
@@ -66,8 +66,8 @@ public struct InputResolver: Sendable {
                 }
                 if let duration, !(duration <= limits.maximumDurationSeconds) {
                     try? FileManager.default.removeItem(atPath: path)
-                    throw ExecutionError(
-                        code: "input-too-long",
+                    throw MixdownError(
+                        code: .inputTooLong,
                         message:
                             "input '\(input.name)' lasts \(Self.seconds(duration)) s; the limit is \(Self.seconds(limits.maximumDurationSeconds)) s",
                         location: input.location
@@ -83,7 +83,7 @@ public struct InputResolver: Sendable {
     private func localPath(for input: RecipeInput) async throws -> String {
         if let supplied = uploads[input.name], input.source == .upload || input.source.isFile {
             guard FileManager.default.fileExists(atPath: supplied) else {
-                throw ExecutionError(code: "missing-file", message: "input '\(input.name)': no file at \(supplied)", location: input.location)
+                throw MixdownError(code: .missingFile, message: "input '\(input.name)': no file at \(supplied)", location: input.location)
             }
             return supplied
         }
@@ -91,39 +91,39 @@ public struct InputResolver: Sendable {
         case .file(let path):
             let full = path.hasPrefix("/") ? path : URL(fileURLWithPath: recipeDirectory).appendingPathComponent(path).path
             guard FileManager.default.fileExists(atPath: full) else {
-                throw ExecutionError(code: "missing-file", message: "input '\(input.name)': no file at \(full)", location: input.location)
+                throw MixdownError(code: .missingFile, message: "input '\(input.name)': no file at \(full)", location: input.location)
             }
             return full
         case .upload:
             // Supplied uploads returned above.
-            throw ExecutionError(
-                code: "missing-input",
+            throw MixdownError(
+                code: .missingInput,
                 message: "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH",
                 location: input.location
             )
         case .asset(let id):
             guard let assets else {
-                throw ExecutionError(
-                    code: "asset-unavailable",
+                throw MixdownError(
+                    code: .assetUnavailable,
                     message: "input '\(input.name)' names asset \(id); assets are resolved by the job system (mixdown submit)",
                     location: input.location
                 )
             }
             do {
                 return try await assets.localPath(forAsset: id)
-            } catch let error as ExecutionError {
-                throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
+            } catch let error as MixdownError {
+                throw MixdownError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
             }
         case .url(let address):
             guard let url = URL(string: address) else {
-                throw ExecutionError(code: "bad-url", message: "input '\(input.name)': bad URL", location: input.location)
+                throw MixdownError(code: .badUrl, message: "input '\(input.name)': bad URL", location: input.location)
             }
             let destination = "\(workDirectory)/download-\(input.name)"
             do {
                 try await HTTPDownloader(maximumBytes: limits.maximumBytes, guard_: NetworkGuard(allowPrivateAddresses: limits.allowPrivateAddresses))
                     .download(url, to: destination)
-            } catch let error as ExecutionError {
-                throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
+            } catch let error as MixdownError {
+                throw MixdownError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
             }
             return destination
         case .youtube(let address):
@@ -135,8 +135,8 @@ public struct InputResolver: Sendable {
         // yt-dlp follows its own redirects; the page's host is checked here, the media hosts it picks are not.
         do {
             try NetworkGuard(allowPrivateAddresses: limits.allowPrivateAddresses).check(URL(string: address) ?? URL(fileURLWithPath: "/"))
-        } catch let error as ExecutionError {
-            throw ExecutionError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
+        } catch let error as MixdownError {
+            throw MixdownError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
         }
         let directory = "\(workDirectory)/ytdlp-\(input.name)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -155,8 +155,8 @@ public struct InputResolver: Sendable {
         guard outcome.succeeded, let file = produced.first else {
             let detail = outcome.standardErrorTail.joined(separator: " ").trimmingCharacters(in: .whitespaces)
             let skipped = detail.isEmpty && outcome.succeeded
-            throw ExecutionError(
-                code: skipped ? "input-too-large" : "download-failed",
+            throw MixdownError(
+                code: skipped ? .inputTooLarge : .downloadFailed,
                 message: skipped
                     ? "input '\(input.name)': yt-dlp skipped it: larger than \(limits.maximumBytes) bytes or longer than \(Self.seconds(limits.maximumDurationSeconds)) s"
                     : "input '\(input.name)': yt-dlp failed: \(detail.isEmpty ? "exit \(outcome.exitCode ?? -1)" : detail)",

@@ -1,4 +1,5 @@
 public import Foundation
+internal import MixdownRecipe
 
 /// Refuses network inputs that point inside the machine or its network (loopback, private, link-local,
 /// unspecified, multicast, carrier-grade NAT), so a recipe cannot make the server fetch internal URLs.
@@ -9,14 +10,14 @@ struct NetworkGuard: Sendable {
     /// Throws when `url` is not http(s) or its host resolves to an address that is not public.
     func check(_ url: URL) throws {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
-            throw ExecutionError(code: "bad-url", message: "only http and https URLs can be fetched")
+            throw MixdownError(code: .badUrl, message: "only http and https URLs can be fetched")
         }
         guard !allowPrivateAddresses else { return }
         let addresses = try Self.resolve(host)
-        guard !addresses.isEmpty else { throw ExecutionError(code: "download-failed", message: "cannot resolve \(host)") }
+        guard !addresses.isEmpty else { throw MixdownError(code: .downloadFailed, message: "cannot resolve \(host)") }
         for address in addresses where !Self.isPublic(address) {
-            throw ExecutionError(
-                code: "private-address",
+            throw MixdownError(
+                code: .privateAddress,
                 message:
                     "\(host) resolves to \(address.description), a loopback, private or link-local address (set MIXDOWN_ALLOW_PRIVATE_URLS=1 to allow)"
             )

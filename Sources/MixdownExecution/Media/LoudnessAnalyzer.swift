@@ -2,6 +2,7 @@ internal import CEBUR128
 internal import CMixdownDSP
 internal import Dispatch
 internal import Foundation
+internal import MixdownRecipe
 
 /// An EBU R 128 meter (libebur128) fed interleaved float frames as they stream past: integrated
 /// loudness, loudness range, the short-term maximum, sample and true peak, and optionally the
@@ -34,12 +35,12 @@ final class LoudnessAnalyzer {
 
     /// `channelMask`: WAVE_FORMAT_EXTENSIBLE's speaker bits, one per channel in order; without one,
     /// libebur128's default map (L, R, C, LFE unused, Ls, Rs) applies.
-    init(channels: Int, sampleRate: Int, channelMask: UInt32? = nil, curveInterval: Double? = nil) throws(ExecutionError) {
+    init(channels: Int, sampleRate: Int, channelMask: UInt32? = nil, curveInterval: Double? = nil) throws(MixdownError) {
         guard (1...64).contains(channels), (1_000...768_000).contains(sampleRate) else {
-            throw ExecutionError(code: "measure-failed", message: "cannot measure \(channels) channel(s) at \(sampleRate) Hz")
+            throw MixdownError(code: .measureFailed, message: "cannot measure \(channels) channel(s) at \(sampleRate) Hz")
         }
-        let failure = ExecutionError(
-            code: "measure-failed",
+        let failure = MixdownError(
+            code: .measureFailed,
             message: "libebur128 could not start a meter for \(channels) channel(s) at \(sampleRate) Hz"
         )
         let mode = EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue | EBUR128_MODE_SAMPLE_PEAK.rawValue
@@ -101,7 +102,7 @@ final class LoudnessAnalyzer {
 
     /// Adds whole frames (`samples.count` is a multiple of `channels`). NaN or infinity is no level at
     /// all (measured, it would read as silence and steer a gain): such a chunk is refused, unmeasured.
-    func add(_ samples: UnsafeBufferPointer<Float>) throws(ExecutionError) {
+    func add(_ samples: UnsafeBufferPointer<Float>) throws(MixdownError) {
         guard let base = samples.baseAddress else { return }
         let total = samples.count / channels
         guard total > 0 else { return }
@@ -111,7 +112,7 @@ final class LoudnessAnalyzer {
             guard let target = planes.baseAddress else { return false }
             return mixdown_deinterleave_finite(base, target, total, channels) == 0
         }
-        guard finite else { throw ExecutionError(code: "measure-failed", message: "the audio to measure holds NaN or infinite samples") }
+        guard finite else { throw MixdownError(code: .measureFailed, message: "the audio to measure holds NaN or infinite samples") }
         planar.withUnsafeBufferPointer { planes in
             guard let source = planes.baseAddress else { return }
             let work = ChunkWork(analyzer: self, interleaved: base, planes: source, truePeaks: truePeaks, frames: total)

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import MixdownRecipe
 
 /// Loudness and peaks of one stream, measured by libebur128 to EBU Tech 3341 and 3342.
 public struct LoudnessReport: Sendable, Hashable, Codable {
@@ -52,7 +53,7 @@ public struct LoudnessMeter: Sendable {
             consume: { stream.consume($0) }
         )
         guard outcome.succeeded else {
-            throw ExecutionError(code: "measure-failed", message: "could not measure loudness of \(path): \(outcome.standardErrorTail.last ?? "")")
+            throw MixdownError(code: .measureFailed, message: "could not measure loudness of \(path): \(outcome.standardErrorTail.last ?? "")")
         }
         return try stream.report()
     }

@@ -1,5 +1,6 @@
 internal import Foundation
 public import MixdownPlanner
+internal import MixdownRecipe
 
 /// Reads media facts with ffprobe, once per file: results are cached by path, size and modification time,
 /// so planning many recipes over the same inputs probes each input once.
@@ -19,7 +20,7 @@ public actor MediaProber {
 
     public func facts(for path: String) async throws -> MediaFacts {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard let attributes else { throw ExecutionError(code: "missing-file", message: "no file at \(path)") }
+        guard let attributes else { throw MixdownError(code: .missingFile, message: "no file at \(path)") }
         let key = Key(
             path: path,
             size: (attributes[.size] as? NSNumber)?.uint64Value ?? 0,
@@ -58,8 +59,8 @@ public actor MediaProber {
             let reason = outcome.standardErrorTail.last ?? "ffprobe failed"
             // A URL is not named: it carries a signature.
             let what = restrictions.isEmpty ? path : "from the bucket"
-            throw ExecutionError(
-                code: "unreadable-media",
+            throw MixdownError(
+                code: .unreadableMedia,
                 message: "cannot read media \(what): \(restrictions.isEmpty ? reason : reason.replacingOccurrences(of: path, with: "(url)"))"
             )
         }

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import MixdownRecipe
 internal import Synchronization
 
 /// Measures a WAV stream of 32-bit float PCM (what ffmpeg writes with `-c:a pcm_f32le -f wav pipe:`)
@@ -12,7 +13,7 @@ final class WAVLoudnessStream: Sendable {
     private struct State: ~Copyable {
         var pending: [UInt8] = []
         var analyzer: LoudnessAnalyzer?
-        var failure: ExecutionError?
+        var failure: MixdownError?
         var scratch: [Float] = []
     }
 
@@ -29,7 +30,7 @@ final class WAVLoudnessStream: Sendable {
             guard state.failure == nil else { return }
             state.pending.append(contentsOf: bytes)
             if state.analyzer == nil {
-                do throws(ExecutionError) {
+                do throws(MixdownError) {
                     guard let (format, dataOffset) = try Self.parseHeader(state.pending) else { return }
                     state.analyzer = try LoudnessAnalyzer(
                         channels: format.channels,
@@ -63,8 +64,8 @@ final class WAVLoudnessStream: Sendable {
                 target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<whole]))
             }
         }
-        let added = state.scratch.withUnsafeBufferPointer { scratch -> ExecutionError? in
-            do throws(ExecutionError) {
+        let added = state.scratch.withUnsafeBufferPointer { scratch -> MixdownError? in
+            do throws(MixdownError) {
                 try analyzer.add(UnsafeBufferPointer(rebasing: scratch[0..<samples]))
                 return nil
             } catch {
@@ -82,13 +83,13 @@ final class WAVLoudnessStream: Sendable {
     /// Seconds of audio measured so far (for progress; it moves a batch at a time).
     var seconds: Double { state.withLock { $0.analyzer?.seconds ?? 0 } }
 
-    func report() throws(ExecutionError) -> LoudnessReport {
-        let result: Result<LoudnessReport, ExecutionError> = state.withLock { state in
+    func report() throws(MixdownError) -> LoudnessReport {
+        let result: Result<LoudnessReport, MixdownError> = state.withLock { state in
             // The stream has ended: the last, short batch.
             Self.measurePending(&state)
             if let failure = state.failure { return .failure(failure) }
             guard let analyzer = state.analyzer else {
-                return .failure(ExecutionError(code: "measure-failed", message: "the audio to measure ended before its WAV header"))
+                return .failure(MixdownError(code: .measureFailed, message: "the audio to measure ended before its WAV header"))
             }
             return .success(analyzer.report())
         }
@@ -99,8 +100,8 @@ final class WAVLoudnessStream: Sendable {
     /// first sample, or nil while the header is still arriving.
     static func parseHeader(
         _ bytes: [UInt8]
-    ) throws(ExecutionError) -> (format: (channels: Int, sampleRate: Int, channelMask: UInt32?), dataOffset: Int)? {
-        func bad(_ why: String) -> ExecutionError { ExecutionError(code: "measure-failed", message: "the audio to measure is not float WAV: \(why)") }
+    ) throws(MixdownError) -> (format: (channels: Int, sampleRate: Int, channelMask: UInt32?), dataOffset: Int)? {
+        func bad(_ why: String) -> MixdownError { MixdownError(code: .measureFailed, message: "the audio to measure is not float WAV: \(why)") }
         func uint32(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 | Int(bytes[at + 2]) << 16 | Int(bytes[at + 3]) << 24 }
         func uint16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
         guard bytes.count >= 12 else { return nil }

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import MixdownRecipe
 
 /// Renames finished outputs from their temporary names to their final names, all or none.
 ///
@@ -8,7 +9,7 @@ internal import Foundation
 enum OutputPublication {
     static func publish(_ files: [(temporary: String, final: String)]) throws {
         for file in files where !FileManager.default.fileExists(atPath: file.temporary) {
-            throw ExecutionError(code: "output-missing", message: "\(file.temporary) disappeared before it was published; nothing was published")
+            throw MixdownError(code: .outputMissing, message: "\(file.temporary) disappeared before it was published; nothing was published")
         }
         var published: [(final: String, backup: String?)] = []
         for file in files {
@@ -19,8 +20,8 @@ enum OutputPublication {
                 let reason = String(cString: strerror(errno))
                 if let backup { unlink(backup) }
                 undo(published)
-                throw ExecutionError(
-                    code: "publish-failed",
+                throw MixdownError(
+                    code: .publishFailed,
                     message: "cannot publish \(file.final): \(reason); no output was published"
                 )
             }

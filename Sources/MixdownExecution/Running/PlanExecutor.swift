@@ -57,10 +57,10 @@ public struct PlanExecutor: Sendable {
 
         var artifacts: [OutputArtifact] = []
         var produced: [(temporary: String, final: String)] = []
-        var misses: [ExecutionError] = []
+        var misses: [MixdownError] = []
         for output in plan.outputs {
             guard let path = temporary[output.name], fileManager.fileExists(atPath: path) else {
-                throw ExecutionError(code: "output-missing", message: "output '\(output.name)' was not produced", location: output.location)
+                throw MixdownError(code: .outputMissing, message: "output '\(output.name)' was not produced", location: output.location)
             }
             let (artifact, miss) = try await describe(output, at: path)
             artifacts.append(artifact)
@@ -73,19 +73,19 @@ public struct PlanExecutor: Sendable {
             for index in produced.indices { produced[index].final = "\(outputDirectory)/\(Self.rejectedName(plan.outputs[index].fileName))" }
             do {
                 try OutputPublication.publish(produced)
-            } catch let error as ExecutionError {
+            } catch let error as MixdownError {
                 // The miss is what the author needs to read; that the rejected files could not be kept is secondary.
                 failure.message += " (the rejected outputs could not be kept: \(error.message))"
                 throw failure
             }
             temporary = [:]
             if misses.count > 1 { failure.message = misses.map(\.message).joined(separator: "; ") }
-            failure.rejected = zip(artifacts, produced).map { artifact, file in
+            let rejected = zip(artifacts, produced).map { artifact, file in
                 var rejected = artifact
                 rejected.path = file.final
                 return rejected
             }
-            throw failure
+            throw ExpectationMiss(error: failure, rejected: rejected)
         }
         // Every check passed: publish all outputs, or none.
         try OutputPublication.publish(produced)
@@ -135,8 +135,8 @@ public struct PlanExecutor: Sendable {
             do {
                 try Data(arguments[index + 1].utf8).write(to: URL(fileURLWithPath: path))
             } catch {
-                throw ExecutionError(
-                    code: "work-write-failed",
+                throw MixdownError(
+                    code: .workWriteFailed,
                     message: "stage '\(stage.id)': cannot write its filter graph: \(error.localizedDescription)"
                 )
             }
@@ -295,12 +295,12 @@ public struct PlanExecutor: Sendable {
         run.finish(last)
     }
 
-    private func failure(_ stage: Stage, _ outcome: ChildProcess.Outcome) -> ExecutionError {
+    private func failure(_ stage: Stage, _ outcome: ChildProcess.Outcome) -> MixdownError {
         // ffmpeg may echo a filter graph or a path back; a line of it is enough to act on.
         let detail = outcome.standardErrorTail.suffix(6).map { $0.count > 300 ? String($0.prefix(300)) + "…" : $0 }.joined(separator: "\n")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let status = outcome.exitCode.map { "exited with status \($0)" } ?? "was killed"
-        return ExecutionError(code: "ffmpeg-failed", message: "stage '\(stage.id)': ffmpeg \(status)" + (detail.isEmpty ? "" : ":\n\(detail)"))
+        return MixdownError(code: .ffmpegFailed, message: "stage '\(stage.id)': ffmpeg \(status)" + (detail.isEmpty ? "" : ":\n\(detail)"))
     }
 
     private func runAnalyze(_ stage: Stage, run: StageRun) async throws {
@@ -352,16 +352,16 @@ public struct PlanExecutor: Sendable {
     // MARK: Outputs
 
     /// The artifact, and the expectation it missed, if any.
-    private func describe(_ output: PlannedOutput, at path: String) async throws -> (OutputArtifact, ExecutionError?) {
+    private func describe(_ output: PlannedOutput, at path: String) async throws -> (OutputArtifact, MixdownError?) {
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         var duration: Double?
-        var miss: ExecutionError?
+        var miss: MixdownError?
         if output.format != .json && output.format != .png {
             // ffmpeg succeeds on a graph that yields no frames (silence removed, then faded) and writes a bare
             // header, or nothing a prober can read: that is the recipe's outcome, named for the output, not a
             // probe error on a temporary path.
-            let empty = ExecutionError(
-                code: "empty-output",
+            let empty = MixdownError(
+                code: .emptyOutput,
                 message: "output '\(output.name)' came out empty: the steps removed all audio",
                 location: output.location
             )
@@ -378,7 +378,7 @@ public struct PlanExecutor: Sendable {
             if let expect = output.expect {
                 do {
                     try await check(expect, output: output, path: path, facts: facts)
-                } catch let error as ExecutionError where error.code == "expectation-failed" {
+                } catch let error as MixdownError where error.code == .expectationFailed {
                     miss = error
                 }
             }
@@ -395,9 +395,9 @@ public struct PlanExecutor: Sendable {
     }
 
     private func check(_ expect: Expectation, output: PlannedOutput, path: String, facts: MediaFacts) async throws {
-        func miss(_ key: String, _ message: String) -> ExecutionError {
-            ExecutionError(
-                code: "expectation-failed",
+        func miss(_ key: String, _ message: String) -> MixdownError {
+            MixdownError(
+                code: .expectationFailed,
                 message: "output '\(output.name)': \(message)",
                 location: expect.locations[key] ?? output.location
             )
@@ -429,7 +429,7 @@ public struct PlanExecutor: Sendable {
     /// Streams the file through SHA-256 in 1 MiB reads, so memory stays flat for long media.
     public static func sha256(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ExecutionError(code: "unreadable", message: "cannot read \(path)")
+            throw MixdownError(code: .unreadable, message: "cannot read \(path)")
         }
         defer { try? handle.close() }
         var hasher = SHA256()

@@ -29,12 +29,12 @@ public struct RecipePreparation: Sendable {
     ) throws(RecipeError) -> Recipe {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RecipeError([
-                RecipeDiagnostic(code: "unreadable", message: "cannot read the recipe file", location: SourceLocation(file: file, line: 1, column: 1))
+                MixdownError(code: .unreadable, message: "cannot read the recipe file", location: SourceLocation(file: file, line: 1, column: 1))
             ])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw RecipeError([
-                RecipeDiagnostic(code: "encoding", message: "the recipe is not UTF-8 text", location: SourceLocation(file: file, line: 1, column: 1))
+                MixdownError(code: .encoding, message: "the recipe is not UTF-8 text", location: SourceLocation(file: file, line: 1, column: 1))
             ])
         }
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path

@@ -1,3 +1,4 @@
+internal import MixdownRecipe
 internal import PostgresNIO
 
 // The reaper: jobs past their own type's limit fail; jobs whose lease expired are requeued, failed
@@ -22,7 +23,7 @@ extension PostgresJobStore {
             if try cells["timed_out"] as Bool {
                 let type: String = try cells["type"], limit: Double = try cells["timeout_seconds"]
                 let error = try JSONCoding.encode(
-                    JobError(code: "timeout", message: "the \(type) job ran past its \(Self.wholeSeconds(limit)) s limit")
+                    JobError(code: .timeout, message: "the \(type) job ran past its \(Self.wholeSeconds(limit)) s limit")
                 )
                 let done = try await rows(
                     """
@@ -41,7 +42,7 @@ extension PostgresJobStore {
             }
             // A cancel asked for while its worker died is honoured, not retried.
             let lost = try JSONCoding.encode(
-                JobError(code: "worker-lost", message: "the worker running attempt \(attempts) stopped renewing its lease")
+                JobError(code: .workerLost, message: "the worker running attempt \(attempts) stopped renewing its lease")
             )
             let done = try await rows(
                 """

@@ -1,3 +1,5 @@
+internal import MixdownRecipe
+
 /// What one reaping pass writes, decided from the rows of ``JobSQL/timedOutJobs`` and
 /// ``JobSQL/expiredLeases``. Both SQL stores build it the same way and run each step's update with the
 /// matching statement; a step counts only when its update changed the row (each update repeats the
@@ -24,7 +26,7 @@ struct ReapPlan {
         for row in timedOut {
             let id = try row.string("id"), type = try row.string("type"), limit = try row.double("timeout_seconds")
             let seconds = limit.isFinite ? Int(exactly: limit.rounded(.towardZero)) ?? 0 : 0
-            let error = JobError(code: "timeout", message: "the \(type) job ran past its \(seconds) s limit")
+            let error = JobError(code: .timeout, message: "the \(type) job ran past its \(seconds) s limit")
             steps.append(
                 Step(
                     update: .failTimedOut(id: id, error: try JSONCoding.encode(error)),
@@ -39,7 +41,7 @@ struct ReapPlan {
                 steps.append(Step(update: .cancelExpired(id: id), reaped: ReapedJob(id: id, reason: "cancelled", processes: processes)))
                 continue
             }
-            let error = JobError(code: "worker-lost", message: "the worker running attempt \(attempts) stopped renewing its lease")
+            let error = JobError(code: .workerLost, message: "the worker running attempt \(attempts) stopped renewing its lease")
             let final = attempts >= maximum
             // Doubling per attempt, at most a minute; the exponent is bounded, so nothing overflows.
             let backoff = min(60_000, max(0, backoffSeconds) * 1000 * Double(1 << min(max(attempts - 1, 0), 10)))

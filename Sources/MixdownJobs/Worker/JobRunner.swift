@@ -124,7 +124,7 @@ struct JobRunner {
                 _ = try await store.markCancelled(lease)
                 logger.info("cancelled", metadata: ["job": "\(job.id)"])
             case (_, .timeout?):
-                let error = JobError(code: "timeout", message: "the \(job.type.rawValue) job ran past its \(Int(job.timeoutSeconds)) s limit")
+                let error = JobError(code: .timeout, message: "the \(job.type.rawValue) job ran past its \(Int(job.timeoutSeconds)) s limit")
                 _ = try await store.fail(lease, error: error, retry: false, backoffSeconds: 0)
             case (_, .shutdown?):
                 _ = try await store.release(lease)
@@ -132,15 +132,15 @@ struct JobRunner {
             case (_, .lost?):
                 logger.warning("lease lost; another worker owns the job now", metadata: ["job": "\(job.id)"])
             case (.failure(let error), nil):
-                var (jobError, retry) = Self.describe(error)
-                jobError.message = ServerPaths.redact(jobError.message, work: work, services: services)
+                var jobError = Self.describe(error)
+                jobError.error.message = ServerPaths.redact(jobError.message, work: work, services: services)
                 let rejected = (error as? RejectedRun)?.assets ?? []
                 do {
                     // Not recorded means the lease was lost: the new owner writes the same keys and needs them.
                     _ = try await store.fail(
                         lease,
                         error: jobError,
-                        retry: retry,
+                        retry: jobError.isRetryable,
                         backoffSeconds: configuration.retryBackoffSeconds,
                         assets: rejected
                     )
@@ -148,7 +148,7 @@ struct JobRunner {
                     await removeStored(rejected.map(\.key))
                     throw error
                 }
-                logger.info("failed", metadata: ["job": "\(job.id)", "code": "\(jobError.code)"])
+                logger.info("failed", metadata: ["job": "\(job.id)", "code": "\(jobError.code.rawValue)"])
             }
         } catch {
             // The lease will expire and the reaper will requeue the job.
@@ -165,7 +165,7 @@ struct JobRunner {
         var uploads: [String: String] = [:]
         for (name, id) in parameters.uploads {
             guard let asset = try await services.store.asset(id: id) else {
-                throw ExecutionError(code: "unknown-asset", message: "input '\(name)': asset \(id) is gone")
+                throw MixdownError(code: .unknownAsset, message: "input '\(name)': asset \(id) is gone")
             }
             uploads[name] = try await services.storage.localPath(for: asset.key, downloadingInto: "\(work)/inputs")
         }
@@ -187,18 +187,18 @@ struct JobRunner {
         let artifacts: [OutputArtifact]
         do {
             artifacts = try await executor.run(plan, outputDirectory: "\(work)/out") { state.update($0) }
-        } catch let error as ExecutionError where !error.rejected.isEmpty {
+        } catch let miss as ExpectationMiss {
             // A missed expectation: what was rejected is stored and kept as assets, so the client can
             // listen to it, and listed under the job's error, never as its result.
-            let (outputs, assets) = try await store(error.rejected, job: job)
-            throw RejectedRun(error: error, outputs: outputs, assets: assets)
+            let (outputs, assets) = try await store(miss.rejected, job: job)
+            throw RejectedRun(error: miss.error, outputs: outputs, assets: assets)
         }
         return try await store(artifacts, job: job)
     }
 
     /// An expectation-failed run whose outputs were stored as rejected.
     struct RejectedRun: Error {
-        var error: ExecutionError
+        var error: MixdownError
         var outputs: [JobOutput]
         /// Recorded with the failure, under the lease, in one transaction.
         var assets: [Asset]
@@ -260,22 +260,14 @@ struct JobRunner {
         }
     }
 
-    /// The job error for a failure, and whether another attempt could help.
-    static func describe(_ error: any Error) -> (JobError, Bool) {
+    /// The job error for a failure; its code says whether another attempt could help.
+    static func describe(_ error: any Error) -> JobError {
         switch error {
-        case let error as RecipeError:
-            let first = error.diagnostics.first
-            return (JobError(code: "invalid-recipe", message: error.description, location: first?.location, diagnostics: error.diagnostics), false)
-        case let error as ExecutionError:
-            return (JobError(code: error.code, message: error.message, location: error.location), error.code == "download-failed")
-        case let run as RejectedRun:
-            var jobError = JobError(code: run.error.code, message: run.error.message, location: run.error.location)
-            jobError.rejected = run.outputs
-            return (jobError, false)
-        case let error as StorageError:
-            return (JobError(code: error.code, message: error.description), true)
-        default:
-            return (JobError(code: "internal", message: "\(error)"), true)
+        case let error as RecipeError: JobError(error.error)
+        case let error as MixdownError: JobError(error)
+        case let run as RejectedRun: JobError(run.error, rejected: run.outputs)
+        case let error as StorageError: JobError(error.error)
+        default: JobError(code: .internal, message: "\(error)")
         }
     }
 }

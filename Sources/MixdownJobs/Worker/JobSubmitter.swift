@@ -63,8 +63,8 @@ public struct JobSubmitter: Sendable {
             case .file(let path):
                 guard let recipeDirectory else {
                     throw RecipeError([
-                        RecipeDiagnostic(
-                            code: "file-input-not-allowed",
+                        MixdownError(
+                            code: .fileInputNotAllowed,
                             message: "input '\(input.name)': a submitted recipe cannot read server files; upload it instead",
                             location: input.location
                         )

@@ -1,4 +1,5 @@
 public import MixdownExecution
+internal import MixdownRecipe
 import MixdownStorage
 
 /// Resolves `{ asset: ID }` inputs through the job store and storage.
@@ -14,7 +15,7 @@ public struct StoreAssetResolver: AssetResolver {
 
     public func localPath(forAsset id: String) async throws -> String {
         guard Identifier.isValid(id, prefix: "ast_"), let asset = try await services.store.asset(id: id) else {
-            throw ExecutionError(code: "unknown-asset", message: "no asset \(id)")
+            throw MixdownError(code: .unknownAsset, message: "no asset \(id)")
         }
         return try await services.storage.localPath(for: asset.key, downloadingInto: directory)
     }

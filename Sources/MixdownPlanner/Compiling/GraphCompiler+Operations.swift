@@ -181,8 +181,8 @@ extension GraphCompiler {
         let text = FFmpegNumber.format(value)
         guard value > 0, text != "0" else {
             throw RecipeError([
-                RecipeDiagnostic(
-                    code: "bad-value",
+                MixdownError(
+                    code: .badValue,
                     message: "'\(step.operation.name).\(parameter)' in step '\(step.id)' must be at least 1ms, not \(value)s",
                     location: step.argumentLocations[parameter] ?? step.location
                 )
@@ -197,8 +197,8 @@ extension GraphCompiler {
     private func aligned(_ step: RecipeStep, _ sources: [Labels], atLeast minimum: Int, state: inout State) throws(RecipeError) -> [String] {
         guard step.sources.count >= minimum, sources.count >= minimum, let first = step.sources.first else {
             throw RecipeError([
-                RecipeDiagnostic(
-                    code: "missing-source",
+                MixdownError(
+                    code: .missingSource,
                     message: "'\(step.operation.name)' in step '\(step.id)' needs at least \(minimum) tracks",
                     location: step.location
                 )

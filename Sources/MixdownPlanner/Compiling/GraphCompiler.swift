@@ -109,7 +109,7 @@ struct GraphCompiler {
     private func inputLabels(_ input: RecipeInput, _ state: inout State) throws(RecipeError) -> Labels {
         guard let planned = inputs[input.name] else {
             throw RecipeError([
-                RecipeDiagnostic(code: "unresolved-input", message: "input '\(input.name)' was not resolved to a file", location: input.location)
+                MixdownError(code: .unresolvedInput, message: "input '\(input.name)' was not resolved to a file", location: input.location)
             ])
         }
         let index = state.inputs.count
@@ -126,7 +126,7 @@ struct GraphCompiler {
             return Labels(video: "\(index):v")
         }
         guard planned.facts.hasAudio else {
-            throw RecipeError([RecipeDiagnostic(code: "no-audio", message: "input '\(input.name)' has no audio stream", location: input.location)])
+            throw RecipeError([MixdownError(code: .noAudio, message: "input '\(input.name)' has no audio stream", location: input.location)])
         }
         if let preview {
             let start = (foldedTrimStarts[input.name] ?? 0) + preview.start

@@ -6,7 +6,7 @@ import MixdownRecipe
 extension GraphModel {
     /// Checks trims and crossfades against the full-length durations (this model built without a preview).
     func checkFeasible(_ recipe: Recipe) throws(RecipeError) {
-        var problems: [RecipeDiagnostic] = []
+        var problems: [MixdownError] = []
         for step in recipe.steps {
             switch step.operation {
             case .trim(let trim):
@@ -40,8 +40,8 @@ extension GraphModel {
         guard !timed.isEmpty, timed.allSatisfy({ (durations[$0.name] ?? 0) <= 0 }) else { return }
         let lengths = timed.map { input in "'\(input.name)' lasts \(fullLengths[input.name].map(Self.seconds) ?? "?")" }
         throw RecipeError([
-            RecipeDiagnostic(
-                code: "empty-edit",
+            MixdownError(
+                code: .emptyEdit,
                 message: "the preview window (start \(Self.seconds(preview.start)), \(Self.seconds(preview.duration)) long) "
                     + "starts after every input has ended: \(lengths.joined(separator: ", "))",
                 location: timed.first?.location
@@ -50,7 +50,7 @@ extension GraphModel {
     }
 
     /// acrossfade needs both sides at least as long as the overlap; the first track that is not.
-    private func overlapProblem(_ step: RecipeStep, overlap: Double, parameter: String) -> RecipeDiagnostic? {
+    private func overlapProblem(_ step: RecipeStep, overlap: Double, parameter: String) -> MixdownError? {
         for source in step.sources {
             guard let length = durations[source], overlap > length else { continue }
             return problem(
@@ -62,9 +62,9 @@ extension GraphModel {
         return nil
     }
 
-    private func problem(_ step: RecipeStep, _ detail: String, parameter: String) -> RecipeDiagnostic {
-        RecipeDiagnostic(
-            code: "empty-edit",
+    private func problem(_ step: RecipeStep, _ detail: String, parameter: String) -> MixdownError {
+        MixdownError(
+            code: .emptyEdit,
             message: "step '\(step.id)': \(detail)",
             location: step.argumentLocations[parameter] ?? step.location
         )

@@ -42,8 +42,8 @@ struct GraphModel {
             let length = try duration(of: step)
             if let length, !(length.isFinite && length <= Self.maximumDuration) {
                 throw RecipeError([
-                    RecipeDiagnostic(
-                        code: "too-long",
+                    MixdownError(
+                        code: .tooLong,
                         message: "step '\(step.id)' would last longer than \(Int(Self.maximumDuration / 86_400)) days",
                         location: step.location
                     )
@@ -104,8 +104,8 @@ struct GraphModel {
     func requireDuration(of name: String, for step: RecipeStep, parameter: String) throws(RecipeError) -> Double {
         guard let duration = durations[name] else {
             throw RecipeError([
-                RecipeDiagnostic(
-                    code: "unknown-duration",
+                MixdownError(
+                    code: .unknownDuration,
                     message:
                         "'\(step.operation.name).\(parameter)' needs the length of '\(name)', which is unknown here (after trim_silence, or a still image)",
                     location: step.argumentLocations[parameter] ?? step.location

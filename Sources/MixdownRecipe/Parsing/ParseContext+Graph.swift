@@ -16,7 +16,7 @@ extension ParseContext {
             if step.spec.input != nil {
                 if let audio = step.references.first(where: { $0.parameter == "audio" }) {
                     if step.from != nil {
-                        error("conflicting-parameters", "'visualize' takes its audio from 'from' or 'audio', not both", at: audio.location)
+                        error(.conflictingParameters, "'visualize' takes its audio from 'from' or 'audio', not both", at: audio.location)
                     }
                     list.append((audio.name, audio.location))
                 } else if let from = step.from {
@@ -27,13 +27,13 @@ extension ParseContext {
                     list.append((inputs[0].name, step.location))
                 } else {
                     error(
-                        "missing-from",
+                        .missingFrom,
                         "the first step has no 'from' and the recipe has \(inputs.count) inputs; name one with 'from: NAME'",
                         at: step.location
                     )
                 }
             } else if let from = step.from {
-                error("unexpected-from", "'\(step.spec.name)' reads the tracks named in its arguments; remove 'from'", at: from.location)
+                error(.unexpectedFrom, "'\(step.spec.name)' reads the tracks named in its arguments; remove 'from'", at: from.location)
             }
             for reference in step.references where reference.parameter != "audio" {
                 list.append((reference.name, reference.location))
@@ -45,7 +45,7 @@ extension ParseContext {
                     list.append((text, where_))
                 } else if !ParseContext.isColor(text) {
                     error(
-                        "bad-value",
+                        .badValue,
                         "'visualize.background': \(Excerpt.quoted(text)) is neither a colour nor an input name",
                         at: where_,
                         suggestion: Suggestion.closest(to: text, in: allNames)
@@ -54,14 +54,14 @@ extension ParseContext {
             }
             for source in list where !known(source.name) {
                 error(
-                    "unknown-reference",
+                    .unknownReference,
                     "\(Excerpt.quoted(source.name)) is not an input or a step id",
                     at: source.location,
                     suggestion: Suggestion.closest(to: source.name, in: allNames)
                 )
             }
             if let own = list.first(where: { $0.name == step.id }), !step.isDuplicate {
-                error("cycle", "step '\(step.id)' reads its own output", at: own.location)
+                error(.cycle, "step '\(step.id)' reads its own output", at: own.location)
             }
             sources.append(list.filter { known($0.name) && $0.name != step.id })
         }
@@ -82,7 +82,7 @@ extension ParseContext {
             let site = (cycle.first ?? stuck.first).map { first in
                 sources[first].first { stepIndex[$0.name].map(cycle.contains) ?? false }?.location ?? written[first].location
             }
-            error("cycle", "steps form a cycle: \((names + [names.first ?? ""]).joined(separator: " -> "))", at: site)
+            error(.cycle, "steps form a cycle: \((names + [names.first ?? ""]).joined(separator: " -> "))", at: site)
             order += stuck
         }
         pending.removeAll()
@@ -103,7 +103,7 @@ extension ParseContext {
                     let what = parameter.map { "'\(step.spec.name).\($0)'" } ?? "'\(step.spec.name)'"
                     let want = expected.map(\.rawValue).sorted().joined(separator: " or ")
                     error(
-                        "type-mismatch",
+                        .typeMismatch,
                         "\(what) takes \(want), but \(Excerpt.quoted(source.name)) is \(actual)"
                             + (actual == .data ? " (name the audio step with 'from')" : ""),
                         at: source.location

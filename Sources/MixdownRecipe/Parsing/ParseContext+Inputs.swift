@@ -6,7 +6,7 @@ extension ParseContext {
 
     func parseInputs(_ node: Node) -> [RecipeInput] {
         guard case .mapping(let mapping) = node else {
-            error("bad-value", "'inputs' must be a mapping of names to sources", at: node)
+            error(.badValue, "'inputs' must be a mapping of names to sources", at: node)
             return []
         }
         var inputs: [RecipeInput] = []
@@ -14,24 +14,24 @@ extension ParseContext {
         for (key, value) in mapping {
             guard spend(key), spend(value) else { break }
             guard let name = key.scalar?.string, ParseContext.isIdentifier(name) else {
-                error("bad-name", "an input name must start with a letter and use letters, digits, '-' or '_'", at: key)
+                error(.badName, "an input name must start with a letter and use letters, digits, '-' or '_'", at: key)
                 continue
             }
             // YAML keeps `true` and `'true'` apart (a boolean and a string); as names they are the same.
             guard seen.insert(name).inserted else {
-                error("duplicate-id", "input name '\(name)' is used twice", at: key)
+                error(.duplicateId, "input name '\(name)' is used twice", at: key)
                 continue
             }
             if let input = parseInput(name: name, key: key, value: value) { inputs.append(input) }
         }
         if let provided = options.providedUploads {
             for input in inputs where input.source == .upload && !provided.contains(input.name) {
-                error("missing-input", "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH", at: input.location)
+                error(.missingInput, "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH", at: input.location)
             }
             let names = Set(inputs.map(\.name))
             for name in provided.sorted() where !names.contains(name) {
                 error(
-                    "unknown-input",
+                    .unknownInput,
                     "--input \(Excerpt.excerpt(name)): the recipe has no input \(Excerpt.quoted(name))",
                     at: nil as SourceLocation?,
                     suggestion: Suggestion.closest(to: name, in: names)
@@ -43,7 +43,7 @@ extension ParseContext {
 
     private func parseInput(name: String, key: Node, value: Node) -> RecipeInput? {
         guard case .mapping(let fields) = value else {
-            error("bad-input", "input '\(name)' must be a mapping with one of: \(ParseContext.sourceKeys.joined(separator: ", "))", at: value)
+            error(.badInput, "input '\(name)' must be a mapping with one of: \(ParseContext.sourceKeys.joined(separator: ", "))", at: value)
             return nil
         }
         var source: (InputSource, Node)?
@@ -54,13 +54,13 @@ extension ParseContext {
                 if let text = scalarText(fieldValue, what: "'type'"), let type = StreamType(rawValue: text), type == .audio || type == .image {
                     declaredType = type
                 } else {
-                    error("bad-value", "an input's 'type' is audio or image", at: fieldValue)
+                    error(.badValue, "an input's 'type' is audio or image", at: fieldValue)
                 }
                 continue
             }
             guard ParseContext.sourceKeys.contains(field) else {
                 error(
-                    "unknown-key",
+                    .unknownKey,
                     "unknown key \(Excerpt.quoted(field)) in input '\(name)'",
                     at: fieldKey,
                     suggestion: Suggestion.closest(to: field, in: ParseContext.sourceKeys + ["type"])
@@ -69,7 +69,7 @@ extension ParseContext {
             }
             if source != nil {
                 error(
-                    "bad-input",
+                    .badInput,
                     "input '\(name)' has more than one source; give exactly one of \(ParseContext.sourceKeys.joined(separator: ", "))",
                     at: fieldKey
                 )
@@ -79,7 +79,7 @@ extension ParseContext {
             source = (parsed, fieldValue)
         }
         guard let (source, sourceNode) = source else {
-            error("bad-input", "input '\(name)' needs one of: \(ParseContext.sourceKeys.joined(separator: ", "))", at: key)
+            error(.badInput, "input '\(name)' needs one of: \(ParseContext.sourceKeys.joined(separator: ", "))", at: key)
             return nil
         }
         var type = declaredType ?? .audio
@@ -96,29 +96,29 @@ extension ParseContext {
         switch keyword {
         case "upload":
             guard let text = scalarText(node, what: "'upload'"), text == "true" else {
-                error("bad-value", "'upload' takes the value true", at: node)
+                error(.badValue, "'upload' takes the value true", at: node)
                 return nil
             }
             return .upload
         case "file":
             guard let path = scalarText(node, what: "'file'"), !path.isEmpty, path.utf8.count <= 1024, !path.contains("\0") else {
-                error("bad-value", "'file' must be a path relative to the recipe", at: node)
+                error(.badValue, "'file' must be a path relative to the recipe", at: node)
                 return nil
             }
             if let exists = options.fileExists, !exists(path) {
-                error("missing-file", "input '\(input)': no file at \(Excerpt.quoted(path)) (paths are relative to the recipe)", at: node)
+                error(.missingFile, "input '\(input)': no file at \(Excerpt.quoted(path)) (paths are relative to the recipe)", at: node)
             }
             return .file(path)
         case "url", "youtube":
             guard let url = scalarText(node, what: "'\(keyword)'") else { return nil }
             guard Self.isHTTPURL(url) else {
-                error("bad-url", "'\(keyword)' must be an http or https URL", at: node)
+                error(.badUrl, "'\(keyword)' must be an http or https URL", at: node)
                 return nil
             }
             return keyword == "url" ? .url(url) : .youtube(url)
         default:
             guard let id = scalarText(node, what: "'asset'"), id.hasPrefix("ast_"), id.count <= 64, ParseContext.isSlug(id) else {
-                error("bad-value", "'asset' must be an asset id such as ast_01J...", at: node)
+                error(.badValue, "'asset' must be an asset id such as ast_01J...", at: node)
                 return nil
             }
             return .asset(id)

@@ -5,11 +5,11 @@ extension ParseContext {
 
     func parseOutputs(_ node: Node?, root: Node, inputs: [RecipeInput], steps: [RecipeStep], listOrder: [WrittenStep]) -> [RecipeOutput] {
         guard let node else {
-            error("missing-key", "missing required key 'outputs' (e.g. outputs: { episode: { format: mp3 } })", at: root)
+            error(.missingKey, "missing required key 'outputs' (e.g. outputs: { episode: { format: mp3 } })", at: root)
             return []
         }
         guard case .mapping(let mapping) = node, !mapping.isEmpty else {
-            error("bad-value", "'outputs' must be a mapping of output names to settings", at: node)
+            error(.badValue, "'outputs' must be a mapping of output names to settings", at: node)
             return []
         }
         // A step may repeat an input's name or another step's id; that is reported as `duplicate-id` where the
@@ -21,11 +21,11 @@ extension ParseContext {
         for (key, value) in mapping {
             guard spend(key), spend(value) else { break }
             guard let name = key.scalar?.string, ParseContext.isSlug(name) else {
-                error("bad-name", "an output name uses letters, digits, '-' and '_' (it becomes the file name)", at: key)
+                error(.badName, "an output name uses letters, digits, '-' and '_' (it becomes the file name)", at: key)
                 continue
             }
             guard seen.insert(name).inserted else {
-                error("duplicate-id", "output name '\(name)' is used twice", at: key)
+                error(.duplicateId, "output name '\(name)' is used twice", at: key)
                 continue
             }
             var fields: [String: Node] = [:]
@@ -34,7 +34,7 @@ extension ParseContext {
                     guard spend(fieldKey), spend(fieldValue), let field = fieldKey.scalar?.string else { continue }
                     guard ParseContext.outputKeys.contains(field) else {
                         error(
-                            "unknown-key",
+                            .unknownKey,
                             "unknown key \(Excerpt.quoted(field)) in output '\(name)'",
                             at: fieldKey,
                             suggestion: Suggestion.closest(to: field, in: ParseContext.outputKeys)
@@ -44,7 +44,7 @@ extension ParseContext {
                     fields[field] = fieldValue
                 }
             } else if !value.isNull {
-                error("bad-value", "output '\(name)' must be a mapping such as { from: episode, format: mp3 }", at: value)
+                error(.badValue, "output '\(name)' must be a mapping such as { from: episode, format: mp3 }", at: value)
                 continue
             }
             let here = here(key)
@@ -53,7 +53,7 @@ extension ParseContext {
                 source = text
                 if types[text] == nil {
                     error(
-                        "unknown-reference",
+                        .unknownReference,
                         "output '\(name)': \(Excerpt.quoted(text)) is not an input or a step id",
                         at: fromNode,
                         suggestion: Suggestion.closest(to: text, in: types.keys)
@@ -62,7 +62,7 @@ extension ParseContext {
                 }
             }
             guard let source, let type = types[source] else {
-                error("missing-from", "output '\(name)' needs 'from' (the recipe has no steps and several inputs)", at: key)
+                error(.missingFrom, "output '\(name)' needs 'from' (the recipe has no steps and several inputs)", at: key)
                 continue
             }
             var format = OutputFormat.defaultFormat(for: type)
@@ -72,14 +72,14 @@ extension ParseContext {
                     if !parsed.accepts.contains(type) {
                         let fits = OutputFormat.allCases.filter { $0.accepts.contains(type) }.map(\.rawValue).joined(separator: ", ")
                         error(
-                            "type-mismatch",
+                            .typeMismatch,
                             "output '\(name)': \(Excerpt.excerpt(text)) cannot hold \(type) from '\(source)'; use one of \(fits)",
                             at: formatNode
                         )
                     }
                 } else {
                     error(
-                        "bad-value",
+                        .badValue,
                         "output '\(name)': unknown format \(Excerpt.quoted(text)); known: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))",
                         at: formatNode,
                         suggestion: Suggestion.closest(to: text, in: OutputFormat.allCases.map(\.rawValue))
@@ -89,32 +89,32 @@ extension ParseContext {
             var output = RecipeOutput(name: name, from: source, format: format, location: here)
             if let bitrateNode = fields["bitrate"], let text = scalarText(bitrateNode, what: "'bitrate'") {
                 if !format.isLossy {
-                    error("bad-value", "output '\(name)': 'bitrate' applies only to lossy formats (mp3, m4a, opus, ogg, mp4, webm)", at: bitrateNode)
+                    error(.badValue, "output '\(name)': 'bitrate' applies only to lossy formats (mp3, m4a, opus, ogg, mp4, webm)", at: bitrateNode)
                 } else if let bits = UnitParser.bitrate(text) {
                     output.bitrate = bits
                 } else {
-                    error("bad-value", "output '\(name)': \(Excerpt.quoted(text)) is not a bitrate such as 192k", at: bitrateNode)
+                    error(.badValue, "output '\(name)': \(Excerpt.quoted(text)) is not a bitrate such as 192k", at: bitrateNode)
                 }
             }
             if let rateNode = fields["sample_rate"], let text = scalarText(rateNode, what: "'sample_rate'") {
                 if let rate = Int(text), (8000...192_000).contains(rate) {
                     output.sampleRate = rate
                 } else {
-                    error("bad-value", "output '\(name)': 'sample_rate' must be 8000..192000 Hz", at: rateNode)
+                    error(.badValue, "output '\(name)': 'sample_rate' must be 8000..192000 Hz", at: rateNode)
                 }
             }
             if let channelsNode = fields["channels"], let text = scalarText(channelsNode, what: "'channels'") {
                 if let channels = Int(text), (1...8).contains(channels) {
                     output.channels = channels
                 } else {
-                    error("bad-value", "output '\(name)': 'channels' must be 1..8", at: channelsNode)
+                    error(.badValue, "output '\(name)': 'channels' must be 1..8", at: channelsNode)
                 }
             }
             if let expectNode = fields["expect"] {
                 if type == .audio || type == .video {
                     output.expect = parseExpectation(expectNode, output: name)
                 } else {
-                    error("bad-value", "output '\(name)': 'expect' applies to audio and video outputs", at: expectNode)
+                    error(.badValue, "output '\(name)': 'expect' applies to audio and video outputs", at: expectNode)
                 }
             }
             outputs.append(output)
@@ -124,7 +124,7 @@ extension ParseContext {
 
     private func parseExpectation(_ node: Node, output: String) -> Expectation? {
         guard case .mapping(let mapping) = node else {
-            error("bad-value", "'expect' must be a mapping such as { lufs: [-17, -15], true_peak_max: -1 }", at: node)
+            error(.badValue, "'expect' must be a mapping such as { lufs: [-17, -15], true_peak_max: -1 }", at: node)
             return nil
         }
         var expectation = Expectation()
@@ -136,14 +136,14 @@ extension ParseContext {
                     let low = scalarText(items[0], what: what).flatMap(parse),
                     let high = scalarText(items[1], what: what).flatMap(parse), low <= high
                 else {
-                    error("bad-value", "'expect.\(name)' must be [LOW, HIGH] \(what)", at: value)
+                    error(.badValue, "'expect.\(name)' must be [LOW, HIGH] \(what)", at: value)
                     return nil
                 }
                 return low...high
             }
             func single<Value>(_ parse: (String) -> Value?, _ what: String) -> Value? {
                 guard let number = scalarText(value, what: "'expect.\(name)'").flatMap(parse) else {
-                    error("bad-value", "'expect.\(name)' must be \(what)", at: value)
+                    error(.badValue, "'expect.\(name)' must be \(what)", at: value)
                     return nil
                 }
                 return number
@@ -157,7 +157,7 @@ extension ParseContext {
             case "channels": expectation.channels = single(Self.wholeNumber(in: 1...64), "a whole channel count, 1 to 64")
             default:
                 error(
-                    "unknown-key",
+                    .unknownKey,
                     "unknown expectation \(Excerpt.quoted(name))",
                     at: key,
                     suggestion: Suggestion.closest(to: name, in: Expectation.keys)

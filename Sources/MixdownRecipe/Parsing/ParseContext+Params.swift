@@ -4,21 +4,21 @@ internal import Yams
 extension ParseContext {
     func parseParams(_ node: Node) {
         guard case .mapping(let mapping) = node else {
-            error("bad-value", "'params' must be a mapping of names to default values", at: node)
+            error(.badValue, "'params' must be a mapping of names to default values", at: node)
             return
         }
         for (key, value) in mapping {
             guard spend(key), spend(value) else { return }
             guard let name = key.scalar?.string, ParseContext.isIdentifier(name) else {
-                error("bad-param", "a param name must start with a letter and use letters, digits, '-' or '_'", at: key)
+                error(.badParam, "a param name must start with a letter and use letters, digits, '-' or '_'", at: key)
                 continue
             }
             guard declaredParams[name] == nil else {
-                error("duplicate-id", "param '\(name)' is declared twice", at: key)
+                error(.duplicateId, "param '\(name)' is declared twice", at: key)
                 continue
             }
             guard let scalar = value.scalar else {
-                error("bad-param", "param \(Excerpt.quoted(name)) needs a scalar default (a number, true/false or text)", at: value)
+                error(.badParam, "param \(Excerpt.quoted(name)) needs a scalar default (a number, true/false or text)", at: value)
                 continue
             }
             let kind: ParamKind
@@ -40,7 +40,7 @@ extension ParseContext {
             let shownName = Excerpt.excerpt(name)
             guard let kind = declaredParams[name] else {
                 error(
-                    "unknown-param",
+                    .unknownParam,
                     "--set \(shownName): the recipe declares no param \(Excerpt.quoted(name))",
                     at: nil as SourceLocation?,
                     suggestion: Suggestion.closest(to: name, in: declaredParams.keys)
@@ -51,12 +51,12 @@ extension ParseContext {
             switch kind {
             case .number where UnitParser.number(value) == nil:
                 error(
-                    "bad-param",
+                    .badParam,
                     "\(setting): '\(shownName)' is a number (its default is \(Excerpt.excerpt(params[name] ?? "")))",
                     at: nil as SourceLocation?
                 )
             case .boolean where !["true", "false"].contains(value):
-                error("bad-param", "\(setting): '\(shownName)' is true or false", at: nil as SourceLocation?)
+                error(.badParam, "\(setting): '\(shownName)' is true or false", at: nil as SourceLocation?)
             default:
                 params[name] = value
             }
@@ -76,13 +76,13 @@ extension ParseContext {
             result += rest[..<start.lowerBound]
             let afterOpen = rest[start.upperBound...]
             guard let close = afterOpen.firstIndex(of: "}") else {
-                error("bad-substitution", "unterminated '${' in \(Excerpt.quoted(text))", at: node)
+                error(.badSubstitution, "unterminated '${' in \(Excerpt.quoted(text))", at: node)
                 return nil
             }
             let name = String(afterOpen[..<close])
             guard let value = params[name] else {
                 error(
-                    "unknown-param",
+                    .unknownParam,
                     "unknown param \(Excerpt.quoted(name))" + (params.isEmpty ? " (the recipe declares no params)" : ""),
                     at: node,
                     suggestion: Suggestion.closest(to: name, in: params.keys)
@@ -92,7 +92,7 @@ extension ParseContext {
             expandedBytes += value.utf8.count
             guard expandedBytes <= options.maximumBytes else {
                 abandon(
-                    "too-large",
+                    .tooLarge,
                     "the recipe is larger than \(options.maximumBytes) bytes once its params are substituted; "
                         + "reference long params fewer times",
                     at: location(node)
@@ -108,7 +108,7 @@ extension ParseContext {
     /// The scalar's text after substitution, or nil (with a diagnostic) when the node is not a scalar.
     func scalarText(_ node: Node, what: String) -> String? {
         guard let scalar = node.scalar else {
-            error("bad-value", "\(what) must be a single value, not a \(node.kindName)", at: node)
+            error(.badValue, "\(what) must be a single value, not a \(node.kindName)", at: node)
             return nil
         }
         return substitute(scalar.string, at: node)

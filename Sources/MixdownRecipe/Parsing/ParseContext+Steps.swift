@@ -23,13 +23,13 @@ extension ParseContext {
 
     func parseSteps(_ node: Node, inputs: [RecipeInput]) -> [WrittenStep] {
         guard case .sequence(let sequence) = node else {
-            error("bad-value", "'steps' must be a list; start each step with '- '", at: node)
+            error(.badValue, "'steps' must be a list; start each step with '- '", at: node)
             return []
         }
         guard sequence.count <= options.maximumSteps else {
             // Checked before any step is read: every later phase (ordering, planning, the filter graph) grows with it.
             abandon(
-                "too-many-steps",
+                .tooManySteps,
                 "the recipe has \(sequence.count) steps; the limit is \(options.maximumSteps)",
                 at: location(node)
             )
@@ -43,7 +43,7 @@ extension ParseContext {
             if step.isNamed {
                 if usedIds.contains(step.id) {
                     let clash = inputs.contains { $0.name == step.id } ? "an input" : "another step"
-                    error("duplicate-id", "step id '\(step.id)' is already used by \(clash)", at: step.idLocation ?? step.location)
+                    error(.duplicateId, "step id '\(step.id)' is already used by \(clash)", at: step.idLocation ?? step.location)
                     step.isDuplicate = true
                 }
             } else {
@@ -57,7 +57,7 @@ extension ParseContext {
 
     private func parseStep(_ node: Node, index: Int) -> WrittenStep? {
         guard case .mapping(let mapping) = node else {
-            error("bad-step", "a step is a mapping with one operation, e.g. '- highpass: { freq: 80 }'", at: node)
+            error(.badStep, "a step is a mapping with one operation, e.g. '- highpass: { freq: 80 }'", at: node)
             return nil
         }
         var id: (text: String, location: SourceLocation)?
@@ -67,7 +67,7 @@ extension ParseContext {
         for (key, value) in mapping {
             guard spend(key), spend(value) else { return nil }
             guard let name = key.scalar?.string else {
-                error("bad-key", "keys must be plain words", at: key)
+                error(.badKey, "keys must be plain words", at: key)
                 continue
             }
             switch name {
@@ -75,14 +75,14 @@ extension ParseContext {
                 if let text = scalarText(value, what: "'id'"), ParseContext.isIdentifier(text) {
                     id = (text, here(value))
                 } else {
-                    error("bad-value", "a step id must start with a letter and use letters, digits, '-' or '_'", at: value)
+                    error(.badValue, "a step id must start with a letter and use letters, digits, '-' or '_'", at: value)
                 }
             case "from":
                 if let text = scalarText(value, what: "'from'") { from = (text, here(value)) }
             default:
                 guard let spec = OperationCatalogue.operation(named: name) else {
                     error(
-                        "unknown-operation",
+                        .unknownOperation,
                         "unknown operation \(Excerpt.quoted(name))",
                         at: key,
                         suggestion: Suggestion.closest(to: name, in: OperationCatalogue.names + ParseContext.stepKeys)
@@ -92,7 +92,7 @@ extension ParseContext {
                 }
                 if let existing = operation?.spec {
                     error(
-                        "two-operations",
+                        .twoOperations,
                         "a step holds exactly one operation; '\(existing.name)' and '\(name)' are both here: split them into two steps",
                         at: key
                     )
@@ -103,7 +103,7 @@ extension ParseContext {
         }
         guard let operation else {
             error(
-                "no-operation",
+                .noOperation,
                 "step \(index + 1) has no operation; known operations: \(OperationCatalogue.names.joined(separator: ", "))",
                 at: node
             )
@@ -141,7 +141,7 @@ extension ParseContext {
                     let name = key.scalar?.string ?? "?"
                     let known = spec.parameters.map(\.name)
                     error(
-                        "unknown-parameter",
+                        .unknownParameter,
                         "'\(spec.name)' has no parameter \(Excerpt.quoted(name))"
                             + (known.isEmpty ? " (it takes none)" : "; it takes \(known.joined(separator: ", "))"),
                         at: key,
@@ -155,7 +155,7 @@ extension ParseContext {
             break
         default:
             guard let shorthand = spec.shorthand, let parameter = spec.parameter(named: shorthand) else {
-                error("bad-arguments", "'\(spec.name)' takes a mapping of parameters, e.g. \(spec.example)", at: node)
+                error(.badArguments, "'\(spec.name)' takes a mapping of parameters, e.g. \(spec.example)", at: node)
                 return result
             }
             written.append((parameter, node))
@@ -173,12 +173,12 @@ extension ParseContext {
         }
         for parameter in spec.parameters where parameter.isRequired && result.arguments[parameter.name] == nil {
             if !written.contains(where: { $0.0.name == parameter.name }) {
-                error("missing-parameter", "'\(spec.name)' needs '\(parameter.name)', e.g. \(spec.example)", at: node)
+                error(.missingParameter, "'\(spec.name)' needs '\(parameter.name)', e.g. \(spec.example)", at: node)
             }
         }
         if !spec.requiresOneOf.isEmpty, !spec.requiresOneOf.contains(where: { name in written.contains { $0.0.name == name } }) {
             error(
-                "missing-parameter",
+                .missingParameter,
                 "'\(spec.name)' needs at least one of \(spec.requiresOneOf.joined(separator: ", ")), e.g. \(spec.example)",
                 at: node
             )
@@ -193,25 +193,25 @@ extension ParseContext {
         switch spec.kind {
         case .trim:
             if arguments["end"] != nil && arguments["duration"] != nil {
-                error("conflicting-parameters", "'trim' takes 'end' or 'duration', not both", at: parsed.locations["duration"])
+                error(.conflictingParameters, "'trim' takes 'end' or 'duration', not both", at: parsed.locations["duration"])
             }
             if let start = arguments["start"]?.number, let end = arguments["end"]?.number, end >= 0, end <= start {
-                error("bad-value", "'trim.end' (\(format(end))s) must be after 'start' (\(format(start))s)", at: parsed.locations["end"])
+                error(.badValue, "'trim.end' (\(format(end))s) must be after 'start' (\(format(start))s)", at: parsed.locations["end"])
             }
             // atrim reads duration=0 as "no limit": keeping nothing must be said some other way.
             if let duration = arguments["duration"]?.number, duration <= 0 {
-                error("bad-value", "'trim.duration' must be more than 0", at: parsed.locations["duration"])
+                error(.badValue, "'trim.duration' must be more than 0", at: parsed.locations["duration"])
             }
         case .loop:
             // aloop runs forever and the trim after it ends it; a trim of 0 would never end.
             if let target = arguments["to"]?.number, target <= 0 {
-                error("bad-value", "'loop.to' must be more than 0", at: parsed.locations["to"])
+                error(.badValue, "'loop.to' must be more than 0", at: parsed.locations["to"])
             }
         case .captions:
             // A recipe reads files beside itself only: never an absolute path, never out through '..'.
             if let path = arguments["srt"]?.string, path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.contains("\\") {
                 error(
-                    "bad-value",
+                    .badValue,
                     "'captions.srt' must be a path inside the recipe's folder, without '/' at the start or '..'",
                     at: parsed.locations["srt"]
                 )
@@ -219,7 +219,7 @@ extension ParseContext {
         case .mix:
             if case .numbers(let weights)? = arguments["weights"], case .references(let tracks)? = arguments["tracks"], weights.count != tracks.count
             {
-                error("bad-value", "'mix.weights' has \(weights.count) weights for \(tracks.count) tracks", at: parsed.locations["weights"])
+                error(.badValue, "'mix.weights' has \(weights.count) weights for \(tracks.count) tracks", at: parsed.locations["weights"])
             }
         default: break
         }

@@ -28,7 +28,7 @@ extension ParseContext {
         switch parameter.type {
         case .references(let counts):
             guard case .sequence(let items) = node else {
-                error("bad-value", "\(name) must be a list of input or step names, e.g. [intro, body]", at: node)
+                error(.badValue, "\(name) must be a list of input or step names, e.g. [intro, body]", at: node)
                 return nil
             }
             var names: [String] = []
@@ -38,13 +38,13 @@ extension ParseContext {
             }
             guard counts.contains(names.count) else {
                 let want = counts.lowerBound == counts.upperBound ? "exactly \(counts.lowerBound)" : "\(counts.lowerBound) to \(counts.upperBound)"
-                error("bad-value", "\(name) needs \(want) names, found \(names.count)", at: node)
+                error(.badValue, "\(name) needs \(want) names, found \(names.count)", at: node)
                 return nil
             }
             return .references(names)
         case .numbers(let range):
             guard case .sequence(let items) = node else {
-                error("bad-value", "\(name) must be a list of numbers, e.g. [1, 0.5]", at: node)
+                error(.badValue, "\(name) must be a list of numbers, e.g. [1, 0.5]", at: node)
                 return nil
             }
             var values: [Double] = []
@@ -52,7 +52,7 @@ extension ParseContext {
                 guard spend(item), let text = scalarText(item, what: "each of \(name)") else { return nil }
                 guard let value = UnitParser.number(text), range.contains(value) else {
                     error(
-                        "bad-value",
+                        .badValue,
                         "\(name): \(Excerpt.quoted(text)) is not a number between \(format(range.lowerBound)) and \(format(range.upperBound))",
                         at: item
                     )
@@ -63,13 +63,13 @@ extension ParseContext {
             return .numbers(values)
         case .records(let fields):
             guard case .sequence(let items) = node, !items.isEmpty else {
-                error("bad-value", "\(name) must be a non-empty list of {\(fields.map(\.name).joined(separator: ", "))}", at: node)
+                error(.badValue, "\(name) must be a non-empty list of {\(fields.map(\.name).joined(separator: ", "))}", at: node)
                 return nil
             }
             var records: [[String: ArgumentValue]] = []
             for item in items {
                 guard spend(item), case .mapping(let mapping) = item else {
-                    error("bad-value", "each of \(name) must be a mapping {\(fields.map(\.name).joined(separator: ", "))}", at: item)
+                    error(.badValue, "each of \(name) must be a mapping {\(fields.map(\.name).joined(separator: ", "))}", at: item)
                     return nil
                 }
                 var record: [String: ArgumentValue] = [:]
@@ -78,7 +78,7 @@ extension ParseContext {
                     guard let fieldName = key.scalar?.string, let field = fields.first(where: { $0.name == fieldName }) else {
                         let fieldName = key.scalar?.string ?? "?"
                         error(
-                            "unknown-parameter",
+                            .unknownParameter,
                             "\(name) entries have no field \(Excerpt.quoted(fieldName)); they take \(fields.map(\.name).joined(separator: ", "))",
                             at: key,
                             suggestion: Suggestion.closest(to: fieldName, in: fields.map(\.name))
@@ -88,7 +88,7 @@ extension ParseContext {
                     if let parsed = parseValue(value, for: field, name: "\(name).\(field.name)") { record[field.name] = parsed }
                 }
                 for field in fields where field.isRequired && record[field.name] == nil {
-                    error("missing-parameter", "each of \(name) needs '\(field.name)'", at: item)
+                    error(.missingParameter, "each of \(name) needs '\(field.name)'", at: item)
                 }
                 records.append(record)
             }
@@ -96,7 +96,7 @@ extension ParseContext {
         default:
             guard let text = scalarText(node, what: name), let value = parseScalar(text, node, for: parameter, name: name) else { return nil }
             if let range = parameter.range, let number = value.number, !range.contains(number) {
-                error("out-of-range", "\(name) must be between \(parameter.rangeText ?? ""), not \(Excerpt.quoted(text))", at: node)
+                error(.outOfRange, "\(name) must be within \(parameter.rangeText ?? ""), not \(Excerpt.quoted(text))", at: node)
                 return nil
             }
             return value
@@ -105,7 +105,7 @@ extension ParseContext {
 
     private func parseScalar(_ text: String, _ node: Node, for parameter: ParameterSpec, name: String) -> ArgumentValue? {
         func bad(_ expected: String) -> ArgumentValue? {
-            error("bad-value", "\(name): \(Excerpt.quoted(text)) is not \(expected)", at: node)
+            error(.badValue, "\(name): \(Excerpt.quoted(text)) is not \(expected)", at: node)
             return nil
         }
         switch parameter.type {
@@ -155,7 +155,7 @@ extension ParseContext {
         case .choice(let options):
             guard options.contains(text) else {
                 error(
-                    "bad-value",
+                    .badValue,
                     "\(name): \(Excerpt.quoted(text)) is not one of \(options.joined(separator: ", "))",
                     at: node,
                     suggestion: Suggestion.closest(to: text, in: options)

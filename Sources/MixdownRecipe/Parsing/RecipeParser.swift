@@ -55,8 +55,8 @@ public struct RecipeParser: Sendable {
         throw RecipeError(
             context.diagnostics.isEmpty
                 ? [
-                    RecipeDiagnostic(
-                        code: "invalid-recipe",
+                    MixdownError(
+                        code: .invalidRecipe,
                         message: "the recipe is invalid",
                         location: SourceLocation(file: file, line: 1, column: 1)
                     )
@@ -69,7 +69,7 @@ public struct RecipeParser: Sendable {
 final class ParseContext {
     let file: String
     let options: RecipeParser.Options
-    var diagnostics: [RecipeDiagnostic] = []
+    var diagnostics: [MixdownError] = []
     var remainingNodes: Int
     /// UTF-8 bytes of the document plus every byte `${param}` substitution has produced so far.
     var expandedBytes = 0
@@ -99,23 +99,23 @@ final class ParseContext {
         location(node) ?? SourceLocation(file: file, line: 1, column: 1)
     }
 
-    func error(_ code: String, _ message: String, at node: Node?, suggestion: String? = nil) {
+    func error(_ code: ErrorCode, _ message: String, at node: Node?, suggestion: String? = nil) {
         error(code, message, at: location(node), suggestion: suggestion)
     }
 
-    func error(_ code: String, _ message: String, at location: SourceLocation?, suggestion: String? = nil) {
+    func error(_ code: ErrorCode, _ message: String, at location: SourceLocation?, suggestion: String? = nil) {
         guard !isAbandoned else { return }
-        diagnostics.append(RecipeDiagnostic(code: code, message: message, location: location, suggestion: suggestion))
+        diagnostics.append(MixdownError(code: code, message: message, location: location, suggestion: suggestion))
         if diagnostics.count == Self.maximumDiagnostics {
             // A thousand broken steps need not produce a thousand messages; the first hundred show the pattern.
-            abandon("too-many-errors", "stopped after \(Self.maximumDiagnostics) problems", at: location)
+            abandon(.tooManyErrors, "stopped after \(Self.maximumDiagnostics) problems", at: location)
         }
     }
 
     static let maximumDiagnostics = 100
 
     /// Reports a limit that ends the parse, then ignores everything after it.
-    func abandon(_ code: String, _ message: String, at location: SourceLocation?) {
+    func abandon(_ code: ErrorCode, _ message: String, at location: SourceLocation?) {
         error(code, message, at: location)
         isAbandoned = true
     }
@@ -125,7 +125,7 @@ final class ParseContext {
         guard !isAbandoned else { return false }
         remainingNodes -= 1
         if remainingNodes == -1 {
-            error("too-complex", "the recipe has more than \(options.maximumNodes) YAML nodes (aliases count each time they are used)", at: node)
+            error(.tooComplex, "the recipe has more than \(options.maximumNodes) YAML nodes (aliases count each time they are used)", at: node)
         }
         return remainingNodes >= 0
     }
@@ -135,7 +135,7 @@ final class ParseContext {
     func parseDocument(_ text: String) -> Recipe? {
         guard text.utf8.count <= options.maximumBytes else {
             error(
-                "too-large",
+                .tooLarge,
                 "the recipe is \(text.utf8.count) bytes; the limit is \(options.maximumBytes)",
                 at: SourceLocation(file: file, line: 1, column: 1)
             )
@@ -149,12 +149,12 @@ final class ParseContext {
             reportYAMLError(yamlError)
             return nil
         } catch {
-            self.error("yaml", "YAML: \(Excerpt.excerpt("\(error)"))", at: SourceLocation(file: file, line: 1, column: 1))
+            self.error(.yaml, "YAML: \(Excerpt.excerpt("\(error)"))", at: SourceLocation(file: file, line: 1, column: 1))
             return nil
         }
         guard let root, case .mapping(let mapping) = root else {
             self.error(
-                "not-a-mapping",
+                .notAMapping,
                 "a recipe is a YAML mapping with 'version', 'kind', 'inputs', 'steps' and 'outputs'",
                 at: location(root ?? nil) ?? SourceLocation(file: file, line: 1, column: 1)
             )
@@ -170,17 +170,17 @@ final class ParseContext {
             .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
             // libyaml's own words, never the document's text: no excerpt needed.
-            error("yaml-syntax", "YAML syntax: \(prefix)\(problem)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+            error(.yamlSyntax, "YAML syntax: \(prefix)\(problem)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
         case .reader(let problem, let offset, _, let yaml):
-            error("yaml-encoding", "YAML: \(problem)", at: offset.map { position(ofCharacter: $0, in: yaml) } ?? start)
+            error(.yamlEncoding, "YAML: \(problem)", at: offset.map { position(ofCharacter: $0, in: yaml) } ?? start)
         case .duplicatedKeysInMapping(let duplicates, let context):
             error(
-                "duplicate-key",
+                .duplicateKey,
                 "duplicate key \(duplicates.prefix(3).map(Excerpt.quoted).joined(separator: ", ")) in a mapping",
                 at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column)
             )
         default:
-            error("yaml", "YAML: \(Excerpt.excerpt("\(yamlError)"))", at: start)
+            error(.yaml, "YAML: \(Excerpt.excerpt("\(yamlError)"))", at: start)
         }
     }
 
@@ -205,12 +205,12 @@ final class ParseContext {
         for (key, value) in mapping {
             guard spend(key) else { return nil }
             guard let name = key.scalar?.string else {
-                error("bad-key", "keys must be plain words", at: key)
+                error(.badKey, "keys must be plain words", at: key)
                 continue
             }
             guard RecipeParser.topLevelKeys.contains(name) else {
                 error(
-                    "unknown-key",
+                    .unknownKey,
                     "unknown top-level key \(Excerpt.quoted(name))",
                     at: key,
                     suggestion: Suggestion.closest(to: name, in: RecipeParser.topLevelKeys)
@@ -224,13 +224,13 @@ final class ParseContext {
         var version = 1
         if let node = fields["version"] {
             if let text = node.scalar?.string, let value = Int(text) {
-                if value != 1 { error("unsupported-version", "recipe version \(value) is not supported; this mixdown reads version 1", at: node) }
+                if value != 1 { error(.unsupportedVersion, "recipe version \(value) is not supported; this mixdown reads version 1", at: node) }
                 version = value
             } else {
-                error("bad-value", "'version' must be the number 1", at: node)
+                error(.badValue, "'version' must be the number 1", at: node)
             }
         } else {
-            error("missing-key", "missing required key 'version' (use 'version: 1')", at: rootLocation)
+            error(.missingKey, "missing required key 'version' (use 'version: 1')", at: rootLocation)
         }
 
         var kind = JobKind.edit
@@ -240,14 +240,14 @@ final class ParseContext {
             } else {
                 let text = node.scalar?.string ?? ""
                 error(
-                    "bad-value",
+                    .badValue,
                     "'kind' must be one of \(JobKind.allCases.map(\.rawValue).joined(separator: ", "))",
                     at: node,
                     suggestion: Suggestion.closest(to: text, in: JobKind.allCases.map(\.rawValue))
                 )
             }
         } else {
-            error("missing-key", "missing required key 'kind' (ingest, edit or render)", at: rootLocation)
+            error(.missingKey, "missing required key 'kind' (ingest, edit or render)", at: rootLocation)
         }
 
         var name: String?
@@ -255,7 +255,7 @@ final class ParseContext {
             if let text = node.scalar?.string, Self.isSlug(text) {
                 name = text
             } else {
-                error("bad-value", "'name' must be a slug: letters, digits, '-' and '_', at most 64", at: node)
+                error(.badValue, "'name' must be a slug: letters, digits, '-' and '_', at most 64", at: node)
             }
         }
 
@@ -269,7 +269,7 @@ final class ParseContext {
         let outputs = parseOutputs(fields["outputs"], root: root, inputs: inputs, steps: ordered, listOrder: steps)
         guard !isAbandoned else { return nil }
         if inputs.isEmpty {
-            error("no-inputs", "a recipe needs at least one input under 'inputs'", at: fields["inputs"] ?? root)
+            error(.noInputs, "a recipe needs at least one input under 'inputs'", at: fields["inputs"] ?? root)
         }
         return Recipe(
             version: version,

@@ -33,8 +33,8 @@ extension MixdownAPI {
             )
             if let input = recipe.inputs.first(where: { if case .file = $0.source { true } else { false } }) {
                 throw RecipeError([
-                    RecipeDiagnostic(
-                        code: "file-input-not-allowed",
+                    MixdownError(
+                        code: .fileInputNotAllowed,
                         message: "input '\(input.name)': a submitted recipe cannot read server files; upload it instead",
                         location: input.location
                     )
@@ -46,13 +46,13 @@ extension MixdownAPI {
         if let feature, let required = Self.kind(for: feature), required != recipe.kind {
             throw ProblemDocument(
                 .unprocessableContent,
-                code: "wrong-kind",
+                code: .wrongKind,
                 detail: "POST /v1/\(feature) takes '\(required.rawValue)' recipes; this one is '\(recipe.kind.rawValue)' (use POST /v1/jobs)"
             )
         }
         for (name, id) in submission.assetInputs.sorted(by: { $0.key < $1.key }) {
             guard Identifier.isValid(id, prefix: "ast_"), try await services.store.asset(id: id) != nil else {
-                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
+                throw ProblemDocument(.unprocessableContent, code: .unknownAsset, detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
             }
         }
         for (name, file) in submission.files.sorted(by: { $0.key < $1.key }) {
@@ -93,7 +93,7 @@ extension MixdownAPI {
         var uploads = submission.files.mapValues(\.path)
         for (name, id) in submission.assetInputs {
             guard let asset = try await services.store.asset(id: id) else {
-                throw ProblemDocument(.unprocessableContent, code: "unknown-asset", detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
+                throw ProblemDocument(.unprocessableContent, code: .unknownAsset, detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
             }
             uploads[name] = try await services.storage.localPath(for: asset.key, downloadingInto: work)
         }
@@ -108,12 +108,9 @@ extension MixdownAPI {
             return try body(plan, work)
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
-        } catch let error as ExecutionError {
-            throw ProblemDocument(
-                .unprocessableContent,
-                code: error.code,
-                detail: ServerPaths.redact(error.description, work: work, services: services)
-            )
+        } catch var error as MixdownError {
+            error.message = ServerPaths.redact(error.message, work: work, services: services)
+            throw ProblemDocument(.unprocessableContent, error)
         }
     }
 
@@ -128,14 +125,14 @@ extension MixdownAPI {
         else {
             throw ProblemDocument(
                 .unprocessableContent,
-                code: "bad-notify-url",
+                code: .badNotifyUrl,
                 detail: "notifyUrl must be an http or https URL of at most \(Self.maximumNotifyURLBytes) bytes"
             )
         }
         do {
             try services.inputLimits.checkNetworkTarget(url)
-        } catch let error as ExecutionError {
-            throw ProblemDocument(.unprocessableContent, code: "bad-notify-url", detail: "notifyUrl: \(error.message)")
+        } catch let error as MixdownError {
+            throw ProblemDocument(.unprocessableContent, code: .badNotifyUrl, detail: "notifyUrl: \(error.message)")
         }
     }
 
@@ -160,14 +157,14 @@ extension MixdownAPI {
         guard let facts, facts.hasAudio || facts.hasVideo else {
             throw ProblemDocument(
                 .unprocessableContent,
-                code: "unreadable-media",
+                code: .unreadableMedia,
                 detail: "\(what): not audio, video or an image ffprobe can read"
             )
         }
         guard facts.isPlainMediaContainer else {
             throw ProblemDocument(
                 .unprocessableContent,
-                code: "unsupported-container",
+                code: .unsupportedContainer,
                 detail:
                     "\(what): '\(Excerpt.excerpt(facts.formatName ?? "unknown"))' is not a media container mixdown accepts (playlists and manifests are refused)"
             )
@@ -176,13 +173,13 @@ extension MixdownAPI {
         if duration == nil && !facts.isStillImage {
             duration = try await readThrough()
             guard duration != nil else {
-                throw ProblemDocument(.unprocessableContent, code: "unreadable-media", detail: "\(what): its duration cannot be read")
+                throw ProblemDocument(.unprocessableContent, code: .unreadableMedia, detail: "\(what): its duration cannot be read")
             }
         }
         if let duration, !(duration <= configuration.maxDurationSeconds) {
             throw ProblemDocument(
                 .unprocessableContent,
-                code: "too-long",
+                code: .tooLong,
                 detail: "\(what) lasts \(Int(min(duration, 1e9))) s; the limit is \(Int(configuration.maxDurationSeconds)) s"
             )
         }
@@ -193,7 +190,7 @@ extension MixdownAPI {
     static func idempotencyKey(_ request: Request) throws -> String? {
         guard let key = request.headers[.idempotencyKey] else { return nil }
         guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-            throw ProblemDocument(.badRequest, code: "bad-idempotency-key", detail: "Idempotency-Key is 1 to 200 visible ASCII characters")
+            throw ProblemDocument(.badRequest, code: .badIdempotencyKey, detail: "Idempotency-Key is 1 to 200 visible ASCII characters")
         }
         return key
     }

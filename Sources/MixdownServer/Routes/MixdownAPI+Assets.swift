@@ -4,6 +4,7 @@ internal import Hummingbird
 import MixdownExecution
 import MixdownJobs
 import MixdownPlanner
+internal import MixdownRecipe
 import MixdownStorage
 
 extension MixdownAPI {
@@ -31,7 +32,7 @@ extension MixdownAPI {
         } catch let problem as ProblemDocument where problem.statusCode == 404 && query.get("signature") != nil {
             // A signed URL for no asset is as wrong as a forged one; a different answer would tell a
             // client without a key which ids exist.
-            throw ProblemDocument(.forbidden, code: "bad-signature", detail: "the signed URL is altered, foreign or expired")
+            throw ProblemDocument(.forbidden, code: .badSignature, detail: "the signed URL is altered, foreign or expired")
         }
         if let signature = query.get("signature") {
             let expires = Int(query.get("expires") ?? "") ?? 0
@@ -44,10 +45,10 @@ extension MixdownAPI {
                     now: Int(Date().timeIntervalSince1970)
                 )
             else {
-                throw ProblemDocument(.forbidden, code: "bad-signature", detail: "the signed URL is altered, foreign or expired")
+                throw ProblemDocument(.forbidden, code: .badSignature, detail: "the signed URL is altered, foreign or expired")
             }
         } else if !APIKeyCheck.isAuthorized(request, keys: configuration.apiKeys) {
-            throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "send a signed URL or an API key")
+            throw ProblemDocument(.unauthorized, code: .unauthorized, detail: "send a signed URL or an API key")
         }
         // A bucket serves its own bytes (Range included): the caller, already authorized, is sent to a
         // short-lived presigned URL instead of being proxied through this process.
@@ -90,7 +91,7 @@ extension MixdownAPI {
         case .unsatisfiable:
             let problem = ProblemDocument(
                 .rangeNotSatisfiable,
-                code: "range-not-satisfiable",
+                code: .rangeNotSatisfiable,
                 detail: "the range \(request.headers[.range] ?? "") is outside the \(size) bytes of asset \(asset.id)"
             )
             var response = try problem.response(from: request, context: context)

@@ -34,7 +34,7 @@ extension MixdownAPI {
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
         } catch let error as JobStoreError {
-            throw ProblemDocument(.conflict, code: "idempotency-conflict", detail: error.description)
+            throw ProblemDocument(.conflict, code: .idempotencyConflict, detail: error.description)
         }
     }
 
@@ -65,7 +65,7 @@ extension MixdownAPI {
     func cancel(_ context: BasicRequestContext) async throws -> Response {
         let id = try jobId(context)
         func finished(_ job: Job) -> ProblemDocument {
-            ProblemDocument(.conflict, code: "job-finished", detail: "job \(id) already ended (\(job.status.rawValue)); there is nothing to cancel")
+            ProblemDocument(.conflict, code: .jobFinished, detail: "job \(id) already ended (\(job.status.rawValue)); there is nothing to cancel")
         }
         // The store returns an ended job unchanged, and a queued job it cancels also comes back `cancelled`,
         // so whether the job had ended is read before cancelling.
@@ -83,26 +83,26 @@ extension MixdownAPI {
         var status: JobStatus?
         if let text = query.get("type") {
             guard let value = JobType(rawValue: text) else {
-                throw ProblemDocument(.badRequest, code: "bad-query", detail: "type is one of ingest, preview, save, render")
+                throw ProblemDocument(.badRequest, code: .badQuery, detail: "type is one of ingest, preview, save, render")
             }
             type = value
         }
         if let text = query.get("status") {
             guard let value = JobStatus(rawValue: text) else {
-                throw ProblemDocument(.badRequest, code: "bad-query", detail: "status is one of queued, running, succeeded, failed, cancelled")
+                throw ProblemDocument(.badRequest, code: .badQuery, detail: "status is one of queued, running, succeeded, failed, cancelled")
             }
             status = value
         }
         var limit = 50
         if let text = query.get("limit") {
             guard let value = Int(text), (1...500).contains(value) else {
-                throw ProblemDocument(.badRequest, code: "bad-query", detail: "limit is 1...500")
+                throw ProblemDocument(.badRequest, code: .badQuery, detail: "limit is 1...500")
             }
             limit = value
         }
         let cursor = query.get("cursor")
         if let cursor, !Identifier.isValid(cursor, prefix: "job_") {
-            throw ProblemDocument(.badRequest, code: "bad-query", detail: "cursor is a job id")
+            throw ProblemDocument(.badRequest, code: .badQuery, detail: "cursor is a job id")
         }
         let page = try await services.store.list(type: type, status: status, limit: limit, cursor: cursor)
         return try JSONResponse.raw(JobResource.page(page.jobs.map(resources.job), nextCursor: page.nextCursor))

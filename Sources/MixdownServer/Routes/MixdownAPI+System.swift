@@ -16,7 +16,7 @@ extension MixdownAPI {
         } catch {
             // The reason goes to the log: it names SQL and folders, and /readyz needs no API key.
             services.logger.warning("not ready", metadata: ["error": "\(error)"])
-            throw ProblemDocument(.serviceUnavailable, code: "not-ready", detail: "the job store or the storage cannot be written")
+            throw ProblemDocument(.serviceUnavailable, code: .notReady, detail: "the job store or the storage cannot be written")
         }
     }
 
@@ -63,10 +63,10 @@ extension MixdownAPI {
     /// then an authenticated callback is acknowledged and logged.
     func renderWebhook(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let secret = configuration.webhookSecret, let token = APIKeyCheck.bearerToken(request), ConstantTime.equals(token, secret)
-        else { throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "the webhook secret is missing or wrong") }
+        else { throw ProblemDocument(.unauthorized, code: .unauthorized, detail: "the webhook secret is missing or wrong") }
         let body = try await Submission.collect(request.body, limit: 64 * 1024)
         guard (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any] else {
-            throw ProblemDocument(.badRequest, code: "bad-json", detail: "the callback body must be a JSON object")
+            throw ProblemDocument(.badRequest, code: .badJson, detail: "the callback body must be a JSON object")
         }
         return try JSONResponse.make(["status": "accepted"], status: .accepted)
     }

@@ -4,6 +4,7 @@ internal import Hummingbird
 import MixdownExecution
 import MixdownJobs
 import MixdownPlanner
+internal import MixdownRecipe
 import MixdownStorage
 
 extension MixdownAPI {
@@ -16,13 +17,13 @@ extension MixdownAPI {
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > configuration.maxUploadBytes,
             request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") != true
         {
-            throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(configuration.maxUploadBytes) bytes")
+            throw ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "uploads are limited to \(configuration.maxUploadBytes) bytes")
         }
         // Memory (a bucket's parts) and connections are bounded by the number of uploads at once.
         guard uploadSlots.take() else {
             throw ProblemDocument(
                 .serviceUnavailable,
-                code: "busy",
+                code: .busy,
                 detail: "\(configuration.maxConcurrentUploads) uploads are being received; try again shortly"
             )
         }
@@ -106,7 +107,7 @@ struct CappedBody: AsyncSequence, Sendable {
             guard let buffer = try await base.next() else { return nil }
             total += buffer.readableBytes
             guard total <= limit else {
-                throw tally.record(ProblemDocument(.contentTooLarge, code: "too-large", detail: "uploads are limited to \(limit) bytes"))
+                throw tally.record(ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "uploads are limited to \(limit) bytes"))
             }
             tally.add(buffer)
             return buffer

@@ -1,6 +1,7 @@
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
+internal import MixdownRecipe
 internal import MultipartKit
 
 /// The one file part of a `multipart/form-data` upload, as a sequence of its bytes read straight from the
@@ -53,7 +54,7 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
     /// then known. Throws when the body ends first.
     func prepare() async throws {
         while fileParts == 0 {
-            guard try await readMore() else { throw fail(.badRequest, "send exactly one file part", code: "missing-file") }
+            guard try await readMore() else { throw fail(.badRequest, "send exactly one file part", code: .missingFile) }
         }
     }
 
@@ -79,18 +80,18 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
         do {
             buffer = try await body.next()
         } catch {
-            throw fail(.badRequest, "the request body cannot be read", code: "bad-body")
+            throw fail(.badRequest, "the request body cannot be read", code: .badBody)
         }
         guard let buffer else {
             ended = true
             guard !insidePart, completedParts > 0 else { throw fail(.badRequest, "the multipart body ends before its closing boundary") }
-            guard fileParts == 1 else { throw fail(.badRequest, "send exactly one file part", code: "missing-file") }
+            guard fileParts == 1 else { throw fail(.badRequest, "send exactly one file part", code: .missingFile) }
             return false
         }
         // The file, and room for the form around it: no body may go on for ever after its file.
         totalBytes += buffer.readableBytes
         guard totalBytes <= maximumFileBytes + 2 * Submission.maxDocumentBytes else {
-            throw fail(.contentTooLarge, "the request body is too large", code: "too-large")
+            throw fail(.contentTooLarge, "the request body is too large", code: .tooLarge)
         }
         do {
             try parser.execute(buffer)
@@ -150,7 +151,7 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
     }
 
     private func startFile() throws {
-        guard fileParts == 0 else { throw fail(.badRequest, "send exactly one file part", code: "missing-file") }
+        guard fileParts == 0 else { throw fail(.badRequest, "send exactly one file part", code: .missingFile) }
         fileParts = 1
         partIsFile = true
         fileName = partFileName ?? "upload"
@@ -162,20 +163,20 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
         guard partFileName != nil else {
             textBytes += slice.readableBytes
             guard textBytes <= Submission.maxDocumentBytes else {
-                throw fail(.contentTooLarge, "a text part is larger than \(Submission.maxDocumentBytes) bytes", code: "too-large")
+                throw fail(.contentTooLarge, "a text part is larger than \(Submission.maxDocumentBytes) bytes", code: .tooLarge)
             }
             return
         }
         if !partIsFile { try startFile() }
         fileBytes += slice.readableBytes
         guard fileBytes <= maximumFileBytes else {
-            throw fail(.contentTooLarge, "uploads are limited to \(maximumFileBytes) bytes", code: "too-large")
+            throw fail(.contentTooLarge, "uploads are limited to \(maximumFileBytes) bytes", code: .tooLarge)
         }
         tally.add(slice)
         output.append(slice)
     }
 
-    private func fail(_ status: HTTPResponse.Status, _ detail: String, code: String = "bad-multipart") -> ProblemDocument {
+    private func fail(_ status: HTTPResponse.Status, _ detail: String, code: ErrorCode = .badMultipart) -> ProblemDocument {
         tally.record(ProblemDocument(status, code: code, detail: detail))
     }
 }

@@ -94,7 +94,7 @@ struct Submission {
             let submission = try await readMultipart(request, contentType: original, api: api)
             guard submission.recipe != nil else {
                 submission.removeTemporaryFiles()
-                throw ProblemDocument(.badRequest, code: "missing-recipe", detail: "the multipart body needs a 'recipe' part")
+                throw ProblemDocument(.badRequest, code: .missingRecipe, detail: "the multipart body needs a 'recipe' part")
             }
             return submission
         }
@@ -105,7 +105,7 @@ struct Submission {
             do {
                 document = try JSONDecoder().decode(Document.self, from: Data(body))
             } catch {
-                throw ProblemDocument(.badRequest, code: "bad-json", detail: "the body is not a job document: \(error)")
+                throw ProblemDocument(.badRequest, code: .badJson, detail: "the body is not a job document: \(error)")
             }
             return Submission(
                 recipe: document.recipe.text,
@@ -119,7 +119,7 @@ struct Submission {
         guard contentType.isEmpty || contentType.contains("yaml") || contentType.hasPrefix("text/") else {
             throw ProblemDocument(
                 .unsupportedMediaType,
-                code: "unsupported-media-type",
+                code: .unsupportedMediaType,
                 detail: "send application/yaml, application/json or multipart/form-data"
             )
         }
@@ -132,7 +132,7 @@ struct Submission {
             if key == "notifyUrl" { submission.notifyUrl = value }
             if key == "preview" {
                 guard let window = PreviewWindow(argument: value) else {
-                    throw ProblemDocument(.badRequest, code: "bad-query", detail: "preview is START,DURATION")
+                    throw ProblemDocument(.badRequest, code: .badQuery, detail: "preview is START,DURATION")
                 }
                 submission.preview = window
             }
@@ -145,7 +145,7 @@ struct Submission {
         do {
             for try await buffer in body {
                 guard bytes.count + buffer.readableBytes <= limit else {
-                    throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "the document is larger than \(limit) bytes")
+                    throw ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "the document is larger than \(limit) bytes")
                 }
                 bytes += buffer.readableBytesView
             }
@@ -155,7 +155,7 @@ struct Submission {
             throw CancellationError()
         } catch {
             // A malformed body (bad chunk framing, a connection cut mid-body) is the client's doing.
-            throw ProblemDocument(.badRequest, code: "bad-body", detail: "the request body cannot be read")
+            throw ProblemDocument(.badRequest, code: .badBody, detail: "the request body cannot be read")
         }
         return bytes
     }
@@ -166,7 +166,7 @@ struct Submission {
             .first { $0.lowercased().hasPrefix("boundary=") }
             .map { String($0.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
         guard let boundary, !boundary.isEmpty, boundary.count <= 70 else {
-            throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "multipart/form-data needs a boundary")
+            throw ProblemDocument(.badRequest, code: .badMultipart, detail: "multipart/form-data needs a boundary")
         }
         return boundary
     }
@@ -193,7 +193,7 @@ struct Submission {
             for try await buffer in request.body {
                 total += buffer.readableBytes
                 guard total <= bodyLimit else {
-                    throw ProblemDocument(.contentTooLarge, code: "too-large", detail: "the request body is too large")
+                    throw ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "the request body is too large")
                 }
                 try parser.execute(buffer)
                 if collector.hasPendingEvents {
@@ -201,27 +201,27 @@ struct Submission {
                 } else {
                     quietBytes += buffer.readableBytes
                     guard quietBytes <= MultipartCollector.maximumHeaderBytes else {
-                        throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "a part's headers are larger than 64 KiB")
+                        throw ProblemDocument(.badRequest, code: .badMultipart, detail: "a part's headers are larger than 64 KiB")
                     }
                 }
                 try await collector.drain()
             }
             // A body cut off inside a part (no closing delimiter) is not a request to act on.
             guard !collector.isInsidePart, collector.completedParts > 0 else {
-                throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "the multipart body ends before its closing boundary")
+                throw ProblemDocument(.badRequest, code: .badMultipart, detail: "the multipart body ends before its closing boundary")
             }
             try await collector.finish()
             var submission = Submission(recipe: collector.fields["recipe"], name: "request.yaml", files: collector.files)
             submission.temporaryDirectory = directory
             if let params = collector.fields["params"] {
                 guard let decoded = try? JSONDecoder().decode([String: ParamValue].self, from: Data(params.utf8)) else {
-                    throw ProblemDocument(.badRequest, code: "bad-json", detail: "the 'params' part must be a JSON object")
+                    throw ProblemDocument(.badRequest, code: .badJson, detail: "the 'params' part must be a JSON object")
                 }
                 submission.overrides = decoded.mapValues(\.text)
             }
             if let preview = collector.fields["preview"] {
                 guard let window = PreviewWindow(argument: preview) else {
-                    throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "preview is START,DURATION")
+                    throw ProblemDocument(.badRequest, code: .badMultipart, detail: "preview is START,DURATION")
                 }
                 submission.preview = window
             }
@@ -232,7 +232,7 @@ struct Submission {
             try? await collector.finish()
             try? FileManager.default.removeItem(atPath: directory)
             if error is ProblemDocument { throw error }
-            throw ProblemDocument(.badRequest, code: "bad-multipart", detail: "the multipart body is malformed")
+            throw ProblemDocument(.badRequest, code: .badMultipart, detail: "the multipart body is malformed")
         }
     }
 
@@ -327,7 +327,7 @@ final class MultipartCollector: @unchecked Sendable {
         return (name, textFields.contains(name) ? nil : parsed.filename)
     }
 
-    static func problem(_ status: HTTPResponse.Status, _ detail: String, code: String = "bad-multipart") -> ProblemDocument {
+    static func problem(_ status: HTTPResponse.Status, _ detail: String, code: ErrorCode = .badMultipart) -> ProblemDocument {
         ProblemDocument(status, code: code, detail: detail)
     }
 
@@ -339,7 +339,7 @@ final class MultipartCollector: @unchecked Sendable {
                 throw Self.problem(
                     .contentTooLarge,
                     "part '\(Excerpt.excerpt(name))' is larger than \(Submission.maxDocumentBytes) bytes",
-                    code: "too-large"
+                    code: .tooLarge
                 )
             }
             return
@@ -350,7 +350,7 @@ final class MultipartCollector: @unchecked Sendable {
             }
             guard files[name] == nil else { throw Self.problem(.badRequest, "two file parts for input '\(name)'") }
             guard files.count < Self.maximumFiles else {
-                throw Self.problem(.contentTooLarge, "at most \(Self.maximumFiles) files per request", code: "too-large")
+                throw Self.problem(.contentTooLarge, "at most \(Self.maximumFiles) files per request", code: .tooLarge)
             }
             let path = "\(directory)/\(name)"
             handle = try await FileSystem.shared.openFile(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true))
@@ -358,7 +358,7 @@ final class MultipartCollector: @unchecked Sendable {
             files[name] = Submission.UploadedFile(path: path, fileName: fileName, contentType: MixdownAPI.storableContentType(contentType))
         }
         guard fileBytes + pending.readableBytes + buffer.readableBytes <= maximumFileBytes else {
-            throw Self.problem(.contentTooLarge, "file '\(name)' is larger than the \(maximumFileBytes)-byte upload limit", code: "too-large")
+            throw Self.problem(.contentTooLarge, "file '\(name)' is larger than the \(maximumFileBytes)-byte upload limit", code: .tooLarge)
         }
         // The parser hands over small slices; one write per 256 KiB keeps the thread-pool hops few.
         var slice = buffer

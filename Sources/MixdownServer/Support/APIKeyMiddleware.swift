@@ -1,4 +1,5 @@
 internal import Hummingbird
+internal import MixdownRecipe
 
 /// Requires `Authorization: Bearer KEY` when keys are configured; keys compare in constant time.
 ///
@@ -10,7 +11,7 @@ struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard Self.isAuthorized(request, keys: keys) else {
-            throw ProblemDocument(.unauthorized, code: "unauthorized", detail: "send Authorization: Bearer <API key>")
+            throw ProblemDocument(.unauthorized, code: .unauthorized, detail: "send Authorization: Bearer <API key>")
         }
         return try await next(request, context)
     }

@@ -2,36 +2,54 @@ internal import Foundation
 public import Hummingbird
 public import MixdownRecipe
 
-/// An RFC 9457 problem document (`application/problem+json`) with a stable `code`; recipe errors carry
-/// the same diagnostics `mixdown validate` prints.
+/// An RFC 9457 problem document (`application/problem+json`): a ``MixdownError`` as the API answers it,
+/// with its code, whether to retry, and where it points (a recipe location, or a JSON pointer into the
+/// request body); recipe errors list every diagnostic `mixdown validate` prints.
 public struct ProblemDocument: Error, Codable, Sendable, HTTPResponseError {
     public var type: String
     public var title: String
     /// The HTTP status code, as the document's `status` member.
     public var statusCode: Int
     public var detail: String
-    public var code: String
-    public var errors: [RecipeDiagnostic]?
+    public var code: ErrorCode
+    public var retryable: Bool
+    public var location: SourceLocation?
+    public var pointer: String?
+    public var errors: [MixdownError]?
 
-    public init(_ status: HTTPResponse.Status, code: String, detail: String, errors: [RecipeDiagnostic]? = nil) {
-        self.type = "https://mixdown.dev/problems/\(code)"
+    /// The error with an explicit status, for codes whose status depends on the route (a 413 for a body
+    /// against a 422 for a recipe value).
+    public init(_ status: HTTPResponse.Status, _ error: MixdownError) {
+        self.type = "https://mixdown.dev/problems/\(error.code.rawValue)"
         self.title = status.reasonPhrase
         self.statusCode = status.code
-        self.detail = detail
-        self.code = code
-        self.errors = errors
+        self.detail = error.message
+        self.code = error.code
+        self.retryable = error.isRetryable
+        self.location = error.location
+        self.pointer = error.pointer
+        self.errors = error.diagnostics
+    }
+
+    /// The error with its code's own status.
+    public init(_ error: MixdownError) {
+        self.init(HTTPResponse.Status(code: error.code.httpStatus), error)
+    }
+
+    public init(_ status: HTTPResponse.Status, code: ErrorCode, detail: String, pointer: String? = nil) {
+        self.init(status, MixdownError(code, detail, pointer: pointer))
     }
 
     public static func invalidRecipe(_ error: RecipeError) -> ProblemDocument {
-        ProblemDocument(.unprocessableContent, code: "invalid-recipe", detail: error.description, errors: error.diagnostics)
+        ProblemDocument(.unprocessableContent, error.error)
     }
 
     public static func notFound(_ what: String) -> ProblemDocument {
-        ProblemDocument(.notFound, code: "not-found", detail: "no \(what)")
+        ProblemDocument(.notFound, code: .notFound, detail: "no \(what)")
     }
 
     private enum CodingKeys: String, CodingKey {
-        case type, title, statusCode = "status", detail, code, errors
+        case type, title, statusCode = "status", detail, code, retryable, location, pointer, errors
     }
 
     public var status: HTTPResponse.Status { HTTPResponse.Status(code: statusCode) }

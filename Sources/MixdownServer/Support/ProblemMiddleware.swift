@@ -22,29 +22,39 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("backend unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             problem = ProblemDocument(
                 .serviceUnavailable,
-                code: "backend-unavailable",
+                code: .backendUnavailable,
                 detail: "the job store or the storage cannot be reached now; try again shortly"
             )
         } catch let error as any HTTPResponseError {
-            problem = ProblemDocument(error.status, code: "http-\(error.status.code)", detail: error.status.reasonPhrase)
+            problem = ProblemDocument(error.status, code: Self.code(for: error.status), detail: error.status.reasonPhrase)
         } catch {
             let reference = String(UInt64.random(in: 0...UInt64.max), radix: 36)
             context.logger.error("internal error", metadata: ["reference": "\(reference)", "error": "\(error)", "path": "\(request.uri.path)"])
-            problem = ProblemDocument(.internalServerError, code: "internal", detail: "internal error (reference \(reference) in the server log)")
+            problem = ProblemDocument(.internalServerError, code: .internal, detail: "internal error (reference \(reference) in the server log)")
         }
         guard request.method == .head else { throw problem }
         return try problem.response(from: request, context: context).createHeadResponse()
     }
 
+    /// The code for an error Hummingbird raised itself, which knows only its status.
+    static func code(for status: HTTPResponse.Status) -> ErrorCode {
+        switch status.code {
+        case 400: .badRequest
+        case 401: .unauthorized
+        case 404: .notFound
+        case 405: .methodNotAllowed
+        case 413: .tooLarge
+        case 415: .unsupportedMediaType
+        case 416: .rangeNotSatisfiable
+        case 500...: .internal
+        default: .httpError
+        }
+    }
+
     static func problem(for error: HTTPError, request: Request) -> ProblemDocument {
         if error.status == .notFound {
-            return ProblemDocument(.notFound, code: "not-found", detail: "no route \(request.method) \(Excerpt.excerpt(request.uri.path))")
+            return ProblemDocument(.notFound, code: .notFound, detail: "no route \(request.method) \(Excerpt.excerpt(request.uri.path))")
         }
-        let code = error.status.reasonPhrase.lowercased().split { !$0.isLetter && !$0.isNumber }.joined(separator: "-")
-        return ProblemDocument(
-            error.status,
-            code: code.isEmpty ? "http-\(error.status.code)" : code,
-            detail: String((error.body ?? error.status.reasonPhrase).prefix(200))
-        )
+        return ProblemDocument(error.status, code: code(for: error.status), detail: String((error.body ?? error.status.reasonPhrase).prefix(200)))
     }
 }

@@ -135,7 +135,7 @@ extension JobResource {
             writer.key("error")
             if error.diagnostics == nil {
                 writer.beginObject()
-                writer.key("code"); writer.string(error.code)
+                writer.key("code"); writer.string(error.code.rawValue)
                 if let location = error.location {
                     writer.key("location"); writer.beginObject()
                     writer.key("column"); writer.number(location.column)
@@ -144,11 +144,14 @@ extension JobResource {
                     writer.endObject()
                 }
                 writer.key("message"); writer.string(error.message)
+                writer.field("pointer", error.error.pointer)
                 if let rejected {
                     writer.key("rejected"); writer.beginArray()
                     for output in rejected { Self.write(output, into: &writer) }
                     writer.endArray()
                 }
+                writer.key("retryable"); writer.bool(error.isRetryable)
+                writer.field("suggestion", error.error.suggestion)
                 writer.endObject()
             } else {
                 let encoder = JSONEncoder()

@@ -6,8 +6,5 @@ public struct S3ConfigurationError: Error, Sendable, Hashable, CustomStringConve
         self.problems = problems
     }
 
-    /// A stable code for machines.
-    public var code: String { "invalid-s3-configuration" }
-
     public var description: String { problems.joined(separator: "\n") }
 }

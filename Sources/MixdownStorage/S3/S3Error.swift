@@ -20,9 +20,6 @@ public struct S3Error: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// A stable code for machines.
-    public var code: String { "storage-error" }
-
     /// Whether trying again may succeed: server errors, throttling and connection failures, never
     /// another client error.
     public var isRetryable: Bool {

@@ -1,0 +1,71 @@
+import Foundation
+import MixdownRecipe
+import Testing
+
+/// One error value with enumerated codes: the docs and the OpenAPI document list exactly these codes,
+/// and the value renders the same wherever it is shown.
+@Suite("Error codes")
+struct ErrorCodeTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("codes are unique kebab-case words with a status, an area and a meaning")
+    func codesAreWellFormed() {
+        let raw = ErrorCode.allCases.map(\.rawValue)
+        #expect(Set(raw).count == raw.count)
+        for code in ErrorCode.allCases {
+            #expect(code.rawValue.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" }, "\(code)")
+            #expect((400...599).contains(code.httpStatus), "\(code)")
+            #expect(!code.summary.isEmpty && !code.area.isEmpty, "\(code)")
+        }
+        #expect(ErrorCode.downloadFailed.isRetryable && ErrorCode.workerLost.isRetryable && ErrorCode.storageError.isRetryable)
+        #expect(!ErrorCode.invalidRecipe.isRetryable && !ErrorCode.expectationFailed.isRetryable && !ErrorCode.timeout.isRetryable)
+    }
+
+    @Test("Docs/errors.md carries the generated list of every code")
+    func docsListEveryCode() throws {
+        let doc = try String(contentsOf: Self.root.appendingPathComponent("Docs/errors.md"), encoding: .utf8)
+        let begin = try #require(doc.range(of: "<!-- BEGIN ERRORS -->"))
+        let end = try #require(doc.range(of: "<!-- END ERRORS -->"))
+        let block = doc[begin.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(block == ErrorCode.markdown().trimmingCharacters(in: .whitespacesAndNewlines), "regenerate with: mixdown errors --markdown")
+        for code in ErrorCode.allCases { #expect(block.contains("| `\(code.rawValue)` |")) }
+    }
+
+    @Test("the OpenAPI document's ErrorCode enum is exactly these codes")
+    func openAPIListsEveryCode() throws {
+        let document = try String(contentsOf: Self.root.appendingPathComponent("Schemas/openapi.yaml"), encoding: .utf8)
+        let schema = try #require(document.range(of: "\n    ErrorCode:\n"))
+        let rest = document[schema.upperBound...]
+        let list = try #require(rest.range(of: "enum: [")).upperBound
+        let close = try #require(rest[list...].firstIndex(of: "]"))
+        let listed = rest[list..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(listed == ErrorCode.allCases.map(\.rawValue))
+    }
+
+    @Test("an error renders as a compiler-style line, and as JSON with its code, location and retry verdict")
+    func renderings() throws {
+        let text = "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - loudnorm: { target: -3 }\noutputs: { o: {} }\n"
+        var found: RecipeError?
+        do { _ = try RecipeParser().parse(text, file: "episode.yaml") } catch { found = error }
+        let error = try #require(found?.diagnostics.first)
+        #expect(error.code == .outOfRange)
+        #expect(error.description == "episode.yaml:5:25: error: 'loudnorm.target' must be within -70..-5 LUFS, not '-3'")
+        let data = try JSONEncoder().encode(error)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(json["code"] as? String == "out-of-range" && json["retryable"] as? Bool == false)
+        #expect((json["location"] as? [String: Any])?["line"] as? Int == 5)
+        #expect(try JSONDecoder().decode(MixdownError.self, from: data) == error)
+        // The whole recipe's error: invalid-recipe, at the first problem, listing each.
+        let whole = try #require(found?.error)
+        #expect(whole.code == .invalidRecipe && whole.location == error.location && whole.diagnostics == [error])
+        // A body problem points into the JSON instead.
+        let pointed = MixdownError(.badJson, "'params.lufs' must be a number", pointer: "/params/lufs")
+        #expect(pointed.description == "/params/lufs: error: 'params.lufs' must be a number")
+    }
+
+    @Test("a code this build does not know reads as internal instead of failing the record")
+    func unknownCodeDecodes() throws {
+        let data = Data(#"{"code":"from-the-future","message":"m"}"#.utf8)
+        #expect(try JSONDecoder().decode(MixdownError.self, from: data).code == .internal)
+    }
+}
