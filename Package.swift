@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MixdownExecutionTests",
-            dependencies: ["MixdownExecution", "MixdownPlanner", "MixdownRecipe", "MixdownTestSupport"],
+            dependencies: ["CEBUR128", "CMixdownDSP", "MixdownExecution", "MixdownPlanner", "MixdownRecipe", "MixdownTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

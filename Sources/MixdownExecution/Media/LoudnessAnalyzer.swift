@@ -8,9 +8,10 @@ internal import MixdownRecipe
 /// loudness, loudness range, the short-term maximum, sample and true peak, and optionally the
 /// short-term loudness every `curveInterval` seconds.
 ///
-/// True peak (4x oversampling) costs libebur128 about five times what the gated loudness does, and
-/// each channel's is independent: every channel gets its own true-peak meter, and the loudness meter
-/// and the channels' peak meters run side by side on the machine's cores, chunk by chunk.
+/// True peak is measured by ``mixdown_true_peak`` (CMixdownDSP), the same interpolator as libebur128's
+/// computed a polyphase branch at a time: libebur128's own cost about five times its gated loudness.
+/// Each channel's true peak is independent, so the loudness meter and the channels' peak meters run
+/// side by side on the machine's cores, chunk by chunk.
 ///
 /// Not thread-safe: one stream owns it (``WAVLoudnessStream`` keeps it behind a lock).
 final class LoudnessAnalyzer {
@@ -19,10 +20,10 @@ final class LoudnessAnalyzer {
 
     let channels: Int
     let sampleRate: Int
-    /// Gated loudness, range, short-term and sample peak, over all channels.
+    /// Gated loudness, range and short-term loudness, over all channels.
     private let state: UnsafeMutablePointer<ebur128_state>
-    /// True peak, one mono meter per channel.
-    private let truePeaks: [UnsafeMutablePointer<ebur128_state>]
+    /// Sample and true peak, one meter per channel.
+    private let truePeaks: [OpaquePointer]
     /// One chunk's samples, channel after channel, for the true-peak meters.
     private var planar: [Float] = []
     private let shortTermFrames: Int
@@ -43,12 +44,14 @@ final class LoudnessAnalyzer {
             code: .measureFailed,
             message: "libebur128 could not start a meter for \(channels) channel(s) at \(sampleRate) Hz"
         )
-        let mode = EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue | EBUR128_MODE_SAMPLE_PEAK.rawValue
+        let mode = EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue
         guard let state = ebur128_init(UInt32(channels), UInt(sampleRate), Int32(bitPattern: mode)) else { throw failure }
-        var truePeaks: [UnsafeMutablePointer<ebur128_state>] = []
+        var truePeaks: [OpaquePointer] = []
         for _ in 0..<channels {
-            guard let meter = ebur128_init(1, UInt(sampleRate), Int32(bitPattern: EBUR128_MODE_TRUE_PEAK.rawValue)) else {
-                for var made in truePeaks + [state] as [UnsafeMutablePointer<ebur128_state>?] { ebur128_destroy(&made) }
+            guard let meter = mixdown_true_peak_create(UInt(sampleRate)) else {
+                for made in truePeaks { mixdown_true_peak_destroy(made) }
+                var pointer: UnsafeMutablePointer<ebur128_state>? = state
+                ebur128_destroy(&pointer)
                 throw failure
             }
             truePeaks.append(meter)
@@ -94,10 +97,9 @@ final class LoudnessAnalyzer {
     }
 
     deinit {
-        for meter in truePeaks + [state] {
-            var pointer: UnsafeMutablePointer<ebur128_state>? = meter
-            ebur128_destroy(&pointer)
-        }
+        for meter in truePeaks { mixdown_true_peak_destroy(meter) }
+        var pointer: UnsafeMutablePointer<ebur128_state>? = state
+        ebur128_destroy(&pointer)
     }
 
     /// Adds whole frames (`samples.count` is a multiple of `channels`). NaN or infinity is no level at
@@ -126,14 +128,14 @@ final class LoudnessAnalyzer {
         let analyzer: LoudnessAnalyzer
         let interleaved: UnsafePointer<Float>
         let planes: UnsafePointer<Float>
-        let truePeaks: [UnsafeMutablePointer<ebur128_state>]
+        let truePeaks: [OpaquePointer]
         let frames: Int
 
         func run(_ index: Int) {
             if index == truePeaks.count {
                 analyzer.addLoudness(interleaved, frames: frames)
             } else {
-                ebur128_add_frames_float(truePeaks[index], planes + index * frames, frames)
+                mixdown_true_peak_add(truePeaks[index], planes + index * frames, frames)
             }
         }
     }
@@ -173,9 +175,8 @@ final class LoudnessAnalyzer {
         ebur128_loudness_range(state, &range)
         var samplePeak = 0.0, truePeak = 0.0
         for channel in 0..<channels {
-            var value = 0.0
-            if ebur128_sample_peak(state, UInt32(channel), &value) == 0 { samplePeak = max(samplePeak, value) }
-            if ebur128_true_peak(truePeaks[channel], 0, &value) == 0 { truePeak = max(truePeak, value) }
+            samplePeak = max(samplePeak, mixdown_sample_peak_value(truePeaks[channel]))
+            truePeak = max(truePeak, mixdown_true_peak_value(truePeaks[channel]))
         }
         return LoudnessReport(
             integratedLufs: Self.finite(integrated),

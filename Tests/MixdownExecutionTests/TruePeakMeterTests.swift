@@ -1,0 +1,55 @@
+import CEBUR128
+import CMixdownDSP
+import Foundation
+import Testing
+
+/// The block-wise true-peak meter is libebur128's interpolator, reorganised: on the same samples it
+/// reads the same peak, however the samples are split into calls.
+@Suite("True-peak meter")
+struct TruePeakMeterTests {
+    /// Deterministic noise with bursts, so the peak falls between samples somewhere.
+    static func signal(count: Int, seed: UInt64) -> [Float] {
+        var state = seed
+        return (0..<count).map { index in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let noise = Float(Int64(bitPattern: state >> 11) % 1_000_000) / 1_000_000
+            let tone = sin(Float(index) * 0.9)
+            return index % 9000 < 300 ? 0.95 * tone : 0.3 * noise
+        }
+    }
+
+    static func libebur128(_ samples: [Float], rate: Int) throws -> Double {
+        let state = try #require(ebur128_init(1, UInt(rate), Int32(bitPattern: EBUR128_MODE_TRUE_PEAK.rawValue)))
+        var pointer: UnsafeMutablePointer<ebur128_state>? = state
+        defer { ebur128_destroy(&pointer) }
+        samples.withUnsafeBufferPointer { buffer in _ = ebur128_add_frames_float(state, buffer.baseAddress, buffer.count) }
+        var value = 0.0
+        #expect(ebur128_true_peak(state, 0, &value) == 0)
+        return value
+    }
+
+    @Test("the same true peak as libebur128 at 44.1, 48, 96 and 192 kHz, in any split of calls", arguments: [44_100, 48_000, 96_000, 192_000])
+    func matchesLibebur128(rate: Int) throws {
+        let samples = Self.signal(count: 50_000, seed: UInt64(rate))
+        let expected = try Self.libebur128(samples, rate: rate)
+        for split in [[50_000], [1, 2, 3, 4095, 4097, 8192, 33_610], [7, 13, 49_980]] {
+            let meter = try #require(mixdown_true_peak_create(UInt(rate)))
+            defer { mixdown_true_peak_destroy(meter) }
+            var offset = 0
+            samples.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                for count in split {
+                    mixdown_true_peak_add(meter, base + offset, count)
+                    offset += count
+                }
+            }
+            #expect(offset == samples.count)
+            let measured = mixdown_true_peak_value(meter)
+            #expect(abs(measured - expected) <= 1e-5 * expected, "\(rate) Hz, split \(split): \(measured) against \(expected)")
+            let samplePeak = Double(samples.map(abs).max() ?? 0)
+            #expect(mixdown_sample_peak_value(meter) == samplePeak)
+            #expect(measured >= samplePeak)
+            if rate < 192_000 { #expect(measured > samplePeak, "the oversampled peak is above the samples' for this signal") }
+        }
+    }
+}
