@@ -9,10 +9,7 @@ struct CatalogueContractTests {
 
     @Test("Docs/recipes.md carries the generated operation reference, every operation with an example")
     func docsMatchCatalogue() throws {
-        let doc = try String(contentsOf: Self.root.appendingPathComponent("Docs/recipes.md"), encoding: .utf8)
-        let begin = try #require(doc.range(of: "<!-- BEGIN OPERATIONS -->"))
-        let end = try #require(doc.range(of: "<!-- END OPERATIONS -->"))
-        let block = doc[begin.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        let block = try GeneratedBlock.read("Docs/recipes.md", "OPERATIONS")
         #expect(block == OperationCatalogue.markdown().trimmingCharacters(in: .whitespacesAndNewlines), "regenerate with: mixdown ops --markdown")
         for operation in OperationCatalogue.all {
             #expect(block.contains("### `\(operation.name)`"))

@@ -6,7 +6,6 @@ import Testing
 /// and the value renders the same wherever it is shown.
 @Suite("Error codes")
 struct ErrorCodeTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test("codes are unique kebab-case words with a status, an area and a meaning")
     func codesAreWellFormed() {
@@ -23,17 +22,14 @@ struct ErrorCodeTests {
 
     @Test("Docs/errors.md carries the generated list of every code")
     func docsListEveryCode() throws {
-        let doc = try String(contentsOf: Self.root.appendingPathComponent("Docs/errors.md"), encoding: .utf8)
-        let begin = try #require(doc.range(of: "<!-- BEGIN ERRORS -->"))
-        let end = try #require(doc.range(of: "<!-- END ERRORS -->"))
-        let block = doc[begin.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        let block = try GeneratedBlock.read("Docs/errors.md", "ERRORS")
         #expect(block == ErrorCode.markdown().trimmingCharacters(in: .whitespacesAndNewlines), "regenerate with: mixdown errors --markdown")
         for code in ErrorCode.allCases { #expect(block.contains("| `\(code.rawValue)` |")) }
     }
 
     @Test("the OpenAPI document's ErrorCode enum is exactly these codes")
     func openAPIListsEveryCode() throws {
-        let document = try String(contentsOf: Self.root.appendingPathComponent("Schemas/openapi.yaml"), encoding: .utf8)
+        let document = try String(contentsOf: GeneratedBlock.root.appendingPathComponent("Schemas/openapi.yaml"), encoding: .utf8)
         let schema = try #require(document.range(of: "\n    ErrorCode:\n"))
         let rest = document[schema.upperBound...]
         let list = try #require(rest.range(of: "enum: [")).upperBound
