@@ -59,9 +59,35 @@ struct ErrorCodeTests {
         #expect(pointed.description == "/params/lufs: error: 'params.lufs' must be a number")
     }
 
-    @Test("a code this build does not know reads as internal instead of failing the record")
+    @Test("a code this build does not know reads as internal, keeping the written code in the message")
     func unknownCodeDecodes() throws {
-        let data = Data(#"{"code":"from-the-future","message":"m"}"#.utf8)
-        #expect(try JSONDecoder().decode(MixdownError.self, from: data).code == .internal)
+        let data = Data(#"{"code":"unsupported-operation","message":"m","location":null}"#.utf8)
+        let error = try JSONDecoder().decode(MixdownError.self, from: data)
+        #expect(error.code == .internal && error.message == "[unsupported-operation] m")
+    }
+
+    @Test("a bad eq band value is one error, named by its field, not also a missing field")
+    func recordFieldErrors() {
+        for band in ["{ freq: 50kHz, gain: 1 }", "{ freq: 100, gain: 31 }"] {
+            let text = "version: 1\nkind: edit\ninputs: { v: { upload: true } }\nsteps:\n  - eq: [\(band)]\noutputs: { o: {} }\n"
+            var found: [MixdownError] = []
+            do { _ = try RecipeParser().parse(text, file: "r.yaml") } catch { found = error.diagnostics }
+            #expect(found.map(\.code) == [.outOfRange], "\(found)")
+            #expect(found.first?.message.hasPrefix("'eq.bands.") == true, "\(found)")
+        }
+    }
+
+    @Test("an override's problem points at /params/NAME, in words that fit the CLI and the API")
+    func overridePointers() {
+        let text = "version: 1\nkind: edit\nparams: { g: -3 }\ninputs: { v: { upload: true } }\nsteps:\n  - gain: \"${g}\"\noutputs: { o: {} }\n"
+        var found: [MixdownError] = []
+        do {
+            _ = try RecipeParser(options: .init(parameterOverrides: ["g": "abc", "a/b": "1"])).parse(text, file: "r.yaml")
+        } catch {
+            found = error.diagnostics
+        }
+        #expect(found.map(\.pointer) == ["/params/a~1b", "/params/g"])
+        #expect(found.map(\.code) == [.unknownParam, .badParam])
+        #expect(found.allSatisfy { $0.location == nil && !$0.message.contains("--set") })
     }
 }

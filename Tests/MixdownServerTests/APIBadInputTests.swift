@@ -67,6 +67,25 @@ struct APIBadInputTests {
         }
     }
 
+    @Test("a bad param in a JSON submission points at its member")
+    func paramPointer() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let recipe =
+                "version: 1\nkind: edit\nparams: { g: -3 }\ninputs: { v: { upload: true } }\nsteps:\n  - gain: \"${g}\"\noutputs: { o: {} }\n"
+            let response = try await client.execute(
+                uri: "/v1/recipes/validate",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"recipe": \#(jsonString(recipe)), "params": {"g": "abc"}}"#)
+            )
+            #expect(response.status == .unprocessableContent)
+            let errors = try #require(try Self.problem(response)["errors"] as? [[String: Any]])
+            let bad = try #require(errors.first { $0["code"] as? String == "bad-param" }, "\(errors)")
+            #expect(bad["pointer"] as? String == "/params/g")
+        }
+    }
+
     @Test("a 101 MB upload is refused with 413 (from its Content-Length, before it is read); nothing is stored")
     func oversizedUpload() async throws {
         let harness = try APIHarness()

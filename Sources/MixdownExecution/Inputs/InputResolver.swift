@@ -104,7 +104,7 @@ public struct InputResolver: Sendable {
         case .asset(let id):
             guard let assets else {
                 throw MixdownError(
-                    code: .assetUnavailable,
+                    code: .badInput,
                     message: "input '\(input.name)' names asset \(id); assets are resolved by the job system (mixdown submit)",
                     location: input.location
                 )

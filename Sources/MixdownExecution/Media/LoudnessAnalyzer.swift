@@ -188,6 +188,11 @@ final class LoudnessAnalyzer {
         )
     }
 
-    static func decibels(_ linear: Double) -> Double { linear > 0 ? finite(20 * log10(linear)) : -120 }
+    /// A peak so large it overflows (a float file near its maximum) is the loudest level, not silence.
+    static func decibels(_ linear: Double) -> Double {
+        guard linear > 0 else { return -120 }
+        let value = 20 * log10(linear)
+        return value.isFinite ? max(value, -120) : 1000
+    }
     static func finite(_ value: Double) -> Double { value.isFinite ? max(value, -120) : -120 }
 }

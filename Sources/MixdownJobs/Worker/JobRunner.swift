@@ -267,6 +267,7 @@ struct JobRunner {
         case let error as MixdownError: JobError(error)
         case let run as RejectedRun: JobError(run.error, rejected: run.outputs)
         case let error as StorageError: JobError(error.error)
+        case let error as S3Error: JobError(error.error)
         default: JobError(code: .internal, message: "\(error)")
         }
     }

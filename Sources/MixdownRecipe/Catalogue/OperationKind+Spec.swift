@@ -343,9 +343,8 @@ extension OperationKind {
             parameters: [
                 .init(
                     "curve",
-                    .number,
+                    .duration(allowsNegative: false),
                     range: 0.1...60,
-                    unit: "s",
                     "Also write `loudnessCurve`: the short-term (3 s) loudness every this many seconds, for drawing in editors."
                 )
             ],

@@ -32,7 +32,14 @@ public struct ParameterSpec: Sendable, Hashable {
 
     /// The range as docs and messages write it, e.g. `-70..-5 LUFS`.
     public var rangeText: String? {
-        range.map { "\(format($0.lowerBound))..\(format($0.upperBound))" + (unit.isEmpty ? "" : " \(unit)") }
+        guard let range else { return nil }
+        if case .duration = type { return "\(Self.duration(range.lowerBound))..\(Self.duration(range.upperBound))" }
+        return "\(format(range.lowerBound))..\(format(range.upperBound))" + (unit.isEmpty ? "" : " \(unit)")
+    }
+
+    /// Seconds as a recipe writes them: `250ms` under a second, `2s` from one.
+    static func duration(_ seconds: Double) -> String {
+        seconds != 0 && seconds.magnitude < 1 ? format((seconds * 1_000_000).rounded() / 1000) + "ms" : format(seconds) + "s"
     }
 
     /// The default as a recipe would write it, e.g. `250ms`, `-18dB`, `1280x720`.
@@ -40,7 +47,7 @@ public struct ParameterSpec: Sendable, Hashable {
         guard let value = defaultValue else { return nil }
         switch (value, type) {
         case (.number(let seconds), .duration):
-            return seconds != 0 && seconds.magnitude < 1 ? format((seconds * 1000).rounded()) + "ms" : format(seconds) + "s"
+            return Self.duration(seconds)
         case (.number(let number), .level), (.number(let number), .frequency):
             return format(number) + (unit == type.unit ? unit : "")
         default:

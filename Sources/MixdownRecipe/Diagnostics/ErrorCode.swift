@@ -79,6 +79,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
     // Storage
     case invalidKey = "invalid-key"
     case storageError = "storage-error"
+    case storageRefused = "storage-refused"
     case backendUnavailable = "backend-unavailable"
     // HTTP API
     case badRequest = "bad-request"
@@ -116,14 +117,14 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
         case .invalidKey, .badRequest, .badBody, .badJson, .badMultipart, .badQuery, .badIdempotencyKey, .missingRecipe, .httpError: 400
         case .unauthorized: 401
         case .badSignature: 403
-        case .unknownAsset, .notFound: 404
+        case .notFound: 404
         case .methodNotAllowed: 405
         case .cancelled, .idempotencyConflict, .jobFinished: 409
         case .tooLarge, .inputTooLarge: 413
-        case .unsupportedContainer, .unsupportedMediaType: 415
+        case .unsupportedMediaType: 415
         case .rangeNotSatisfiable: 416
         case .unresolvedInput, .ffmpegFailed, .measureFailed, .emptyOutput, .outputMissing, .publishFailed, .workWriteFailed, .internal: 500
-        case .downloadFailed: 502
+        case .downloadFailed, .storageRefused: 502
         case .assetUnavailable, .workerLost, .storageError, .backendUnavailable, .busy, .notReady: 503
         case .timeout: 504
         default: 422
@@ -204,6 +205,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
         case .workerLost: "The worker running the job stopped renewing its lease; the job is retried."
         case .invalidKey: "A storage key that is empty, absolute or walks out of its folder."
         case .storageError: "The object store failed; another attempt may succeed."
+        case .storageRefused: "The object store refused the request (credentials, bucket, permissions); another attempt will not help."
         case .backendUnavailable: "The job store or the object store cannot be reached now."
         case .badRequest: "A request the server cannot read."
         case .badBody: "A request body of the wrong shape."
@@ -244,7 +246,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
         case .ffmpegFailed, .measureFailed, .emptyOutput, .outputMissing, .publishFailed, .workWriteFailed, .expectationFailed, .cancelled, .timeout,
             .workerLost:
             "Running"
-        case .invalidKey, .storageError, .backendUnavailable: "Storage"
+        case .invalidKey, .storageError, .storageRefused, .backendUnavailable: "Storage"
         case .badRequest, .badBody, .badJson, .badMultipart, .badQuery, .badIdempotencyKey, .badNotifyUrl, .badSignature, .unauthorized, .notFound,
             .methodNotAllowed, .missingRecipe, .unsupportedMediaType, .idempotencyConflict, .jobFinished, .rangeNotSatisfiable, .busy, .notReady,
             .httpError, .internal:

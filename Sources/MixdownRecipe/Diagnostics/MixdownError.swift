@@ -55,11 +55,14 @@ extension MixdownError: Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        // A code this build does not know (a newer writer) reads as `internal` rather than failing the whole record.
-        let code = ErrorCode(rawValue: try container.decode(String.self, forKey: .code)) ?? .internal
+        // A code this build does not know (another version wrote it) reads as `internal` rather than failing
+        // the whole record; the message keeps the code it was written with.
+        let written = try container.decode(String.self, forKey: .code)
+        let code = ErrorCode(rawValue: written)
+        let message = try container.decode(String.self, forKey: .message)
         self.init(
-            code,
-            try container.decode(String.self, forKey: .message),
+            code ?? .internal,
+            code == nil ? "[\(written)] \(message)" : message,
             location: try container.decodeIfPresent(SourceLocation.self, forKey: .location),
             pointer: try container.decodeIfPresent(String.self, forKey: .pointer),
             suggestion: try container.decodeIfPresent(String.self, forKey: .suggestion),

@@ -34,29 +34,33 @@ extension ParseContext {
         }
     }
 
-    /// `--set` values replace defaults; each must fit the type its default implies.
+    /// Overrides (`--set NAME=VALUE`, or a request's `params`) replace defaults; each must fit the type its
+    /// default implies. Their problems have no place in the recipe: they point at `/params/NAME`, the member
+    /// of a request body that set them.
     func applyOverrides() {
         for (name, value) in options.parameterOverrides.sorted(by: { $0.key < $1.key }) {
             let shownName = Excerpt.excerpt(name)
+            let pointer = "/params/" + name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
             guard let kind = declaredParams[name] else {
                 error(
                     .unknownParam,
-                    "--set \(shownName): the recipe declares no param \(Excerpt.quoted(name))",
-                    at: nil as SourceLocation?,
+                    "the recipe declares no param \(Excerpt.quoted(name)) (set to \(Excerpt.quoted(value)))",
+                    at: nil,
+                    pointer: pointer,
                     suggestion: Suggestion.closest(to: name, in: declaredParams.keys)
                 )
                 continue
             }
-            let setting = "--set \(shownName)=\(Excerpt.excerpt(value))"
             switch kind {
             case .number where UnitParser.number(value) == nil:
                 error(
                     .badParam,
-                    "\(setting): '\(shownName)' is a number (its default is \(Excerpt.excerpt(params[name] ?? "")))",
-                    at: nil as SourceLocation?
+                    "param '\(shownName)' is a number (its default is \(Excerpt.excerpt(params[name] ?? ""))), not \(Excerpt.quoted(value))",
+                    at: nil,
+                    pointer: pointer
                 )
             case .boolean where !["true", "false"].contains(value):
-                error(.badParam, "\(setting): '\(shownName)' is true or false", at: nil as SourceLocation?)
+                error(.badParam, "param '\(shownName)' is true or false, not \(Excerpt.quoted(value))", at: nil, pointer: pointer)
             default:
                 params[name] = value
             }

@@ -73,6 +73,7 @@ extension ParseContext {
                     return nil
                 }
                 var record: [String: ArgumentValue] = [:]
+                var written: Set<String> = []
                 for (key, value) in mapping {
                     guard spend(key), spend(value) else { return nil }
                     guard let fieldName = key.scalar?.string, let field = fields.first(where: { $0.name == fieldName }) else {
@@ -85,9 +86,12 @@ extension ParseContext {
                         )
                         continue
                     }
-                    if let parsed = parseValue(value, for: field, name: "\(name).\(field.name)") { record[field.name] = parsed }
+                    written.insert(field.name)
+                    let qualified = name.hasSuffix("'") ? "\(name.dropLast()).\(field.name)'" : "\(name).\(field.name)"
+                    if let parsed = parseValue(value, for: field, name: qualified) { record[field.name] = parsed }
                 }
-                for field in fields where field.isRequired && record[field.name] == nil {
+                // A field written with a bad value already has its error; only an absent one is missing.
+                for field in fields where field.isRequired && !written.contains(field.name) {
                     error(.missingParameter, "each of \(name) needs '\(field.name)'", at: item)
                 }
                 records.append(record)

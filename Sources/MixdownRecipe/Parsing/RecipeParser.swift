@@ -103,9 +103,9 @@ final class ParseContext {
         error(code, message, at: location(node), suggestion: suggestion)
     }
 
-    func error(_ code: ErrorCode, _ message: String, at location: SourceLocation?, suggestion: String? = nil) {
+    func error(_ code: ErrorCode, _ message: String, at location: SourceLocation?, pointer: String? = nil, suggestion: String? = nil) {
         guard !isAbandoned else { return }
-        diagnostics.append(MixdownError(code: code, message: message, location: location, suggestion: suggestion))
+        diagnostics.append(MixdownError(code, message, location: location, pointer: pointer, suggestion: suggestion))
         if diagnostics.count == Self.maximumDiagnostics {
             // A thousand broken steps need not produce a thousand messages; the first hundred show the pattern.
             abandon(.tooManyErrors, "stopped after \(Self.maximumDiagnostics) problems", at: location)

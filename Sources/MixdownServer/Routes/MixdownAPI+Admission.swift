@@ -109,8 +109,9 @@ extension MixdownAPI {
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
         } catch var error as MixdownError {
+            // The code's own status: a refused input is a 422, an asset storage cannot read now a 503.
             error.message = ServerPaths.redact(error.message, work: work, services: services)
-            throw ProblemDocument(.unprocessableContent, error)
+            throw ProblemDocument(error)
         }
     }
 

@@ -54,7 +54,7 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
     /// then known. Throws when the body ends first.
     func prepare() async throws {
         while fileParts == 0 {
-            guard try await readMore() else { throw fail(.badRequest, "send exactly one file part", code: .missingFile) }
+            guard try await readMore() else { throw fail(.badRequest, "send exactly one file part", code: .badMultipart) }
         }
     }
 
@@ -85,7 +85,7 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
         guard let buffer else {
             ended = true
             guard !insidePart, completedParts > 0 else { throw fail(.badRequest, "the multipart body ends before its closing boundary") }
-            guard fileParts == 1 else { throw fail(.badRequest, "send exactly one file part", code: .missingFile) }
+            guard fileParts == 1 else { throw fail(.badRequest, "send exactly one file part", code: .badMultipart) }
             return false
         }
         // The file, and room for the form around it: no body may go on for ever after its file.
@@ -151,7 +151,7 @@ final class MultipartUploadBody: AsyncSequence, @unchecked Sendable {
     }
 
     private func startFile() throws {
-        guard fileParts == 0 else { throw fail(.badRequest, "send exactly one file part", code: .missingFile) }
+        guard fileParts == 0 else { throw fail(.badRequest, "send exactly one file part", code: .badMultipart) }
         fileParts = 1
         partIsFile = true
         fileName = partFileName ?? "upload"

@@ -1,5 +1,6 @@
 internal import Hummingbird
 internal import Logging
+internal import MixdownJobs
 internal import MixdownRecipe
 internal import MixdownStorage
 
@@ -17,6 +18,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             problem = error
         } catch let error as HTTPError {
             problem = Self.problem(for: error, request: request)
+        } catch let error as StorageError {
+            // A storage failure a request ran into (an asset whose bytes are gone): its code says what and whether to retry.
+            context.logger.error("storage error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            problem = ProblemDocument(error.error)
         } catch let error as any BackendUnavailable where error.isUnavailable {
             // An outage of the store or the bucket: the client may try again; the operator reads the cause in the log.
             context.logger.error("backend unavailable", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
