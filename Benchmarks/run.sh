@@ -111,7 +111,7 @@ steps:
 outputs: { report: { from: report } }
 YAML
 start=$(now); run_mixdown run "$work/analyze.yaml" --input "media=$work/voice60.wav" --out "$work/analyze"; t_mix=$(elapsed "$start")
-printf "ffmpeg -af ebur128=peak=true: %6.1f s\nmixdown analyze (libebur128): %6.1f s   mixdown peak RSS %d MB\n" "$t_hand" "$t_mix" "$((peak_rss_kb / 1024))"
+printf "ffmpeg -af ebur128=peak=true: %6.1f s\nmixdown analyze (libebur128 + C true peak): %6.1f s   mixdown peak RSS %d MB\n" "$t_hand" "$t_mix" "$((peak_rss_kb / 1024))"
 echo "ratio mixdown / ffmpeg ebur128: $(ratio "$t_mix" "$t_hand")   (target <= 1.00)"
 
 echo
