@@ -55,4 +55,23 @@ struct DurationOutcomeTests {
         }
         #expect(harness.leftovers().filter { !$0.hasPrefix(".mixdown-work") }.isEmpty)
     }
+
+    @Test("a join that reads one track several times is its planned length, or fails as empty-output: never a header with no audio")
+    func repeatedTrack() async throws {
+        let harness = try ExecutionHarness()
+        try TestMedia.generate("sine=f=440:d=3:sample_rate=48000", to: harness.directory.appendingPathComponent("a.wav").path)
+        // ffmpeg 5.1's acrossfade fed two branches of one asplit yields only the first, or nothing at all.
+        for (step, planned) in [("concat: { tracks: [a, a, a], crossfade: 2.5 }", 4.0), ("concat: [a, a]", 6.0)] {
+            do {
+                let outputs = try await harness.run(
+                    "version: 1\nkind: edit\ninputs: { a: { file: a.wav } }\nsteps:\n  - \(step)\noutputs: { o: { format: wav } }\n"
+                )
+                let path = try #require(outputs["o"]?.path)
+                let duration = try #require(try await TestMedia.facts(path).duration, "\(step): a published output without a duration")
+                #expect(abs(duration - planned) < 0.05, "\(step): lasts \(duration) s")
+            } catch let error as MixdownError {
+                #expect(error.code == .emptyOutput, "\(step): \(error)")
+            }
+        }
+    }
 }

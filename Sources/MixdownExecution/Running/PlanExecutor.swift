@@ -373,7 +373,8 @@ public struct PlanExecutor: Sendable {
             } catch {
                 throw empty
             }
-            if let length = facts.duration, length <= 0 { throw empty }
+            // A WAV that is only a header has no duration at all: as empty as one that lasts 0 s.
+            guard let length = facts.duration, length > 0 else { throw empty }
             duration = facts.duration
             if let expect = output.expect {
                 do {
