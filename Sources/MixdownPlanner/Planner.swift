@@ -145,8 +145,8 @@ public struct Planner: Sendable {
             switch step.operation {
             case .peaks(let peaks):
                 kind = .peaks
-                points = min(max(peaks.points, 10), 100_000)
-            case .analyze(let analyze): curveInterval = analyze.curveInterval.map { min(max($0, 0.1), 60) }
+                points = OperationKind.peaks.bounded(peaks.points, "points")
+            case .analyze(let analyze): curveInterval = analyze.curveInterval.map { OperationKind.analyze.bounded($0, "curve") }
             default: break
             }
             var stage = Stage(

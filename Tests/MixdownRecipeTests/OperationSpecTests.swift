@@ -69,6 +69,14 @@ struct OperationSpecTests {
         #expect(loudnorm == .loudnorm(Loudnorm(target: -16, truePeak: -1.5, loudnessRange: 11, twoPass: true)))
     }
 
+    @Test("a value from an operation built in code is held inside its specification's range")
+    func bounded() {
+        #expect(OperationKind.resample.bounded(1_000_000, "rate") == 192_000)
+        #expect(OperationKind.resample.bounded(Int.max, "rate") == 192_000 && OperationKind.resample.bounded(Int.min, "channels") == 1)
+        #expect(OperationKind.speed.bounded(0.01, "factor") == 0.25 && OperationKind.analyze.bounded(0.5, "curve") == 0.5)
+        #expect(OperationKind.title.bounded(Int.max, "no-such-parameter") == Int.max)
+    }
+
     @Test("the schema carries each parameter's range and default")
     func schemaCarriesRangesAndDefaults() throws {
         let schema = try #require(try JSONSerialization.jsonObject(with: Data(RecipeSchema.json().utf8)) as? [String: Any])

@@ -78,7 +78,7 @@ extension GraphCompiler {
             case .both: return chain([leading, "areverse", leading, "areverse"])
             }
         case .speed(let speed):
-            var factor = min(max(speed.factor, 0.25), 4)
+            var factor = OperationKind.speed.bounded(speed.factor, "factor")
             var filters: [String] = []
             // atempo takes 0.5...100; slower speeds are chained halvings.
             while factor < 0.5 {
@@ -94,7 +94,7 @@ extension GraphCompiler {
             return chain(filters)
         case .resample(let resample):
             var filters: [String] = []
-            if let rate = resample.rate { filters.append("aresample=\(min(max(rate, 8000), 192_000))") }
+            if let rate = resample.rate { filters.append("aresample=\(OperationKind.resample.bounded(rate, "rate"))") }
             if let channels = resample.channels { filters.append("aformat=channel_layouts=\(Self.layout(channels))") }
             return chain(filters)
         case .loop(let loop):
@@ -107,7 +107,7 @@ extension GraphCompiler {
                 let bound = try positiveLength(target, step, "to")
                 return chain(["aloop=loop=-1:size=\(max(samples, 1))", "atrim=duration=\(bound)", "asetpts=PTS-STARTPTS"])
             }
-            let count = min(max(loop.count ?? 1, 1), 1000)
+            let count = OperationKind.loop.bounded(loop.count ?? 1, "count")
             return chain(["aloop=loop=\(count - 1):size=\(max(samples, 1))", "asetpts=PTS-STARTPTS"])
         case .concat(let concat):
             let labels = try aligned(step, sources, atLeast: 1, state: &state)
@@ -225,7 +225,7 @@ extension GraphCompiler {
 
     private func visualize(_ visualize: Visualize, sources: [Labels], state: inout State) -> Labels {
         let (width, height) = (min(max(visualize.width, 2), 7680), min(max(visualize.height, 2), 4320))
-        let fps = min(max(visualize.fps, 1), 60)
+        let fps = OperationKind.visualize.bounded(visualize.fps, "fps")
         let color = FilterGraphEscaping.optionValue(visualize.color)
         let audio = sources.first?.audio ?? ""
         let (drawn, soundtrack, picture, canvas) = (state.label(), state.label(), state.label(), state.label())
@@ -256,7 +256,7 @@ extension GraphCompiler {
     }
 
     private func title(_ title: Title, source: Labels, state: inout State) -> Labels {
-        let size = min(max(title.size, 8), 200)
+        let size = OperationKind.title.bounded(title.size, "size")
         let y: String =
             switch title.position {
             case .top: "h*0.06"

@@ -121,7 +121,7 @@ struct GraphCompiler {
                     guard case .visualize(let visualize) = step.operation, visualize.background == .image(input.name) else { return nil }
                     return visualize.fps
                 }.first ?? OperationArguments(.visualize).integer("fps")
-            options += ["-loop", "1", "-framerate", String(min(max(fps, 1), 60))]
+            options += ["-loop", "1", "-framerate", String(OperationKind.visualize.bounded(fps, "fps"))]
             state.inputs.append(options + ["-i", planned.path])
             return Labels(video: "\(index):v")
         }

@@ -54,13 +54,13 @@ struct GraphModel {
     }
 
     private func rate(of step: RecipeStep) -> Int {
-        if case .resample(let resample) = step.operation, let rate = resample.rate { return min(max(rate, 8000), 192_000) }
+        if case .resample(let resample) = step.operation, let rate = resample.rate { return OperationKind.resample.bounded(rate, "rate") }
         if Self.joins.contains(step.operation.kind), let highest = step.sources.compactMap({ rates[$0] }).max() { return highest }
         return step.sources.first.flatMap { rates[$0] } ?? workingRate
     }
 
     private func channelCount(of step: RecipeStep) -> Int {
-        if case .resample(let resample) = step.operation, let count = resample.channels { return min(max(count, 1), 8) }
+        if case .resample(let resample) = step.operation, let count = resample.channels { return OperationKind.resample.bounded(count, "channels") }
         if Self.joins.contains(step.operation.kind), let widest = step.sources.compactMap({ channels[$0] }).max() { return widest }
         return step.sources.first.flatMap { channels[$0] } ?? 2
     }

@@ -14,3 +14,19 @@ extension OperationKind {
     /// Its position in `allCases` and so in `OperationCatalogue.all`.
     var index: Int { Self.allCases.firstIndex(of: self) ?? 0 }
 }
+
+extension OperationKind {
+    /// `value` held inside the parameter's range from the specification. The parser refuses values
+    /// outside it; an operation built in code skips the parser, and the planner bounds what it writes
+    /// into a filter with this, so the range is stated once.
+    public func bounded(_ value: Double, _ parameter: String) -> Double {
+        guard let range = OperationCatalogue.all[index].parameter(named: parameter)?.range else { return value }
+        return min(max(value, range.lowerBound), range.upperBound)
+    }
+
+    public func bounded(_ value: Int, _ parameter: String) -> Int {
+        // Integer ranges are exact in a Double; a value past one is replaced by the bound, so Int() never traps.
+        guard let range = OperationCatalogue.all[index].parameter(named: parameter)?.range else { return value }
+        return Int(min(max(Double(value), range.lowerBound), range.upperBound))
+    }
+}
