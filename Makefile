@@ -24,11 +24,8 @@ demo: build
 
 # Tests start real engines (PostgreSQL, sqld, an S3-protocol server) and worker processes: at most
 # three tests at a time keeps a 2-core machine from timing out its own HTTP clients.
-# The libSQL store suite runs first, on its own: its 16 connections contend for sqld's write lock, and
-# with other tests' ffmpeg and moto on the same two cores one request has queued past its 30 s deadline.
 test: deps
-	$(SWIFT) test --filter LibSQLJobStoreTests
-	$(SWIFT) test --experimental-maximum-parallelization-width 3 --skip LibSQLJobStoreTests
+	$(SWIFT) test --experimental-maximum-parallelization-width 3
 	Scripts/api-check.sh
 
 dev: build

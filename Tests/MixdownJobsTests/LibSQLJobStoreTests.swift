@@ -50,6 +50,8 @@ struct LibSQLJobStoreTests {
         let perJob = try await client.execute(HranaStatement("SELECT job_id, count(*) FROM assets GROUP BY job_id HAVING count(*) = 2"))
         #expect(perJob.rows.count == 120)
         #expect(try await store.statusCounts()[.succeeded] == 120)
+        // sqld 0.24.32 wedges under concurrent writers (HranaWriteGate): none of this process's overlapped.
+        #expect(HranaWriteGate.shared(for: server.url).peakWritesInFlight == 1)
     }
 
     @Test("a full page of 500 jobs reads back (repetitive JSON that compresses past the shared client's limit)")

@@ -18,6 +18,8 @@ struct HranaClient: Sendable {
     private(set) var requestTimeout: TimeAmount
     /// Past this a response is refused (sqld's own default cap is 10 MB).
     let maximumResponseBytes: Int
+    /// Writes to this database from this process go one at a time (see ``HranaWriteGate``).
+    let writeGate: HranaWriteGate
 
     init(
         baseURL: String,
@@ -32,6 +34,7 @@ struct HranaClient: Sendable {
         // Bounded, so the conversion to nanoseconds cannot overflow.
         requestTimeout = .milliseconds(Int64(min(max(requestTimeoutSeconds, 0.001), 3600) * 1000))
         self.maximumResponseBytes = maximumResponseBytes
+        writeGate = HranaWriteGate.shared(for: self.baseURL)
     }
 
     /// The same client with another request timeout.
@@ -70,23 +73,31 @@ struct HranaClient: Sendable {
     /// Runs `body` in an interactive transaction: `BEGIN IMMEDIATE` on a stream of its own, held across
     /// HTTP requests by the baton. `body` commits through ``HranaStream/commit(_:)``; if it returns
     /// without committing, or throws, the transaction is rolled back.
+    ///
+    /// The transaction holds this process's write gate from start to end: a write of this process let
+    /// through between two of its requests would queue behind its lock holding the gate, and the
+    /// transaction's next request could never leave. `body` must not call this client's other methods.
     func transaction<T>(_ body: (inout HranaStream) async throws -> T) async throws -> T {
-        var stream = HranaStream(client: self)
-        do {
-            let value = try await body(&stream)
-            if !stream.isClosed { await stream.rollback() }
-            return value
-        } catch {
-            await stream.rollback()
-            throw error
+        try await withWriteGate {
+            var stream = HranaStream(client: self)
+            do {
+                let value = try await body(&stream)
+                if !stream.isClosed { await stream.rollback() }
+                return value
+            } catch {
+                await stream.rollback()
+                throw error
+            }
         }
     }
 
     // MARK: Transport
 
-    /// Posts one pipeline request; connection failures and 5xx answers are tried again only when
-    /// `retrying` (reads), since a write may have committed before its answer was lost.
+    /// Posts one pipeline request. Reads (`retrying`) go at once and are tried again after a connection
+    /// failure or a 5xx answer; a write goes through the write gate and only once, since it may have
+    /// committed before its answer was lost.
     func send(_ pipeline: PipelineRequest, to base: String, retrying: Bool) async throws -> PipelineResponse {
+        guard retrying else { return try await withWriteGate { try await sendInTransaction(pipeline, to: base) } }
         let body = try JSONEncoder().encode(pipeline)
         var attempt = 0
         while true {
@@ -97,6 +108,29 @@ struct HranaClient: Sendable {
                 guard retrying, attempt < 3 else { throw error.underlying }
                 try await Task.sleep(for: .milliseconds(100 << attempt))
             }
+        }
+    }
+
+    /// Runs `body` holding the write gate, waiting for it at most one request timeout.
+    private func withWriteGate<T>(_ body: () async throws -> T) async throws -> T {
+        let (base, timeout) = (baseURL, requestTimeout)
+        return try await writeGate.withPermit(patience: .nanoseconds(timeout.nanoseconds)) {
+            HranaError(
+                code: "UNREACHABLE",
+                message: "\(base): a write waited \(timeout.nanoseconds / 1_000_000) ms behind this process's earlier writes"
+            )
+        } _: {
+            try await body()
+        }
+    }
+
+    /// Posts one writing request of a stream whose ``transaction(_:)`` holds the write gate, once.
+    func sendInTransaction(_ pipeline: PipelineRequest, to base: String) async throws -> PipelineResponse {
+        let body = try JSONEncoder().encode(pipeline)
+        do {
+            return try await writeGate.measuringWrite { try await post(body, to: base) }
+        } catch let error as TransientFailure {
+            throw error.underlying
         }
     }
 

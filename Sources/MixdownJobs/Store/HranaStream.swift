@@ -35,10 +35,9 @@ struct HranaStream {
         guard !isClosed else { return }
         isClosed = true
         guard let baton else { return }
-        _ = try? await client.send(
+        _ = try? await client.sendInTransaction(
             PipelineRequest(baton: baton, requests: [.execute(HranaStatement("ROLLBACK")), .close]),
-            to: base,
-            retrying: false
+            to: base
         )
     }
 
@@ -54,10 +53,9 @@ struct HranaStream {
         for statement in fallback { steps.append(BatchStep(stmt: statement, condition: .not(.ok(step: all.count - 1)))) }
         let response: PipelineResponse
         do {
-            response = try await client.send(
+            response = try await client.sendInTransaction(
                 PipelineRequest(baton: baton, requests: [.batch(steps)] + (close ? [.close] : [])),
-                to: base,
-                retrying: false
+                to: base
             )
         } catch {
             // Whatever happened to the stream, the server rolls it back when it expires.
