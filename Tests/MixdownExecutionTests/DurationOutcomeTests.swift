@@ -56,22 +56,30 @@ struct DurationOutcomeTests {
         #expect(harness.leftovers().filter { !$0.hasPrefix(".mixdown-work") }.isEmpty)
     }
 
-    @Test("a join that reads one track several times is its planned length, or fails as empty-output: never a header with no audio")
+    @Test("a join that reads one track, or one step, several times lasts its planned length (each crossfaded side is its own stream)")
     func repeatedTrack() async throws {
         let harness = try ExecutionHarness()
         try TestMedia.generate("sine=f=440:d=3:sample_rate=48000", to: harness.directory.appendingPathComponent("a.wav").path)
-        // ffmpeg 5.1's acrossfade fed two branches of one asplit yields only the first, or nothing at all.
-        for (step, planned) in [("concat: { tracks: [a, a, a], crossfade: 2.5 }", 4.0), ("concat: [a, a]", 6.0)] {
-            do {
-                let outputs = try await harness.run(
-                    "version: 1\nkind: edit\ninputs: { a: { file: a.wav } }\nsteps:\n  - \(step)\noutputs: { o: { format: wav } }\n"
-                )
-                let path = try #require(outputs["o"]?.path)
-                let duration = try #require(try await TestMedia.facts(path).duration, "\(step): a published output without a duration")
-                #expect(abs(duration - planned) < 0.05, "\(step): lasts \(duration) s")
-            } catch let error as MixdownError {
-                #expect(error.code == .emptyOutput, "\(step): \(error)")
-            }
+        try TestMedia.generate("sine=f=660:d=2:sample_rate=48000", to: harness.directory.appendingPathComponent("b.wav").path)
+        // ffmpeg 5.1's acrossfade fed two copies of one asplit gave only part of the first (3.5 s for 7.5).
+        let cases: [(steps: String, planned: Double)] = [
+            ("  - crossfade: { tracks: [a, a], duration: 0.5 }", 5.5),
+            ("  - concat: { tracks: [a, a, a], crossfade: 2.5 }", 4.0),
+            ("  - concat: { tracks: [a, b, a], crossfade: 1 }", 6.0),
+            ("  - concat: [a, a]", 6.0),
+            ("  - { id: x, from: a, trim: { end: 2.5 } }\n  - crossfade: { tracks: [x, x], duration: 1 }", 4.0),
+            (
+                "  - { id: x, from: a, gain: { db: -3 } }\n  - { id: y, from: a, trim: { end: 2 } }\n  - crossfade: { tracks: [x, y], duration: 1 }",
+                4.0
+            ),
+        ]
+        for (steps, planned) in cases {
+            let outputs = try await harness.run(
+                "version: 1\nkind: edit\ninputs: { a: { file: a.wav }, b: { file: b.wav } }\nsteps:\n\(steps)\noutputs: { o: { format: wav } }\n"
+            )
+            let path = try #require(outputs["o"]?.path)
+            let duration = try #require(try await TestMedia.facts(path).duration, "\(steps): a published output without a duration")
+            #expect(abs(duration - planned) < 0.01, "\(steps): lasts \(duration) s, planned \(planned) s")
         }
     }
 }

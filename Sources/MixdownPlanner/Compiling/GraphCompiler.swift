@@ -3,7 +3,8 @@ import MixdownRecipe
 /// Writes one ffmpeg invocation: inputs, one `-filter_complex`, and a `-map` group per target.
 ///
 /// Nodes are emitted only when a target needs them; a node read more than once goes through
-/// `asplit`/`split`, so every input is decoded once and every step runs once.
+/// `asplit`/`split`, so every input is decoded once and every step runs once, except where a crossfade
+/// joins two reads of one node (see ``nodesReadPerUse(steps:needed:stopAt:)``).
 struct GraphCompiler {
     enum Target {
         case output(RecipeOutput)
@@ -36,36 +37,65 @@ struct GraphCompiler {
         var state = State()
         let steps = recipe.stepsByID
 
-        // 1. Which nodes are needed, and how many times each is read.
-        var uses: [String: Int] = [:]
-        var stack: [String] = targets.map(\.node)
-        for name in stack { uses[name, default: 0] += 1 }
+        // 1. Which nodes are needed, and how many times each is read. A node both sides of a crossfade
+        // descend from is computed once per read (see nodesReadPerUse); any other is computed once and split.
         var visited = Set<String>()
+        var stack: [String] = targets.map(\.node)
         while let name = stack.popLast() {
             guard visited.insert(name).inserted, replacements[name] == nil, let step = steps[name] else { continue }
-            for source in step.sources {
-                uses[source, default: 0] += 1
-                stack.append(source)
-            }
+            stack += step.sources
+        }
+        let perUse = Self.nodesReadPerUse(steps: steps, needed: visited, stopAt: Set(replacements.keys))
+        var uses: [String: Int] = [:]
+        for target in targets { uses[target.node, default: 0] += 1 }
+        // Steps come in dependency order, so walking them backwards meets every reader before what it reads.
+        for step in recipe.steps.reversed() where visited.contains(step.id) && replacements[step.id] == nil {
+            let instances = perUse.contains(step.id) ? uses[step.id] ?? 0 : 1
+            for source in step.sources { uses[source, default: 0] += instances }
         }
 
         // 2. Inputs and external sources, then steps in dependency order.
         for input in recipe.inputs where visited.contains(input.name) && replacements[input.name] == nil {
+            if perUse.contains(input.name), input.type == .audio {
+                var copies: [Labels] = []
+                for _ in 0..<(uses[input.name] ?? 0) { copies.append(try inputLabels(input, &state)) }
+                state.available[input.name] = copies
+                continue
+            }
             let labels = try inputLabels(input, &state)
             state.define(input.name, labels: labels, uses: uses[input.name] ?? 0)
         }
         for (name, external) in replacements.sorted(by: { $0.key < $1.key }) where visited.contains(name) {
-            let index = state.inputs.count
-            switch external {
-            case .pipe: state.inputs.append(["-f", "nut", "-i", "pipe:0"])
-            case .work(let file): state.inputs.append(["-i", "{{work:\(file)}}"])
+            let copies = perUse.contains(name) ? uses[name] ?? 0 : 1
+            var labels: [Labels] = []
+            for _ in 0..<copies {
+                let index = state.inputs.count
+                switch external {
+                case .pipe:
+                    guard labels.isEmpty else { throw Self.pipeReadTwice(name, recipe: recipe) }
+                    state.inputs.append(["-f", "nut", "-i", "pipe:0"])
+                case .work(let file): state.inputs.append(["-i", "{{work:\(file)}}"])
+                }
+                labels.append(Labels(audio: "\(index):a"))
             }
-            state.define(name, labels: Labels(audio: "\(index):a"), uses: uses[name] ?? 0)
+            if copies > 1 {
+                state.available[name] = labels
+            } else {
+                state.define(name, labels: labels.first ?? Labels(), uses: uses[name] ?? 0)
+            }
         }
         for step in recipe.steps where visited.contains(step.id) && replacements[step.id] == nil {
-            let sources = step.sources.map { state.take($0) }
-            let labels = try compileStep(step, sources: sources, gainPlaceholder: gainPlaceholders.contains(step.id), state: &state)
-            state.define(step.id, labels: labels, uses: uses[step.id] ?? 0)
+            let instances = perUse.contains(step.id) ? uses[step.id] ?? 0 : 1
+            var copies: [Labels] = []
+            for _ in 0..<instances {
+                let sources = step.sources.map { state.take($0) }
+                copies.append(try compileStep(step, sources: sources, gainPlaceholder: gainPlaceholders.contains(step.id), state: &state))
+            }
+            if perUse.contains(step.id) {
+                state.available[step.id] = copies
+            } else {
+                state.define(step.id, labels: copies.first ?? Labels(), uses: uses[step.id] ?? 0)
+            }
         }
 
         // 3. Targets.
