@@ -24,6 +24,10 @@ public struct Planner: Sendable {
         /// output fails the plan with `too-long`, naming the output, its planned length and this limit.
         /// Defaults to ``defaultMaximumOutputDuration``.
         public var maximumOutputDuration: Double
+        /// The device a render recipe that names none gets (`MIXDOWN_RENDER_DEVICE`).
+        public var renderDevice: RenderDevice
+        /// Whether h264_nvenc encodes on the machine the plan runs on (``VideoEncoding/choose(_:nvencWorks:)``).
+        public var nvencWorks: Bool
 
         /// Six hours: longer than any edit the service is for, short enough that a `loop` cannot fill a disk.
         public static let defaultMaximumOutputDuration: Double = 6 * 3600
@@ -33,13 +37,22 @@ public struct Planner: Sendable {
             recipeDirectory: String = ".",
             fontFile: String? = nil,
             allowPipeSplit: Bool = true,
-            maximumOutputDuration: Double = Options.defaultMaximumOutputDuration
+            maximumOutputDuration: Double = Options.defaultMaximumOutputDuration,
+            renderDevice: RenderDevice = .auto,
+            nvencWorks: Bool = false
         ) {
             self.preview = preview
             self.recipeDirectory = recipeDirectory
             self.fontFile = fontFile
             self.allowPipeSplit = allowPipeSplit
             self.maximumOutputDuration = maximumOutputDuration
+            self.renderDevice = renderDevice
+            self.nvencWorks = nvencWorks
+        }
+
+        /// The H.264 encoder for `recipe`'s mp4 outputs on this machine.
+        public func videoEncoding(for recipe: Recipe) -> VideoEncoding {
+            VideoEncoding.choose(recipe.renderDevice ?? renderDevice, nvencWorks: nvencWorks)
         }
 
         func resolve(_ path: String) -> String {
@@ -220,7 +233,9 @@ public struct Planner: Sendable {
                 location: output.location
             )
         }
-        return Plan(recipe: recipe.file, kind: recipe.kind, preview: options.preview, stages: stages, outputs: outputs, workFiles: workFiles)
+        var plan = Plan(recipe: recipe.file, kind: recipe.kind, preview: options.preview, stages: stages, outputs: outputs, workFiles: workFiles)
+        if recipe.outputs.contains(where: { $0.format == .mp4 }) { plan.video = options.videoEncoding(for: recipe) }
+        return plan
     }
 
     static func measurementGoal(_ step: RecipeStep) -> GainMeasurement.Goal? {

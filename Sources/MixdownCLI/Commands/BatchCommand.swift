@@ -51,7 +51,12 @@ struct BatchCommand: AsyncParsableCommand {
         guard !files.isEmpty else { throw ValidationError("no .yaml or .yml recipes in \(directory)") }
         let configuration = try await Services.configuration(for: .cli)
         let tools = configuration.tools
-        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: configuration.limits)
+        let preparation = RecipePreparation(
+            tools: tools,
+            prober: MediaProber(tools: tools),
+            limits: configuration.limits,
+            renderDevice: configuration.renderDevice
+        )
         let toolVersion = await Self.toolVersion(tools)
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
         let (out, force, jobs) = (self.out, self.force, self.jobs)

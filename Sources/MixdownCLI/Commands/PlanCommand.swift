@@ -28,7 +28,12 @@ struct PlanCommand: AsyncParsableCommand {
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
         let configuration = try await Services.configuration(for: .cli)
         let tools = configuration.tools
-        let preparation = RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: configuration.limits)
+        let preparation = RecipePreparation(
+            tools: tools,
+            prober: MediaProber(tools: tools),
+            limits: configuration.limits,
+            renderDevice: configuration.renderDevice
+        )
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-plan-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }

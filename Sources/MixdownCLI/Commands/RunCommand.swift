@@ -57,7 +57,12 @@ struct RunCommand: AsyncParsableCommand {
             uploads: try recipe.uploads(),
             preview: window,
             outputDirectory: out,
-            preparation: RecipePreparation(tools: tools, prober: MediaProber(tools: tools), limits: configuration.limits)
+            preparation: RecipePreparation(
+                tools: tools,
+                prober: MediaProber(tools: tools),
+                limits: configuration.limits,
+                renderDevice: configuration.renderDevice
+            )
         )
         let json = self.json
         let bar = !json && Console.isTerminal ? ProgressBar(label: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent) : nil

@@ -12,12 +12,21 @@ public struct RecipePreparation: Sendable {
     /// The longest output a plan may write, in seconds (``Planner/Options/maximumOutputDuration``); a longer
     /// one fails `plan(_:recipeDirectory:uploads:preview:workDirectory:)` with `too-long`.
     public var maximumOutputDuration: Double = Planner.Options.defaultMaximumOutputDuration
+    /// The device a render recipe that names none gets (``Planner/Options/renderDevice``).
+    public var renderDevice: RenderDevice = .auto
 
-    public init(tools: MediaTools, prober: MediaProber, limits: InputLimits = InputLimits(), assets: (any AssetResolver)? = nil) {
+    public init(
+        tools: MediaTools,
+        prober: MediaProber,
+        limits: InputLimits = InputLimits(),
+        assets: (any AssetResolver)? = nil,
+        renderDevice: RenderDevice = .auto
+    ) {
         self.tools = tools
         self.prober = prober
         self.limits = limits
         self.assets = assets
+        self.renderDevice = renderDevice
         fontFile = tools.fontFile
     }
 
@@ -66,12 +75,16 @@ public struct RecipePreparation: Sendable {
             workDirectory: workDirectory
         )
         let inputs = try await resolver.resolve(recipe)
+        // Only a plan that would use the GPU pays for the probe (one frame, once per process).
+        let wantsVideo = recipe.outputs.contains { $0.format == .mp4 } && (recipe.renderDevice ?? renderDevice) != .cpu
         let planner = Planner(
             options: Planner.Options(
                 preview: preview,
                 recipeDirectory: recipeDirectory,
                 fontFile: fontFile,
-                maximumOutputDuration: maximumOutputDuration
+                maximumOutputDuration: maximumOutputDuration,
+                renderDevice: renderDevice,
+                nvencWorks: wantsVideo ? await NVENCProbe.works(ffmpeg: tools.ffmpeg) : false
             )
         )
         return (try planner.plan(recipe, inputs: inputs), inputs)

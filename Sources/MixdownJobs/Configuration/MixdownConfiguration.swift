@@ -1,6 +1,6 @@
 internal import Foundation
 public import MixdownExecution
-import MixdownRecipe
+public import MixdownRecipe
 import MixdownStorage
 
 /// Every setting of every process, validated at start-up with every problem named at once. Built only
@@ -26,6 +26,8 @@ public struct MixdownConfiguration: Sendable {
     public var timeouts: [JobType: Double]
     /// `MIXDOWN_WORKER_CONCURRENCY`: jobs one worker process runs at once.
     public var workerConcurrency = 1
+    /// `MIXDOWN_RENDER_DEVICE`: where a render recipe that names no `render.device` encodes its video.
+    public var renderDevice = RenderDevice.auto
     /// How long a worker asked to stop waits for its current job before handing it back.
     public var shutdownGraceSeconds: Double
     public var inputLimits: (maximumBytes: Int, maximumDurationSeconds: Double)
@@ -198,6 +200,15 @@ extension MixdownConfiguration {
         number("MIXDOWN_RETRY_BACKOFF_SECONDS", minimum: 0) { retryBackoffSeconds = $0 }
         number("MIXDOWN_WORKER_CONCURRENCY", minimum: 1, maximum: 64) { workerConcurrency = Int($0) }
         number("MIXDOWN_SHUTDOWN_GRACE_SECONDS", minimum: 0) { shutdownGraceSeconds = $0 }
+        if let device = text("MIXDOWN_RENDER_DEVICE") {
+            if let parsed = RenderDevice(rawValue: device.lowercased()) {
+                renderDevice = parsed
+            } else {
+                problems.append(
+                    "MIXDOWN_RENDER_DEVICE=\(Excerpt.excerpt(device)): expected \(RenderDevice.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+        }
         for type in JobType.allCases {
             number("MIXDOWN_TIMEOUT_\(type.rawValue.uppercased())") { timeouts[type] = $0 }
         }

@@ -95,6 +95,7 @@ extension Setting {
         Setting("MIXDOWN_MAX_ATTEMPTS", "attempts before a job whose worker keeps dying fails", local: "3"),
         Setting("MIXDOWN_RETRY_BACKOFF_SECONDS", "first retry delay, doubling, at most 60 s", readers: [.worker, .server], local: "2"),
         Setting("MIXDOWN_WORKER_CONCURRENCY", "jobs one worker process runs at once (1 to 64)", readers: .worker, local: "1"),
+        Setting("MIXDOWN_RENDER_DEVICE", "where renders that name no render.device encode video: auto, cpu or gpu", readers: [.server, .worker, .cli], local: "auto"),
         Setting("MIXDOWN_SHUTDOWN_GRACE_SECONDS", "on SIGTERM, time to finish the current job before handing it back", readers: .worker, local: "20"),
         Setting("MIXDOWN_STORE_BUSY_SECONDS", "how long a SQLite write waits for another process's write lock", local: "30"),
         Setting("MIXDOWN_NOTIFY_ATTEMPTS", "deliveries of a job's end to its notifyUrl before giving up", readers: .worker, local: "8"),

@@ -173,7 +173,8 @@ struct JobRunner {
             tools: services.tools,
             prober: services.prober,
             limits: services.inputLimits,
-            assets: StoreAssetResolver(services: services, directory: "\(work)/inputs")
+            assets: StoreAssetResolver(services: services, directory: "\(work)/inputs"),
+            renderDevice: services.configuration.renderDevice
         )
         let (plan, _) = try await preparation.plan(
             recipe,

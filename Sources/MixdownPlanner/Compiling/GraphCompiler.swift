@@ -105,7 +105,12 @@ struct GraphCompiler {
             switch target {
             case .output(let output):
                 mappings += try map(labels, for: output, state: &state)
-                mappings += OutputEncoding.arguments(for: output, preview: preview != nil, sourceRate: model.rates[target.node])
+                mappings += OutputEncoding.arguments(
+                    for: output,
+                    preview: preview != nil,
+                    sourceRate: model.rates[target.node],
+                    video: options.videoEncoding(for: recipe).encoder
+                )
                 if let preview { mappings += ["-t", FFmpegNumber.format(preview.duration)] }
                 mappings.append("{{output:\(output.name)}}")
             case .work(_, let file, let measure):

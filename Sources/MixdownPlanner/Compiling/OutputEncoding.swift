@@ -7,7 +7,7 @@ enum OutputEncoding {
 
     /// `sourceRate` is the rate the output's audio runs at; it is raised to 44.1 kHz (or lowered to
     /// 48 kHz) for the formats in ``listenerRates`` unless the recipe sets a rate.
-    static func arguments(for output: RecipeOutput, preview: Bool, sourceRate: Int? = nil) -> [String] {
+    static func arguments(for output: RecipeOutput, preview: Bool, sourceRate: Int? = nil, video: VideoEncoder = .libx264) -> [String] {
         var bitrate = output.bitrate
         if preview { bitrate = min(bitrate ?? 96_000, 96_000) }
         func audioBitrate(_ fallback: Int) -> [String] { ["-b:a", "\(bitrate ?? fallback)"] }
@@ -20,11 +20,7 @@ enum OutputEncoding {
         case .opus: arguments = ["-c:a", "libopus"] + audioBitrate(128_000) + ["-f", "opus"]
         case .ogg: arguments = ["-c:a", "libvorbis"] + audioBitrate(160_000) + ["-f", "ogg"]
         case .mp4:
-            arguments =
-                [
-                    "-c:v", "libx264", "-preset", preview ? "ultrafast" : "veryfast", "-crf", preview ? "30" : "23", "-pix_fmt", "yuv420p",
-                    "-c:a", "aac",
-                ] + audioBitrate(192_000) + ["-movflags", "+faststart", "-f", "mp4"]
+            arguments = video.arguments(preview: preview) + ["-c:a", "aac"] + audioBitrate(192_000) + ["-movflags", "+faststart", "-f", "mp4"]
         case .webm:
             arguments =
                 [

@@ -10,6 +10,8 @@ public struct Plan: Sendable, Hashable, Codable {
     public var outputs: [PlannedOutput]
     /// Work files stages hand to one another (measured intermediates, sources of analyze and peaks).
     public var workFiles: [String]
+    /// How mp4 outputs encode their video, and why; nil without one.
+    public var video: VideoEncoding?
 
     public init(recipe: String, kind: JobKind, preview: PreviewWindow?, stages: [Stage], outputs: [PlannedOutput], workFiles: [String]) {
         self.recipe = recipe

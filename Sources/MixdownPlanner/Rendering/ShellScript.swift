@@ -1,3 +1,4 @@
+internal import MixdownRecipe
 internal import Foundation
 
 /// Renders a plan as a POSIX shell script that reproduces the run: the same ffmpeg command lines, the
@@ -18,6 +19,9 @@ public enum ShellScript {
             "trap 'rm -rf \"$WORK\"' EXIT",
             "mkdir -p \"$OUT\"",
         ]
+        if let video = plan.video {
+            lines.insert("# video: \(video.encoder.rawValue) (render device \(video.requested.rawValue): \(video.reason))", at: 2)
+        }
         for (name, command) in downloads.sorted(by: { $0.key < $1.key }) {
             lines.append("# input \(name)")
             lines.append(command)

@@ -291,10 +291,10 @@ extension OperationKind {
         OperationSpec(
             .visualize,
             summary:
-                "Makes a video from audio: a waveform, spectrum or constant-Q display, over a colour or image background. The audio rides along as the video's soundtrack.",
+                "Makes a video from audio: a waveform, spectrum or constant-Q display over a colour or image background, or the background alone (`cover`). The audio rides along as the video's soundtrack.",
             parameters: [
                 .init("audio", .reference, "The audio to show (default: `from`)."),
-                .init("style", .choice(Visualize.Style.allCases.map(\.rawValue)), default: "waveform", "What to draw."),
+                .init("style", .choice(Visualize.Style.allCases.map(\.rawValue)), default: "waveform", "What to draw; `cover` draws nothing over the background."),
                 .init("size", .size, default: .size(width: 1280, height: 720), "Frame size."),
                 .init("fps", .integer, default: 25, range: 1...60, "Frames per second."),
                 .init("color", .color, default: "white", "Colour of the waveform."),

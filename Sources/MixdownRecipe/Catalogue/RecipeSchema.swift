@@ -54,6 +54,12 @@ public enum RecipeSchema {
                     "propertyNames": ["pattern": identifier],
                     "additionalProperties": ["type": ["number", "string", "boolean"]],
                 ],
+                "render": [
+                    "type": "object",
+                    "description": "Where a render recipe's video is encoded (kind render only); unset, the server's default.",
+                    "additionalProperties": false,
+                    "properties": ["device": ["enum": RenderDevice.allCases.map(\.rawValue), "default": RenderDevice.auto.rawValue]],
+                ],
                 "inputs": [
                     "type": "object",
                     "minProperties": 1,

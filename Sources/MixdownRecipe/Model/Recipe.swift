@@ -10,6 +10,8 @@ public struct Recipe: Sendable, Hashable, Codable {
     /// In topological order: every step comes after the steps it reads.
     public var steps: [RecipeStep]
     public var outputs: [RecipeOutput]
+    /// `render: { device: ... }`; nil leaves the choice to the server's default.
+    public var renderDevice: RenderDevice?
     /// The recipe file as named by the user, for messages.
     public var file: String
 
@@ -21,6 +23,7 @@ public struct Recipe: Sendable, Hashable, Codable {
         inputs: [RecipeInput],
         steps: [RecipeStep],
         outputs: [RecipeOutput],
+        renderDevice: RenderDevice? = nil,
         file: String
     ) {
         self.version = version
@@ -30,6 +33,7 @@ public struct Recipe: Sendable, Hashable, Codable {
         self.inputs = inputs
         self.steps = steps
         self.outputs = outputs
+        self.renderDevice = renderDevice
         self.file = file
     }
 

@@ -12,7 +12,8 @@ public struct Visualize: Sendable, Hashable, Codable {
 
     /// What is drawn.
     public enum Style: String, ParameterChoice {
-        case waveform, spectrum, cqt
+        /// `cover` draws nothing: the background alone, as long as the audio.
+        case waveform, spectrum, cqt, cover
         public static let fallback = Style.waveform
     }
 

@@ -45,7 +45,7 @@ public struct RecipeParser: Sendable {
         self.options = options
     }
 
-    static let topLevelKeys = ["version", "kind", "name", "description", "params", "inputs", "steps", "outputs"]
+    static let topLevelKeys = ["version", "kind", "name", "description", "params", "render", "inputs", "steps", "outputs"]
 
     /// Parses and validates; throws a ``RecipeError`` listing every problem.
     public func parse(_ text: String, file: String) throws(RecipeError) -> Recipe {
@@ -261,6 +261,7 @@ final class ParseContext {
 
         if let node = fields["params"] { parseParams(node) }
         applyOverrides()
+        let renderDevice = fields["render"].flatMap { parseRender($0, kind: kind) }
 
         let inputs = fields["inputs"].map(parseInputs) ?? []
         let steps = fields["steps"].map { parseSteps($0, inputs: inputs) } ?? []
@@ -279,6 +280,7 @@ final class ParseContext {
             inputs: inputs,
             steps: ordered,
             outputs: outputs,
+            renderDevice: renderDevice,
             file: file
         )
     }

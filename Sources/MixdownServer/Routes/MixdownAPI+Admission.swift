@@ -101,7 +101,8 @@ extension MixdownAPI {
             tools: services.tools,
             prober: services.prober,
             limits: services.inputLimits,
-            assets: StoreAssetResolver(services: services, directory: work)
+            assets: StoreAssetResolver(services: services, directory: work),
+            renderDevice: services.configuration.renderDevice
         )
         do {
             let (plan, _) = try await preparation.plan(recipe, recipeDirectory: work, uploads: uploads, preview: preview, workDirectory: work)
