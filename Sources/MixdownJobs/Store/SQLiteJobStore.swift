@@ -34,17 +34,13 @@ public final class SQLiteJobStore: JobStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        // Two processes opening a new file at once (a worker and `mixdown submit`) both read the applied
-        // migrations before either commits, and the second one's ALTER TABLE then fails. Its transaction
-        // is rolled back; reading again finds the other's migrations applied, so a retry converges.
-        for attempt in 1...8 {
-            do {
-                try Self.migrator.migrate(pool)
-                break
-            } catch  where attempt < 8 {
-                continue
-            }
+        // Processes opening the file together (a worker and `mixdown submit`) take turns: SQLite answers
+        // `PRAGMA journal_mode = WAL` with SQLITE_BUSY at once, without its busy timeout, while another
+        // connection switches the mode, and two migrators would both read the schema before either commits.
+        pool = try FileLock.withExclusiveLock(at: path + ".lock") {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            return pool
         }
         var watcherConfiguration = Configuration()
         watcherConfiguration.readonly = true
