@@ -52,7 +52,11 @@ public struct Planner: Sendable {
 
         /// The H.264 encoder for `recipe`'s mp4 outputs on this machine.
         public func videoEncoding(for recipe: Recipe) -> VideoEncoding {
-            VideoEncoding.choose(recipe.renderDevice ?? renderDevice, nvencWorks: nvencWorks)
+            let largestSide = recipe.steps.reduce(0) { largest, step in
+                guard case .visualize(let visualize) = step.operation else { return largest }
+                return max(largest, visualize.width, visualize.height)
+            }
+            return VideoEncoding.choose(recipe.renderDevice ?? renderDevice, nvencWorks: nvencWorks, largestSide: largestSide)
         }
 
         func resolve(_ path: String) -> String {
@@ -272,9 +276,12 @@ public struct Planner: Sendable {
     private func pipeCuts(_ recipe: Recipe, replacements: [String: GraphCompiler.External], consumers: [String: Int]) -> [String]? {
         guard options.allowPipeSplit, options.preview == nil else { return nil }
         let steps = recipe.stepsByID
+        // A piped stream is read once: a node read once per use (both sides of a crossfade) cannot be one.
+        let needed = Set(recipe.steps.map(\.id) + recipe.inputs.map(\.name))
+        let readPerUse = GraphCompiler.nodesReadPerUse(steps: steps, needed: needed, stopAt: Set(replacements.keys))
         for step in recipe.steps {
             guard case .loudnorm(let loudnorm) = step.operation, !loudnorm.twoPass, let source = step.sources.first, consumers[source] == 1,
-                consumers[step.id] == 1, replacements[source] == nil
+                consumers[step.id] == 1, replacements[source] == nil, !readPerUse.contains(step.id), !readPerUse.contains(source)
             else { continue }
             // The upstream must be a plain audio chain whose nodes nothing else reads.
             var node = source

@@ -84,6 +84,30 @@ struct VisualRenderTests {
         #expect(abs(videoSeconds - audioSeconds) <= 1.0 / 25 + 1e-6, "video \(videoSeconds) s against audio \(audioSeconds) s")
     }
 
+    @Test("a cover after trim_silence ends with its audio, not with the length planned before the silence went")
+    func coverEndsWithAudio() async throws {
+        let harness = try ExecutionHarness()
+        try TestMedia.generate(
+            "aevalsrc=0:d=3:s=48000[s];sine=f=440:d=4:sample_rate=48000[t];[s][t]concat=n=2:v=0:a=1[out0]",
+            to: harness.directory.appendingPathComponent("late.wav").path
+        )
+        let outputs = try await harness.run(
+            """
+            version: 1
+            kind: render
+            inputs: { v: { file: late.wav }, cover: { file: cover.png } }
+            steps:
+              - { from: v, trim_silence: {} }
+              - visualize: { style: cover, size: 320x180, fps: 25, background: cover }
+            outputs: { video: { format: mp4 } }
+            """
+        )
+        let (video, audioSeconds) = try Self.streams(try #require(outputs["video"]).path)
+        #expect(audioSeconds < 5, "the silence was not trimmed: \(audioSeconds) s")
+        let videoSeconds = try #require(Double(video.duration))
+        #expect(abs(videoSeconds - audioSeconds) <= 1.0 / 25 + 1e-6, "video \(videoSeconds) s against audio \(audioSeconds) s")
+    }
+
     @Test("a cover render shows the image, and a waveform render matches ffmpeg's own showwaves, frame for frame within h264's loss")
     func frames() async throws {
         let harness = try ExecutionHarness()

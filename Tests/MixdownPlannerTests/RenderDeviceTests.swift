@@ -47,6 +47,15 @@ struct RenderDeviceTests {
         #expect(ShellScript.render(plan).contains("# video: \(encoder.rawValue) (render device \(video.requested.rawValue): \(video.reason))"))
     }
 
+    @Test("a frame past 4096 pixels a side is libx264 even where NVENC works (its H.264 limit)")
+    func tooLargeForNVENC() throws {
+        let planner = Planner(options: Planner.Options(renderDevice: .gpu, nvencWorks: true))
+        let text = Self.render(device: "gpu").replacingOccurrences(of: "640x360", with: "7680x4320")
+        let plan = try planner.plan(try recipe(text), inputs: [audio("voice", seconds: 4)])
+        #expect(plan.video?.encoder == .libx264 && plan.video?.reason.contains("4096") == true)
+        #expect(Self.videoCodec(plan) == "libx264")
+    }
+
     @Test("webm stays vp9 and opus on any device, and a plan without mp4 states no H.264 choice")
     func webm() throws {
         let planner = Planner(options: Planner.Options(renderDevice: .gpu, nvencWorks: true))
@@ -76,5 +85,9 @@ struct RenderDeviceTests {
         let wrongKind = try #require(problem(edit))
         #expect(wrongKind.code == .badKey && wrongKind.location?.line == 3)
         #expect(problem("version: 1\nkind: render\nrender: gpu\ninputs: { a: { file: a.wav } }\noutputs: { o: { from: a } }\n")?.code == .badValue)
+        let oddKey = try #require(
+            problem(Self.render(device: nil).replacingOccurrences(of: "kind: render\n", with: "kind: render\nrender: { ? [x] : gpu }\n"))
+        )
+        #expect(oddKey.code == .badKey && oddKey.location?.line == 3)
     }
 }

@@ -33,6 +33,22 @@ extension GraphCompiler {
         return shared
     }
 
+    /// The most streams computed once per use in one process: each is a decoder or a chain of filters
+    /// more, and nested crossfades of crossfades multiply them.
+    static let maximumPerUseCopies = 32
+
+    static func tooManyCopies(_ copies: Int, recipe: Recipe, perUse: Set<String>) -> RecipeError {
+        let join = recipe.steps.first { step in fadeJoinSides(step) != nil && step.sources.contains(where: perUse.contains) }
+        return RecipeError([
+            MixdownError(
+                code: .tooComplex,
+                message: "crossfading a track with itself here needs \(copies) separate reads of it (at most \(maximumPerUseCopies)); "
+                    + "write the repeated part as its own output and crossfade that file",
+                location: join?.location
+            )
+        ])
+    }
+
     /// A stage's piped input cannot be read twice, so a crossfade of it with itself after a measured
     /// stage (a two-pass loudness step before it) has no plan.
     static func pipeReadTwice(_ name: String, recipe: Recipe) -> RecipeError {

@@ -160,11 +160,6 @@ extension GraphCompiler {
             )
             return Labels(audio: out)
         case .visualize(let visualize):
-            if visualize.style == .cover {
-                // Nothing is drawn from the audio to end the picture: it ends with the audio's length.
-                let length = try positiveLength(try model.requireDuration(of: sourceName, for: step, parameter: "style"), step, "style")
-                return self.visualize(visualize, sources: sources, coverLength: length, state: &state)
-            }
             return self.visualize(visualize, sources: sources, state: &state)
         case .title(let title):
             return self.title(title, source: primary, state: &state)
@@ -228,16 +223,18 @@ extension GraphCompiler {
         ["mono", "stereo", "3.0", "quad", "5.0", "5.1", "6.1", "7.1"][max(0, min(7, channels - 1))]
     }
 
-    private func visualize(_ visualize: Visualize, sources: [Labels], coverLength: String? = nil, state: inout State) -> Labels {
+    private func visualize(_ visualize: Visualize, sources: [Labels], state: inout State) -> Labels {
         let (width, height) = (min(max(visualize.width, 2), 7680), min(max(visualize.height, 2), 4320))
         let fps = OperationKind.visualize.bounded(visualize.fps, "fps")
         let color = FilterGraphEscaping.optionValue(visualize.color)
         let audio = sources.first?.audio ?? ""
         let (drawn, soundtrack, picture, canvas) = (state.label(), state.label(), state.label(), state.label())
-        if coverLength == nil { state.chains.append("[\(audio)]asplit=2[\(drawn)][\(soundtrack)]") }
+        state.chains.append("[\(audio)]asplit=2[\(drawn)][\(soundtrack)]")
         switch visualize.style {
         case .cover:
-            break
+            // Nothing to see, but still drawn from the audio: a clear 2x2 picture that ends the video
+            // exactly when the audio ends, whatever the planner knew of its length.
+            state.chains.append("[\(drawn)]showwaves=s=2x2:mode=point:rate=\(fps),format=rgba,colorchannelmixer=aa=0[\(picture)]")
         case .spectrum:
             state.chains.append(
                 "[\(drawn)]showspectrum=s=\(width)x\(height):slide=scroll:mode=combined:color=intensity,fps=\(fps),format=rgba[\(picture)]"
@@ -258,10 +255,6 @@ extension GraphCompiler {
             state.chains.append("color=c=\(FilterGraphEscaping.optionValue(background)):s=\(width)x\(height):r=\(fps),format=rgba[\(canvas)]")
         }
         let out = state.label()
-        if let coverLength {
-            state.chains.append("[\(canvas)]trim=duration=\(coverLength),format=yuv420p,setsar=1[\(out)]")
-            return Labels(audio: audio, video: out)
-        }
         state.chains.append("[\(canvas)][\(picture)]overlay=shortest=1:format=auto,format=yuv420p,setsar=1[\(out)]")
         return Labels(audio: soundtrack, video: out)
     }

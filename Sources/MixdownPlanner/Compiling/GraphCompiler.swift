@@ -51,8 +51,13 @@ struct GraphCompiler {
         // Steps come in dependency order, so walking them backwards meets every reader before what it reads.
         for step in recipe.steps.reversed() where visited.contains(step.id) && replacements[step.id] == nil {
             let instances = perUse.contains(step.id) ? uses[step.id] ?? 0 : 1
-            for source in step.sources { uses[source, default: 0] += instances }
+            // Saturated: nested joins multiply the counts, and the cap below refuses the plan anyway.
+            for source in step.sources { uses[source] = min((uses[source] ?? 0) + instances, 1 << 20) }
         }
+        // Copies multiply through nested crossfades of crossfades: bounded, or a short recipe could ask for
+        // millions of decoders.
+        let copies = perUse.reduce(0) { min($0 + (uses[$1] ?? 0), 1 << 30) }
+        if copies > Self.maximumPerUseCopies { throw Self.tooManyCopies(copies, recipe: recipe, perUse: perUse) }
 
         // 2. Inputs and external sources, then steps in dependency order.
         for input in recipe.inputs where visited.contains(input.name) && replacements[input.name] == nil {

@@ -14,9 +14,20 @@ public struct VideoEncoding: Sendable, Hashable, Codable {
         self.reason = reason
     }
 
-    /// The choice for `requested` on a machine where h264_nvenc does (or does not) encode.
-    public static func choose(_ requested: RenderDevice, nvencWorks: Bool) -> VideoEncoding {
-        switch (requested, nvencWorks) {
+    /// NVENC's H.264 encoder takes frames up to 4096 pixels a side.
+    public static let nvencLargestSide = 4096
+
+    /// The choice for `requested` on a machine where h264_nvenc does (or does not) encode, for video whose
+    /// largest frame side is `largestSide`.
+    public static func choose(_ requested: RenderDevice, nvencWorks: Bool, largestSide: Int = 0) -> VideoEncoding {
+        if requested != .cpu, nvencWorks, largestSide > nvencLargestSide {
+            return VideoEncoding(
+                requested: requested,
+                encoder: .libx264,
+                reason: "the video is \(largestSide) pixels wide or high, past NVENC's H.264 limit of \(nvencLargestSide)"
+            )
+        }
+        return switch (requested, nvencWorks) {
         case (.cpu, _): VideoEncoding(requested: requested, encoder: .libx264, reason: "the CPU was asked for")
         case (_, true): VideoEncoding(requested: requested, encoder: .h264NVENC, reason: "an NVIDIA encoder works on this machine")
         case (.gpu, false):

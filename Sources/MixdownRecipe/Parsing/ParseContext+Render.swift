@@ -15,7 +15,11 @@ extension ParseContext {
         }
         var device: RenderDevice?
         for (key, value) in mapping {
-            guard spend(key), spend(value), let field = key.scalar?.string else { continue }
+            guard spend(key), spend(value) else { continue }
+            guard let field = key.scalar?.string else {
+                error(.badKey, "a key in 'render' must be text, such as device", at: key)
+                continue
+            }
             guard field == "device" else {
                 error(
                     .unknownKey,
