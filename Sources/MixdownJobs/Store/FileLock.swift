@@ -11,17 +11,28 @@
 /// drop SQLite's own POSIX locks on it.
 enum FileLock {
     struct Failure: Error, CustomStringConvertible {
-        var path: String
-        var code: Int32
-        var description: String { "cannot lock \(path): \(String(cString: strerror(code)))" }
+        var description: String
     }
 
-    static func withExclusiveLock<T>(at path: String, _ body: () throws -> T) throws -> T {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw Failure(path: path, code: errno) }
+    /// Runs `body` holding the lock, waiting for it at most `seconds` (another process set up the store
+    /// then, or is stopped while holding it: the error names the file).
+    static func withExclusiveLock<T>(at path: String, waitingAtMost seconds: Double, _ body: () throws -> T) throws -> T {
+        // Readable and writable by whoever may use the database (the umask decides); a user who may only
+        // read it can still lock through a read-only descriptor.
+        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o666)
+        if descriptor < 0 && errno == EACCES { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
+        guard descriptor >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw Failure(path: path, code: errno) }
+        let attempts = Int(min(max(seconds, 0), 3600) * 100) + 1
+        var attempt = 0
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            guard code == EWOULDBLOCK || code == EINTR else { throw Failure(description: "cannot lock \(path): \(String(cString: strerror(code)))") }
+            attempt += 1
+            guard attempt < attempts else {
+                throw Failure(description: "\(path) stayed locked for \(seconds) s: another mixdown process is opening this store, or is stopped")
+            }
+            usleep(10_000)
         }
         defer { flock(descriptor, LOCK_UN) }
         return try body()

@@ -37,7 +37,7 @@ public final class SQLiteJobStore: JobStore {
         // Processes opening the file together (a worker and `mixdown submit`) take turns: SQLite answers
         // `PRAGMA journal_mode = WAL` with SQLITE_BUSY at once, without its busy timeout, while another
         // connection switches the mode, and two migrators would both read the schema before either commits.
-        pool = try FileLock.withExclusiveLock(at: path + ".lock") {
+        pool = try FileLock.withExclusiveLock(at: path + ".lock", waitingAtMost: busySeconds) {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
             return pool
