@@ -51,4 +51,11 @@ struct HranaWriteGateTests {
         try await holder.value
         #expect(try await next.value == "next")
     }
+
+    @Test("a write that waited out its turn is busy (tried again like SQLITE_BUSY), and past the busy time an outage")
+    func queueTimeoutIsBusy() {
+        let error = HranaError(code: "WRITE_QUEUE_BUSY", message: "waited")
+        #expect(error.isBusy && error.isUnavailable)
+        #expect(!HranaError(code: "SQLITE_CONSTRAINT", message: "").isBusy)
+    }
 }

@@ -111,12 +111,13 @@ struct HranaClient: Sendable {
         }
     }
 
-    /// Runs `body` holding the write gate, waiting for it at most one request timeout.
+    /// Runs `body` holding the write gate, waiting for it at most one request timeout; past that the write
+    /// is busy (``HranaError/isBusy``), tried again like one sqld refused for its lock.
     private func withWriteGate<T>(_ body: () async throws -> T) async throws -> T {
         let (base, timeout) = (baseURL, requestTimeout)
         return try await writeGate.withPermit(patience: .nanoseconds(timeout.nanoseconds)) {
             HranaError(
-                code: "UNREACHABLE",
+                code: "WRITE_QUEUE_BUSY",
                 message: "\(base): a write waited \(timeout.nanoseconds / 1_000_000) ms behind this process's earlier writes"
             )
         } _: {

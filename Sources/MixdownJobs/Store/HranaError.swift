@@ -27,7 +27,8 @@ public struct HranaError: Error, Sendable, Hashable, CustomStringConvertible, De
     }
 
     /// Another connection held the write lock longer than the server waits: nothing was done.
-    var isBusy: Bool { code.hasPrefix("SQLITE_BUSY") || message.contains("database is locked") }
+    /// So is a write that waited a whole request timeout behind this process's own (``HranaWriteGate``).
+    var isBusy: Bool { code.hasPrefix("SQLITE_BUSY") || code == "WRITE_QUEUE_BUSY" || message.contains("database is locked") }
 
     /// A constraint failure, e.g. a second job with the same idempotency key.
     var isConstraintViolation: Bool { code.hasPrefix("SQLITE_CONSTRAINT") }
@@ -35,5 +36,7 @@ public struct HranaError: Error, Sendable, Hashable, CustomStringConvertible, De
 
 extension HranaError: BackendUnavailable {
     /// The server could not be reached, answered 5xx, or stayed busy past the busy timeout.
-    public var isUnavailable: Bool { ["UNREACHABLE", "RESPONSE_BROKEN", "SQLITE_BUSY"].contains(code) || code.hasPrefix("HTTP_5") }
+    public var isUnavailable: Bool {
+        ["UNREACHABLE", "RESPONSE_BROKEN", "SQLITE_BUSY", "WRITE_QUEUE_BUSY"].contains(code) || code.hasPrefix("HTTP_5")
+    }
 }
