@@ -20,6 +20,7 @@ public struct MixdownCommand: AsyncParsableCommand {
             JobsCommand.self,
             ServeCommand.self,
             DevCommand.self,
+            RenderNodeCommand.self,
             BenchStoreCommand.self,
         ]
     )

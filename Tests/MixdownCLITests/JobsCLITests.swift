@@ -117,3 +117,13 @@ struct JobsCLITests {
         #expect(status.standardError.contains("MIXDOWN_STORE=mysql://x"))
     }
 }
+
+@Suite("mixdown render-node command line")
+struct RenderNodeCLITests {
+    @Test("render-node refuses to start without its token and the callback secret, naming both")
+    func needsSecrets() throws {
+        let status = try Shell.mixdown(["render-node", "--port", "0"], environment: ["RENDER_TOKEN": "", "INTERNAL_WEBHOOK_SECRET": ""])
+        #expect(status.exitCode == 78)
+        #expect(status.standardError.contains("RENDER_TOKEN is not set") && status.standardError.contains("INTERNAL_WEBHOOK_SECRET is not set"))
+    }
+}

@@ -28,6 +28,10 @@ public struct MixdownConfiguration: Sendable {
     public var workerConcurrency = 1
     /// `MIXDOWN_RENDER_DEVICE`: where a render recipe that names no `render.device` encodes its video.
     public var renderDevice = RenderDevice.auto
+    /// `RENDER_TOKEN`: the bearer token of the render service's dispatch endpoint.
+    public var renderToken: String?
+    /// `MIXDOWN_RENDER_CONCURRENCY`: dispatches one render node runs at once.
+    public var renderConcurrency = 1
     /// How long a worker asked to stop waits for its current job before handing it back.
     public var shutdownGraceSeconds: Double
     public var inputLimits: (maximumBytes: Int, maximumDurationSeconds: Double)
@@ -263,6 +267,15 @@ extension MixdownConfiguration {
             if secret.count < 16 { problems.append("INTERNAL_WEBHOOK_SECRET: use at least 16 characters") }
             server.webhookSecret = secret
         }
+        let rendersRemotely = readers.contains(.renderNode)
+        if let token = required("RENDER_TOKEN", when: rendersRemotely, because: "a render node never takes dispatches without a token") {
+            if token.count < 16 { problems.append("RENDER_TOKEN: use at least 16 characters") }
+            renderToken = token
+        }
+        if rendersRemotely && server.webhookSecret == nil {
+            problems.append("INTERNAL_WEBHOOK_SECRET is not set: a render node's callbacks need it (\(purpose("INTERNAL_WEBHOOK_SECRET")))")
+        }
+        number("MIXDOWN_RENDER_CONCURRENCY", minimum: 1, maximum: 64) { renderConcurrency = Int($0) }
         // At most 1 TB: products of the cap (a request's parts) must stay far from overflow.
         number("MIXDOWN_MAX_UPLOAD_BYTES", minimum: 1, maximum: 1e12) { server.maxUploadBytes = Int($0) }
         number("MIXDOWN_MAX_CONCURRENT_UPLOADS", minimum: 1, maximum: 10_000) { server.maxConcurrentUploads = Int($0) }

@@ -13,10 +13,13 @@ public struct Setting: Sendable, Hashable {
         public static let worker = Readers(rawValue: 2)
         /// The other commands: `run`, `plan`, `batch`, `submit`, `jobs`.
         public static let cli = Readers(rawValue: 4)
+        /// `mixdown render-node`: the render service side of the dispatch protocol.
+        public static let renderNode = Readers(rawValue: 8)
         public static let all: Readers = [.server, .worker, .cli]
 
         public var names: String {
-            [(Readers.server, "server"), (.worker, "worker"), (.cli, "cli")].filter { contains($0.0) }.map(\.1).joined(separator: ",")
+            [(Readers.server, "server"), (.worker, "worker"), (.cli, "cli"), (.renderNode, "render-node")].filter { contains($0.0) }.map(\.1)
+                .joined(separator: ",")
         }
     }
 
@@ -95,7 +98,12 @@ extension Setting {
         Setting("MIXDOWN_MAX_ATTEMPTS", "attempts before a job whose worker keeps dying fails", local: "3"),
         Setting("MIXDOWN_RETRY_BACKOFF_SECONDS", "first retry delay, doubling, at most 60 s", readers: [.worker, .server], local: "2"),
         Setting("MIXDOWN_WORKER_CONCURRENCY", "jobs one worker process runs at once (1 to 64)", readers: .worker, local: "1"),
-        Setting("MIXDOWN_RENDER_DEVICE", "where renders that name no render.device encode video: auto, cpu or gpu", readers: [.server, .worker, .cli], local: "auto"),
+        Setting(
+            "MIXDOWN_RENDER_DEVICE",
+            "where renders that name no render.device encode video: auto, cpu or gpu",
+            readers: [.server, .worker, .cli],
+            local: "auto"
+        ),
         Setting("MIXDOWN_SHUTDOWN_GRACE_SECONDS", "on SIGTERM, time to finish the current job before handing it back", readers: .worker, local: "20"),
         Setting("MIXDOWN_STORE_BUSY_SECONDS", "how long a SQLite write waits for another process's write lock", local: "30"),
         Setting("MIXDOWN_NOTIFY_ATTEMPTS", "deliveries of a job's end to its notifyUrl before giving up", readers: .worker, local: "8"),
@@ -127,9 +135,11 @@ extension Setting {
         Setting(
             "INTERNAL_WEBHOOK_SECRET",
             "secret the remote render service sends back on its webhook (16+ characters)",
-            readers: .server,
+            readers: [.server, .renderNode],
             secret: true
         ),
+        Setting("RENDER_TOKEN", "bearer token a render node requires of dispatches (16+ characters)", readers: [.worker, .renderNode], secret: true),
+        Setting("MIXDOWN_RENDER_CONCURRENCY", "dispatches one render node runs at once; more get 429 (1 to 64)", readers: .renderNode, local: "1"),
         Setting("MIXDOWN_MAX_UPLOAD_BYTES", "largest uploaded file", readers: .server, local: "100000000"),
         Setting(
             "MIXDOWN_MAX_CONCURRENT_UPLOADS",

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import MixdownExecution
+import MixdownJobs
+import MixdownServer
+import ServiceLifecycle
+import UnixSignals
+
+/// `mixdown render-node`: the render service side of the dispatch protocol (Docs/render-dispatch.md).
+struct RenderNodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render-node",
+        abstract: "Serve POST /v1/dispatch: run renders sent by workers and call their webhook back."
+    )
+
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on, 0 for any free one.")
+    var port = 8090
+
+    func run() async throws {
+        let settings = try await Services.configuration(for: .renderNode)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-render-node-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        var configuration = RenderNodeConfiguration(
+            token: settings.renderToken ?? "",
+            callbackSecret: settings.server.webhookSecret ?? "",
+            workDirectory: work,
+            tools: settings.tools
+        )
+        configuration.host = host
+        configuration.port = port
+        configuration.concurrency = settings.renderConcurrency
+        configuration.limits.maximumBytes = settings.limits.maximumBytes
+        configuration.limits.maximumDurationSeconds = settings.limits.maximumDurationSeconds
+        configuration.renderDevice = settings.renderDevice
+        var logger = Logger(label: "mixdown.render-node")
+        logger.logLevel = .info
+        let host = configuration.host
+        let application = RenderNode(configuration: configuration, logger: logger).application { port in
+            Console.print("mixdown render node listening on http://\(host):\(port)")
+        }
+        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

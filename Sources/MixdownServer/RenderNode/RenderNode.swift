@@ -1,0 +1,87 @@
+internal import AsyncHTTPClient
+internal import Foundation
+public import Hummingbird
+public import Logging
+internal import MixdownJobs
+internal import MixdownRecipe
+
+/// The render service side of the dispatch protocol (Docs/render-dispatch.md): `mixdown render-node`.
+///
+/// `POST /v1/dispatch` takes a render and answers at once (202); the render runs in the background and
+/// ends with a callback. `DELETE /v1/dispatch/{jobId}` stops one. `GET /healthz` says it is up.
+public struct RenderNode: Sendable {
+    public let configuration: RenderNodeConfiguration
+    let registry: DispatchRegistry
+    let logger: Logger
+
+    public init(configuration: RenderNodeConfiguration, logger: Logger = Logger(label: "mixdown.render-node")) {
+        self.configuration = configuration
+        registry = DispatchRegistry(capacity: configuration.concurrency)
+        self.logger = logger
+    }
+
+    /// How many dispatches run now.
+    public var running: Int { get async { await registry.count } }
+
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        router.add(middleware: ProblemMiddleware())
+        router.get("healthz") { _, _ in try JSONResponse.make(["status": "ok"]) }
+        router.post("v1/dispatch") { request, context in try await dispatch(request, context) }
+        router.delete("v1/dispatch/:jobId") { request, context in try await stop(request, context) }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "mixdown-render-node"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    private func authorize(_ request: Request) throws {
+        guard let token = APIKeyCheck.bearerToken(request), ConstantTime.equals(token, configuration.token) else {
+            throw ProblemDocument(.unauthorized, code: .unauthorized, detail: "the render token is missing or wrong")
+        }
+    }
+
+    private func dispatch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try authorize(request)
+        let body = try await Submission.collect(request.body, limit: configuration.maximumDocumentBytes)
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let document: DispatchDocument
+        do {
+            document = try decoder.decode(DispatchDocument.self, from: Data(body))
+        } catch {
+            throw ProblemDocument(.badRequest, code: .badJson, detail: "not a dispatch document: \(Excerpt.excerpt("\(error)"))")
+        }
+        do {
+            try document.validate()
+        } catch {
+            throw ProblemDocument(.unprocessableContent, error)
+        }
+        let run = DispatchRun(document: document, configuration: configuration, httpClient: .shared, logger: logger)
+        switch await registry.start(document.jobId, { await run.run() }) {
+        case .started:
+            logger.info("dispatch \(document.jobId) started")
+            return try JSONResponse.make(["jobId": document.jobId, "status": "accepted"], status: .accepted)
+        case .duplicate:
+            throw ProblemDocument(.conflict, code: .busy, detail: "a dispatch of \(document.jobId) already runs")
+        case .busy:
+            let problem = ProblemDocument(
+                .tooManyRequests,
+                code: .busy,
+                detail: "this render node already runs \(registry.capacity) dispatch(es); try again later"
+            )
+            var response = try problem.response(from: request, context: context)
+            response.headers[.retryAfter] = "5"
+            return response
+        }
+    }
+
+    private func stop(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try authorize(request)
+        let jobId = context.parameters.get("jobId") ?? ""
+        guard await registry.cancel(jobId) else { throw ProblemDocument.notFound("no dispatch of \(Excerpt.excerpt(jobId)) runs here") }
+        return Response(status: .noContent)
+    }
+}
