@@ -120,10 +120,12 @@ struct JobsCLITests {
 
 @Suite("mixdown render-node command line")
 struct RenderNodeCLITests {
-    @Test("render-node refuses to start without its token and the callback secret, naming both")
+    @Test("render-node refuses to start without its token, the callback secret and the callback origin, naming each")
     func needsSecrets() throws {
         let status = try Shell.mixdown(["render-node", "--port", "0"], environment: ["RENDER_TOKEN": "", "INTERNAL_WEBHOOK_SECRET": ""])
         #expect(status.exitCode == 78)
-        #expect(status.standardError.contains("RENDER_TOKEN is not set") && status.standardError.contains("INTERNAL_WEBHOOK_SECRET is not set"))
+        for name in ["RENDER_TOKEN", "INTERNAL_WEBHOOK_SECRET", "MIXDOWN_RENDER_CALLBACK_ORIGIN"] {
+            #expect(status.standardError.contains("\(name) is not set"), "\(status.standardError)")
+        }
     }
 }

@@ -38,9 +38,21 @@ struct RenderNodeTests {
             router.post("/v1/webhooks/render") { request, _ -> HTTPResponse.Status in
                 guard request.headers[.authorization] == "Bearer \(RenderNodeTests.secret)" else { return .unauthorized }
                 let body = try await request.body.collect(upTo: 1 << 20)
-                if refusals.take() { return .serviceUnavailable }
+                if refusals.take() {
+                    continuation.yield(RenderCallback(jobId: "refused", status: .failed, outputs: [], error: nil))
+                    return .serviceUnavailable
+                }
                 guard let callback = try? JSONDecoder().decode(RenderCallback.self, from: Data(body.readableBytesView)) else { return .badRequest }
                 continuation.yield(callback)
+                return .accepted
+            }
+            // A callback URL that redirects: the node must not follow it (the secret would go along).
+            router.post("/redirect") { _, _ -> Response in
+                continuation.yield(RenderCallback(jobId: "redirected", status: .failed, outputs: [], error: nil))
+                return Response(status: .found, headers: [.location: "/stolen"])
+            }
+            router.post("/stolen") { request, _ -> HTTPResponse.Status in
+                continuation.yield(RenderCallback(jobId: "stolen", status: .failed, outputs: [], error: nil))
                 return .accepted
             }
             router.get("/never") { _, _ -> HTTPResponse.Status in
@@ -67,10 +79,11 @@ struct RenderNodeTests {
         )
     }
 
-    static func node(concurrency: Int = 1) throws -> RenderNode {
+    static func node(concurrency: Int = 1, callbackPort: Int) throws -> RenderNode {
         var configuration = RenderNodeConfiguration(
             token: token,
             callbackSecret: secret,
+            callbackOrigin: "http://127.0.0.1:\(callbackPort)",
             workDirectory: try TestMedia.temporaryDirectory("render-node").path,
             tools: MediaTools.fromEnvironment()
         )
@@ -110,7 +123,7 @@ struct RenderNodeTests {
 
     /// Runs a callback server, and `body` with the node's test client and the callback base URL.
     func withNode(
-        _ node: RenderNode,
+        concurrency: Int = 1,
         refusingCallbacks: Int = 0,
         _ body: @escaping @Sendable (any TestClientProtocol, CallbackServer, String) async throws -> Void
     ) async throws {
@@ -120,6 +133,7 @@ struct RenderNodeTests {
             group.addTask { try await callbacks.application { portContinuation.yield($0) }.runService(gracefulShutdownSignals: []) }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
+            let node = try Self.node(concurrency: concurrency, callbackPort: port)
             try await node.application().test(.live) { client in try await body(client, callbacks, "http://127.0.0.1:\(port)") }
             group.cancelAll()
         }
@@ -136,7 +150,7 @@ struct RenderNodeTests {
             key: outputKey.rawValue,
             contentType: "video/mp4"
         )
-        try await withNode(try Self.node(), refusingCallbacks: 1) { client, server, base in
+        try await withNode(refusingCallbacks: 1) { client, server, base in
             let jobId = Self.jobId()
             let document = try Self.document(jobId: jobId, input: input, output: output, callback: "\(base)/v1/webhooks/render")
             let wrong = try await client.execute(
@@ -154,6 +168,7 @@ struct RenderNodeTests {
             )
             #expect(accepted.status == .accepted)
             var callbacks = server.callbacks.makeAsyncIterator()
+            #expect(await callbacks.next()?.jobId == "refused")
             let callback = try #require(await callbacks.next())
             #expect(callback.jobId == jobId && callback.status == .succeeded, "\(String(describing: callback.error))")
             let reported = try #require(callback.outputs.first)
@@ -171,7 +186,7 @@ struct RenderNodeTests {
 
     @Test("past its concurrency a node answers 429; a stopped dispatch calls back failed (cancelled) and is gone; bad documents are 400/422")
     func busyAndStopped() async throws {
-        try await withNode(try Self.node(concurrency: 1)) { client, server, base in
+        try await withNode(concurrency: 1) { client, server, base in
             let headers: HTTPFields = [.authorization: "Bearer \(Self.token)", .contentType: "application/json"]
             let held = Self.jobId()
             let output = DispatchOutput(url: "\(base)/unused", key: "jobs/x/video.mp4", contentType: "video/mp4")
@@ -197,6 +212,124 @@ struct RenderNodeTests {
             let future = first.replacingOccurrences(of: "\"protocol\":1", with: "\"protocol\":2")
             let refused = try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: future))
             #expect(refused.status == .unprocessableContent)
+            // Refused before anything runs, each naming the member: a callback elsewhere than the configured
+            // API (it would carry the secret), outputs that are not the recipe's, a deadline already past.
+            func problem(_ document: String) async throws -> (Int, String?) {
+                let response = try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: document))
+                let body = try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                return (Int(response.status.code), body?["pointer"] as? String)
+            }
+            let elsewhere = try Self.document(jobId: Self.jobId(), input: "\(base)/never", output: output, callback: "http://127.0.0.2:9/steal")
+            #expect(try await problem(elsewhere) == (422, "/callbackUrl"))
+            let extra = try JSONEncoder.iso.encode(
+                DispatchDocument(
+                    jobId: Self.jobId(),
+                    recipe: Self.recipe,
+                    inputs: ["voice": "\(base)/never"],
+                    outputs: ["video": output, "other": output],
+                    callbackUrl: "\(base)/v1/webhooks/render",
+                    deadline: Date().addingTimeInterval(60)
+                )
+            )
+            #expect(try await problem(String(decoding: extra, as: UTF8.self)) == (422, "/outputs"))
+            let late = try JSONEncoder.iso.encode(
+                DispatchDocument(
+                    jobId: Self.jobId(),
+                    recipe: Self.recipe,
+                    inputs: ["voice": "\(base)/never"],
+                    outputs: ["video": output],
+                    callbackUrl: "\(base)/v1/webhooks/render",
+                    deadline: Date().addingTimeInterval(-1)
+                )
+            )
+            #expect(try await problem(String(decoding: late, as: UTF8.self)) == (422, "/deadline"))
         }
+    }
+
+    @Test("a recipe that reads a file by path (captions) is refused before it runs; a redirecting callback URL is not followed")
+    func refusesLocalFilesAndRedirects() async throws {
+        try await withNode(concurrency: 2) { client, server, base in
+            let headers: HTTPFields = [.authorization: "Bearer \(Self.token)", .contentType: "application/json"]
+            let output = DispatchOutput(url: "\(base)/unused", key: "jobs/x/video.mp4", contentType: "video/mp4")
+            var events = server.callbacks.makeAsyncIterator()
+
+            let captions = try Self.document(jobId: Self.jobId(), input: "\(base)/never", output: output, callback: "\(base)/v1/webhooks/render")
+                .replacingOccurrences(of: "fps: 10 }", with: "fps: 10 }\\n  - captions: /etc/passwd")
+            #expect(captions.contains("captions"))
+            let refused = try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: captions))
+            #expect(refused.status == .unprocessableContent)
+
+            // An input that is not there fails the dispatch at once; its callback goes to a URL that
+            // redirects, and the node stops at the 302.
+            let redirected = try Self.document(jobId: Self.jobId(), input: "\(base)/missing.wav", output: output, callback: "\(base)/redirect")
+            #expect(
+                try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: redirected)).status
+                    == .accepted
+            )
+            #expect(await events.next()?.jobId == "redirected")
+            // A followed redirect would have reached /stolen within that same request; the next event is
+            // instead the callback of a dispatch sent after it.
+            let after = Self.jobId()
+            let next = try Self.document(
+                jobId: after,
+                input: "\(base)/missing.wav?X-Amz-Signature=presigned-secret",
+                output: output,
+                callback: "\(base)/v1/webhooks/render"
+            )
+            #expect(
+                try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: next)).status == .accepted
+            )
+            let failed = await events.next()
+            #expect(failed?.jobId == after && failed?.error?.code == "download-failed", "\(String(describing: failed))")
+            // The message names the URL without its query: a presigned URL's query is a credential.
+            #expect(failed?.error?.message.contains("missing.wav") == true && failed?.error?.message.contains("presigned-secret") == false)
+        }
+    }
+}
+
+@Suite("Render node slots")
+struct RenderNodeSlotTests {
+    @Test("a callback being retried holds no render slot, but its job id: the next dispatch runs, a repeat is 409")
+    func deliveryFreesTheSlot() async throws {
+        try await RenderNodeTests().withNode(concurrency: 1, refusingCallbacks: 2) { client, server, base in
+            let headers: HTTPFields = [.authorization: "Bearer \(RenderNodeTests.token)", .contentType: "application/json"]
+            let output = DispatchOutput(url: "\(base)/unused", key: "jobs/x/video.mp4", contentType: "video/mp4")
+            var events = server.callbacks.makeAsyncIterator()
+            let first = RenderNodeTests.jobId()
+            let failing = try RenderNodeTests.document(
+                jobId: first,
+                input: "\(base)/missing.wav",
+                output: output,
+                callback: "\(base)/v1/webhooks/render"
+            )
+            #expect(
+                try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: failing)).status == .accepted
+            )
+            // Its render is over and its callback was refused once: it is waiting to try again.
+            #expect(await events.next()?.jobId == "refused")
+            #expect(
+                try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: failing)).status == .conflict
+            )
+            let second = try RenderNodeTests.document(
+                jobId: RenderNodeTests.jobId(),
+                input: "\(base)/never",
+                output: output,
+                callback: "\(base)/v1/webhooks/render"
+            )
+            #expect(
+                try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: second)).status == .accepted
+            )
+            #expect(await events.next()?.jobId == "refused")
+            #expect(await events.next()?.jobId == first)
+        }
+    }
+}
+
+extension JSONEncoder {
+    /// Dates as ISO 8601, as the protocol writes them.
+    static var iso: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
     }
 }

@@ -23,12 +23,18 @@ struct RenderNodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await Services.configuration(for: .renderNode)
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-render-node-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        // A fresh folder only this user can read (mkdtemp): inputs are other people's media.
+        var template = Array(FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-render-node-XXXXXX").path.utf8CString)
+        guard let made = mkdtemp(&template) else {
+            Console.error("cannot make a work folder in \(FileManager.default.temporaryDirectory.path)")
+            throw ExitStatus.configuration
+        }
+        let work = String(cString: made)
         defer { try? FileManager.default.removeItem(atPath: work) }
         var configuration = RenderNodeConfiguration(
             token: settings.renderToken ?? "",
             callbackSecret: settings.server.webhookSecret ?? "",
+            callbackOrigin: settings.renderCallbackOrigin ?? "",
             workDirectory: work,
             tools: settings.tools
         )

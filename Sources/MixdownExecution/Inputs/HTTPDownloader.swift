@@ -93,7 +93,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
         lock.lock()
         defer { lock.unlock() }
         if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            failure = MixdownError(code: .downloadFailed, message: "\(response.url?.absoluteString ?? "URL") answered HTTP \(http.statusCode)")
+            failure = MixdownError(code: .downloadFailed, message: "\(Self.shown(response.url)) answered HTTP \(http.statusCode)")
             completionHandler(.cancel)
             return
         }
@@ -141,5 +141,16 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
 
     private func tooLarge() -> MixdownError {
         MixdownError(code: .inputTooLarge, message: "the download is larger than the \(maximumBytes)-byte limit")
+    }
+
+    /// A URL as a message may show it: scheme, host and path. A presigned URL's query is a credential, and
+    /// the message becomes a job's error, which its submitter reads.
+    static func shown(_ url: URL?) -> String {
+        guard let url, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "the URL" }
+        components.query = nil
+        components.fragment = nil
+        components.user = nil
+        components.password = nil
+        return components.string ?? "the URL"
     }
 }

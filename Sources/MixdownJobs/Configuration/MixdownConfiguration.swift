@@ -32,6 +32,8 @@ public struct MixdownConfiguration: Sendable {
     public var renderToken: String?
     /// `MIXDOWN_RENDER_CONCURRENCY`: dispatches one render node runs at once.
     public var renderConcurrency = 1
+    /// `MIXDOWN_RENDER_CALLBACK_ORIGIN`: the API a render node calls back to.
+    public var renderCallbackOrigin: String?
     /// How long a worker asked to stop waits for its current job before handing it back.
     public var shutdownGraceSeconds: Double
     public var inputLimits: (maximumBytes: Int, maximumDurationSeconds: Double)
@@ -276,6 +278,17 @@ extension MixdownConfiguration {
             problems.append("INTERNAL_WEBHOOK_SECRET is not set: a render node's callbacks need it (\(purpose("INTERNAL_WEBHOOK_SECRET")))")
         }
         number("MIXDOWN_RENDER_CONCURRENCY", minimum: 1, maximum: 64) { renderConcurrency = Int($0) }
+        if let origin = required(
+            "MIXDOWN_RENDER_CALLBACK_ORIGIN",
+            when: rendersRemotely,
+            because: "a render node's callbacks carry the webhook secret"
+        ) {
+            if let url = URL(string: origin), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false {
+                renderCallbackOrigin = origin
+            } else {
+                problems.append("MIXDOWN_RENDER_CALLBACK_ORIGIN=\(Excerpt.excerpt(origin)): expected http(s)://HOST[:PORT]")
+            }
+        }
         // At most 1 TB: products of the cap (a request's parts) must stay far from overflow.
         number("MIXDOWN_MAX_UPLOAD_BYTES", minimum: 1, maximum: 1e12) { server.maxUploadBytes = Int($0) }
         number("MIXDOWN_MAX_CONCURRENT_UPLOADS", minimum: 1, maximum: 10_000) { server.maxConcurrentUploads = Int($0) }

@@ -139,6 +139,11 @@ extension Setting {
             secret: true
         ),
         Setting("RENDER_TOKEN", "bearer token a render node requires of dispatches (16+ characters)", readers: [.worker, .renderNode], secret: true),
+        Setting(
+            "MIXDOWN_RENDER_CALLBACK_ORIGIN",
+            "the API (scheme://host[:port]) a render node calls back to; dispatches naming another are refused",
+            readers: .renderNode
+        ),
         Setting("MIXDOWN_RENDER_CONCURRENCY", "dispatches one render node runs at once; more get 429 (1 to 64)", readers: .renderNode, local: "1"),
         Setting("MIXDOWN_MAX_UPLOAD_BYTES", "largest uploaded file", readers: .server, local: "100000000"),
         Setting(

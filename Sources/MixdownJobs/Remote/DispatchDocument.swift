@@ -1,6 +1,7 @@
 public import Foundation
 public import MixdownPlanner
 public import MixdownRecipe
+import MixdownStorage
 
 /// What a worker sends a render service (`POST /v1/dispatch`), protocol version 1 (Docs/render-dispatch.md).
 ///
@@ -75,7 +76,20 @@ public struct DispatchDocument: Sendable, Codable {
             guard output.key.utf8.count <= 1024, !output.key.isEmpty else { throw refuse("/outputs/\(name)/key", "a storage key is 1 to 1024 bytes") }
         }
         guard Self.isHTTPURL(callbackUrl) else { throw refuse("/callbackUrl", "the callback needs an http(s) URL") }
-        for (name, _) in overrides where name.utf8.count > 64 { throw refuse("/overrides", "a parameter name passes 64 bytes") }
+        guard overrides.count <= 64 else { throw refuse("/overrides", "more than 64 parameters") }
+        for (name, value) in overrides where name.utf8.count > 64 || value.utf8.count > 4096 {
+            throw refuse("/overrides", "a parameter name passes 64 bytes or its value 4 KiB")
+        }
+        for (name, output) in outputs {
+            guard (try? StorageKey(output.key)) != nil else {
+                throw refuse("/outputs/\(name)/key", "not a storage key (no '..', no control characters)")
+            }
+            guard (1...255).contains(output.contentType.utf8.count),
+                output.contentType.unicodeScalars.allSatisfy({ (0x20..<0x7F).contains($0.value) })
+            else { throw refuse("/outputs/\(name)/contentType", "a content type is 1 to 255 printable ASCII characters") }
+        }
+        let remaining = deadline.timeIntervalSinceNow
+        guard remaining > 0, remaining <= 7 * 86_400 else { throw refuse("/deadline", "the deadline must lie between now and 7 days ahead") }
     }
 
     static func isHTTPURL(_ text: String) -> Bool {

@@ -1,45 +1,57 @@
 /// The dispatches a render node runs, at most `capacity` at once, one per job.
+///
+/// A dispatch holds a slot while it renders; its callback is delivered after the slot is freed (an API
+/// that is down must not stop every node from working), but its job id stays taken until the callback
+/// is out, so a repeat of the dispatch meanwhile gets 409. A stopped dispatch keeps its slot until its
+/// render has actually ended.
 actor DispatchRegistry {
     enum Admission: Equatable {
         case started, busy, duplicate
     }
 
     let capacity: Int
-    private var running: [String: (run: Int, task: Task<Void, Never>)] = [:]
-    private var runs = 0
+    private var rendering: [String: Task<Void, Never>] = [:]
+    private var delivering: Set<String> = []
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
-    /// Starts `body` for `jobId` unless the node is full or already runs that job.
-    func start(_ jobId: String, _ body: @escaping @Sendable () async -> Void) -> Admission {
-        guard running[jobId] == nil else { return .duplicate }
-        guard running.count < capacity else { return .busy }
-        runs += 1
-        let run = runs
-        running[jobId] = (
-            run,
-            Task {
-                await body()
-                self.finished(jobId, run: run)
-            }
-        )
+    /// Starts `render` for `jobId` unless the node is full or already has that job; `deliver` runs with
+    /// what `render` returned once the slot is free.
+    func start<Outcome: Sendable>(
+        _ jobId: String,
+        render: @escaping @Sendable () async -> Outcome,
+        deliver: @escaping @Sendable (Outcome) async -> Void
+    ) -> Admission {
+        guard rendering[jobId] == nil, !delivering.contains(jobId) else { return .duplicate }
+        guard rendering.count < capacity else { return .busy }
+        rendering[jobId] = Task {
+            let outcome = await render()
+            self.rendered(jobId)
+            // Not cancelled with the render: a stopped dispatch still says so.
+            await Task { await deliver(outcome) }.value
+            self.delivered(jobId)
+        }
         return .started
     }
 
-    /// Stops the dispatch of `jobId`; false when none runs. It stops counting at once: what is left of it
-    /// is sending its callback and removing its folder.
+    /// Stops the render of `jobId`; false when none renders.
     func cancel(_ jobId: String) -> Bool {
-        guard let entry = running.removeValue(forKey: jobId) else { return false }
-        entry.task.cancel()
+        guard let task = rendering[jobId] else { return false }
+        task.cancel()
         return true
     }
 
-    var count: Int { running.count }
+    /// Dispatches rendering now.
+    var count: Int { rendering.count }
 
-    /// Forgets a run that ended, unless a later dispatch of the same job has taken its place.
-    private func finished(_ jobId: String, run: Int) {
-        if running[jobId]?.run == run { running[jobId] = nil }
+    private func rendered(_ jobId: String) {
+        rendering[jobId] = nil
+        delivering.insert(jobId)
+    }
+
+    private func delivered(_ jobId: String) {
+        delivering.remove(jobId)
     }
 }

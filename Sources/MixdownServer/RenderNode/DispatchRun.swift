@@ -18,24 +18,61 @@ struct DispatchRun: Sendable {
     let httpClient: HTTPClient
     let logger: Logger
 
-    func run() async {
+    /// Renders and uploads; what to call back with, whatever happened. The folder goes either way.
+    func render() async -> RenderCallback {
         let folder = "\(configuration.workDirectory)/\(document.jobId)-\(UUID().uuidString.prefix(8))"
-        let callback: RenderCallback
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
-            callback = try await withDeadline { try await render(in: folder) }
+            return try await withDeadline { try await render(in: folder) }
         } catch _ where Task.isCancelled {
             // Stopped: whatever the interrupted step threw (a download cut short, ffmpeg terminated).
-            callback = .failed(document.jobId, MixdownError(.cancelled, "the dispatch was stopped"))
+            return .failed(document.jobId, MixdownError(.cancelled, "the dispatch was stopped"))
         } catch let error as MixdownError {
-            callback = .failed(document.jobId, error)
+            return .failed(document.jobId, error)
         } catch let error as RecipeError {
-            callback = .failed(document.jobId, error.error)
+            return .failed(document.jobId, error.error)
         } catch {
-            callback = .failed(document.jobId, MixdownError(.internal, "\(error)"))
+            return .failed(document.jobId, MixdownError(.internal, "\(error)"))
         }
-        try? FileManager.default.removeItem(atPath: folder)
-        // Not cancelled with the render: a stopped dispatch still says so.
-        await Task { await deliver(callback) }.value
+    }
+
+    /// The recipe the document carries, every input read from the URL the dispatcher gave; refused when its
+    /// inputs and outputs are not exactly the document's, or when a step would read a file of this machine.
+    static func recipe(of document: DispatchDocument) throws -> Recipe {
+        let options = RecipeParser.Options(
+            parameterOverrides: document.overrides,
+            providedUploads: Set(document.inputs.keys),
+            fileExists: { _ in true }
+        )
+        var recipe = try RecipeParser(options: options).parse(document.recipe, file: "\(document.jobId).yaml")
+        // Only the dispatch's URLs reach this machine's ffmpeg: a step that reads a file by path would read
+        // the node's own (`captions: /etc/passwd`) and upload it to whoever sent the dispatch.
+        if let step = recipe.steps.first(where: { $0.operation.kind == .captions }) {
+            throw MixdownError(
+                .badInput,
+                "step '\(step.id)': captions read a file by path, which a render node does not take from a dispatch",
+                location: step.location
+            )
+        }
+        let inputNames = Set(recipe.inputs.map(\.name)), outputNames = Set(recipe.outputs.map(\.name))
+        guard inputNames == Set(document.inputs.keys) else {
+            throw MixdownError(
+                .badInput,
+                "the recipe's inputs (\(inputNames.sorted().joined(separator: ", "))) are not the dispatch's (\(document.inputs.keys.sorted().joined(separator: ", ")))",
+                pointer: "/inputs"
+            )
+        }
+        guard outputNames == Set(document.outputs.keys) else {
+            throw MixdownError(
+                .badInput,
+                "the recipe's outputs (\(outputNames.sorted().joined(separator: ", "))) are not the dispatch's (\(document.outputs.keys.sorted().joined(separator: ", ")))",
+                pointer: "/outputs"
+            )
+        }
+        for index in recipe.inputs.indices {
+            if let url = document.inputs[recipe.inputs[index].name] { recipe.inputs[index].source = .url(url) }
+        }
+        return recipe
     }
 
     /// Runs `body`, or throws `timeout` once the document's deadline passes.
@@ -59,20 +96,7 @@ struct DispatchRun: Sendable {
     private func render(in folder: String) async throws -> RenderCallback {
         let inputs = "\(folder)/inputs", out = "\(folder)/out"
         try FileManager.default.createDirectory(atPath: inputs, withIntermediateDirectories: true)
-        // Every input comes from the URL the dispatcher gave, whatever the recipe says it was.
-        let options = RecipeParser.Options(
-            parameterOverrides: document.overrides,
-            providedUploads: Set(document.inputs.keys),
-            fileExists: { _ in true }
-        )
-        var recipe = try RecipeParser(options: options).parse(document.recipe, file: "\(document.jobId).yaml")
-        for index in recipe.inputs.indices {
-            let name = recipe.inputs[index].name
-            guard let url = document.inputs[name] else {
-                throw MixdownError(.missingInput, "the dispatch gives no URL for input '\(name)'", pointer: "/inputs")
-            }
-            recipe.inputs[index].source = .url(url)
-        }
+        let recipe = try Self.recipe(of: document)
         let tools = configuration.tools
         let preparation = RecipePreparation(
             tools: tools,
@@ -114,10 +138,7 @@ struct DispatchRun: Sendable {
                     file.readChunks(in: 0..<Int64(artifact.bytes), chunkLength: .kibibytes(256)),
                     length: .known(Int64(artifact.bytes))
                 )
-                let response = try await httpClient.execute(request, timeout: .hours(1))
-                // The answer's body is small (an S3 error document at most); read it to free the connection.
-                _ = try? await response.body.collect(upTo: 64 * 1024)
-                return response.status.code
+                return try await httpClient.execute(request, timeout: .hours(1)).status.code
             }
         } catch let error as CancellationError {
             throw error
@@ -130,7 +151,7 @@ struct DispatchRun: Sendable {
     }
 
     /// POSTs the callback, again after a connection failure or a 5xx (1 s, doubling, at most 60 s apart).
-    private func deliver(_ callback: RenderCallback) async {
+    func deliver(_ callback: RenderCallback) async {
         let body: Data
         do {
             body = try JSONEncoder().encode(callback)
@@ -147,8 +168,8 @@ struct DispatchRun: Sendable {
             request.body = .bytes(ByteBuffer(data: body))
             var problem: String
             do {
+                // The answer's body is not read: a peer that trickles it must not hold this task.
                 let response = try await httpClient.execute(request, timeout: .seconds(30))
-                _ = try? await response.body.collect(upTo: 64 * 1024)
                 if response.status.code < 300 { return }
                 problem = "answered \(response.status.code)"
                 // A 4xx will not change by asking again.

@@ -20,6 +20,25 @@ public struct RenderNode: Sendable {
         self.logger = logger
     }
 
+    /// Uploads and callbacks never follow a redirect: a callback carries the webhook secret, and a 3xx
+    /// could send it, or an output's bytes, to another host. One for the process, so it is never shut down.
+    static let httpClient = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(120)),
+            decompression: .disabled
+        )
+    )
+
+    /// `scheme://host:port`, lowercased, with the scheme's default port written out; nil for no URL.
+    static func origin(of text: String) -> String? {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), let host = components.host?.lowercased(),
+            !host.isEmpty
+        else { return nil }
+        return "\(scheme)://\(host):\(components.port ?? (scheme == "https" ? 443 : 80))"
+    }
+
     /// How many dispatches run now.
     public var running: Int { get async { await registry.count } }
 
@@ -31,6 +50,15 @@ public struct RenderNode: Sendable {
         router.delete("v1/dispatch/:jobId") { request, context in try await stop(request, context) }
         return Application(
             router: router,
+            // As the API's: connections that send nothing, or a body slower than a trickle, are closed.
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        RequestBodyTimeoutHandler(timeout: .seconds(30), minimumBytes: ServerConfiguration.minimumBodyBytesPerWindow)
+                    ],
+                    idleTimeout: .seconds(60)
+                )
+            ),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "mixdown-render-node"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
@@ -56,11 +84,18 @@ public struct RenderNode: Sendable {
         }
         do {
             try document.validate()
-        } catch {
+            guard Self.origin(of: document.callbackUrl) == Self.origin(of: configuration.callbackOrigin) else {
+                // The callback carries the webhook secret: it goes to the configured API only.
+                throw MixdownError(.badJson, "this render node calls back to \(configuration.callbackOrigin) only", pointer: "/callbackUrl")
+            }
+            _ = try DispatchRun.recipe(of: document)
+        } catch let error as MixdownError {
             throw ProblemDocument(.unprocessableContent, error)
+        } catch let error as RecipeError {
+            throw ProblemDocument(.unprocessableContent, error.error)
         }
-        let run = DispatchRun(document: document, configuration: configuration, httpClient: .shared, logger: logger)
-        switch await registry.start(document.jobId, { await run.run() }) {
+        let run = DispatchRun(document: document, configuration: configuration, httpClient: Self.httpClient, logger: logger)
+        switch await registry.start(document.jobId, render: { await run.render() }, deliver: { await run.deliver($0) }) {
         case .started:
             logger.info("dispatch \(document.jobId) started")
             return try JSONResponse.make(["jobId": document.jobId, "status": "accepted"], status: .accepted)

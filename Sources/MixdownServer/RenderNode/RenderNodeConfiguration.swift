@@ -9,6 +9,9 @@ public struct RenderNodeConfiguration: Sendable {
     public var token: String
     /// `INTERNAL_WEBHOOK_SECRET`: what the node sends with each callback.
     public var callbackSecret: String
+    /// `MIXDOWN_RENDER_CALLBACK_ORIGIN`: the API (`scheme://host[:port]`) the node calls back to; a
+    /// dispatch naming another callback is refused, since the callback carries the secret.
+    public var callbackOrigin: String
     /// `MIXDOWN_RENDER_CONCURRENCY`: dispatches run at once; past it a dispatch gets 429.
     public var concurrency = 1
     /// Where each dispatch gets a folder of its own, removed when it ends.
@@ -23,9 +26,10 @@ public struct RenderNodeConfiguration: Sendable {
     /// The most bytes a dispatch document may have.
     public var maximumDocumentBytes = 1 << 20
 
-    public init(token: String, callbackSecret: String, workDirectory: String, tools: MediaTools) {
+    public init(token: String, callbackSecret: String, callbackOrigin: String, workDirectory: String, tools: MediaTools) {
         self.token = token
         self.callbackSecret = callbackSecret
+        self.callbackOrigin = callbackOrigin
         self.workDirectory = workDirectory
         self.tools = tools
     }
