@@ -127,6 +127,17 @@ struct RenderNodeTests {
         refusingCallbacks: Int = 0,
         _ body: @escaping @Sendable (any TestClientProtocol, CallbackServer, String) async throws -> Void
     ) async throws {
+        try await withNode(concurrency: concurrency, refusingCallbacks: refusingCallbacks) { client, server, base, _ in
+            try await body(client, server, base)
+        }
+    }
+
+    /// The same, with the node itself.
+    func withNode(
+        concurrency: Int = 1,
+        refusingCallbacks: Int = 0,
+        _ body: @escaping @Sendable (any TestClientProtocol, CallbackServer, String, RenderNode) async throws -> Void
+    ) async throws {
         let callbacks = CallbackServer(refusing: refusingCallbacks)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -134,7 +145,7 @@ struct RenderNodeTests {
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             let node = try Self.node(concurrency: concurrency, callbackPort: port)
-            try await node.application().test(.live) { client in try await body(client, callbacks, "http://127.0.0.1:\(port)") }
+            try await node.application().test(.live) { client in try await body(client, callbacks, "http://127.0.0.1:\(port)", node) }
             group.cancelAll()
         }
     }
@@ -321,6 +332,48 @@ struct RenderNodeSlotTests {
             )
             #expect(await events.next()?.jobId == "refused")
             #expect(await events.next()?.jobId == first)
+        }
+    }
+}
+
+@Suite("Render node shutdown")
+struct RenderNodeShutdownTests {
+    @Test("draining stops every running dispatch, each calls back cancelled before the drain returns, and nothing new starts")
+    func drain() async throws {
+        try await RenderNodeTests().withNode(concurrency: 2) { client, server, base, node in
+            let headers: HTTPFields = [.authorization: "Bearer \(RenderNodeTests.token)", .contentType: "application/json"]
+            let output = DispatchOutput(url: "\(base)/unused", key: "jobs/x/video.mp4", contentType: "video/mp4")
+            var ids: Set<String> = []
+            for _ in 0..<2 {
+                let id = RenderNodeTests.jobId()
+                ids.insert(id)
+                let document = try RenderNodeTests.document(jobId: id, input: "\(base)/never", output: output, callback: "\(base)/v1/webhooks/render")
+                #expect(
+                    try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: document)).status
+                        == .accepted
+                )
+            }
+            await node.drain(grace: .seconds(60))
+            // Both callbacks were delivered before drain returned: the stream, ended now, already holds them.
+            server.continuation.finish()
+            var events = server.callbacks.makeAsyncIterator()
+            var cancelled: Set<String> = []
+            for _ in 0..<2 {
+                let callback = try #require(await events.next())
+                if callback.error?.code == "cancelled" { cancelled.insert(callback.jobId) }
+            }
+            #expect(cancelled == ids)
+            #expect(await node.running == 0)
+            let late = try RenderNodeTests.document(
+                jobId: RenderNodeTests.jobId(),
+                input: "\(base)/never",
+                output: output,
+                callback: "\(base)/v1/webhooks/render"
+            )
+            #expect(
+                try await client.execute(uri: "/v1/dispatch", method: .post, headers: headers, body: ByteBuffer(string: late)).status
+                    == .tooManyRequests
+            )
         }
     }
 }

@@ -47,10 +47,29 @@ struct RenderNodeCommand: AsyncParsableCommand {
         var logger = Logger(label: "mixdown.render-node")
         logger.logLevel = .info
         let host = configuration.host
-        let application = RenderNode(configuration: configuration, logger: logger).application { port in
+        let node = RenderNode(configuration: configuration, logger: logger)
+        let application = node.application { port in
             Console.print("mixdown render node listening on http://\(host):\(port)")
         }
-        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Services shut down last to first: the drain (stop renders, send their callbacks) runs while the
+        // server still answers, and the server stops after it.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: application), .init(service: Drain(node: node))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
+    }
+}
+
+/// On SIGTERM or SIGINT: the node's running dispatches stop and call back before the process ends.
+private struct Drain: Service {
+    let node: RenderNode
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await node.drain(grace: .seconds(20))
     }
 }

@@ -12,6 +12,9 @@ actor DispatchRegistry {
     let capacity: Int
     private var rendering: [String: Task<Void, Never>] = [:]
     private var delivering: Set<String> = []
+    /// Shutting down: nothing new starts.
+    private var closed = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -25,7 +28,7 @@ actor DispatchRegistry {
         deliver: @escaping @Sendable (Outcome) async -> Void
     ) -> Admission {
         guard rendering[jobId] == nil, !delivering.contains(jobId) else { return .duplicate }
-        guard rendering.count < capacity else { return .busy }
+        guard rendering.count < capacity, !closed else { return .busy }
         rendering[jobId] = Task {
             let outcome = await render()
             self.rendered(jobId)
@@ -46,6 +49,18 @@ actor DispatchRegistry {
     /// Dispatches rendering now.
     var count: Int { rendering.count }
 
+    /// Refuses new dispatches from now on and stops every render; each still calls back.
+    func close() {
+        closed = true
+        for task in rendering.values { task.cancel() }
+    }
+
+    /// Returns once nothing renders and no callback is on its way.
+    func waitUntilIdle() async {
+        guard !rendering.isEmpty || !delivering.isEmpty else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
     private func rendered(_ jobId: String) {
         rendering[jobId] = nil
         delivering.insert(jobId)
@@ -53,5 +68,8 @@ actor DispatchRegistry {
 
     private func delivered(_ jobId: String) {
         delivering.remove(jobId)
+        guard rendering.isEmpty, delivering.isEmpty else { return }
+        for waiter in idleWaiters { waiter.resume() }
+        idleWaiters = []
     }
 }

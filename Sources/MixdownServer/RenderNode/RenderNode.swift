@@ -39,6 +39,19 @@ public struct RenderNode: Sendable {
         return "\(scheme)://\(host):\(components.port ?? (scheme == "https" ? 443 : 80))"
     }
 
+    /// Shuts down gracefully: refuses new dispatches (429), stops the running ones and waits up to `grace`
+    /// for their callbacks (`failed`, `cancelled`), so a worker learns at once that its render will not come.
+    public func drain(grace: Duration) async {
+        await registry.close()
+        let registry = registry
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await registry.waitUntilIdle() }
+            group.addTask { try? await Task.sleep(for: grace) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// How many dispatches run now.
     public var running: Int { get async { await registry.count } }
 
