@@ -270,3 +270,40 @@ struct JobStateMachineTests {
         #expect(JobStatus.allCases.filter(\.isFinal) == [.succeeded, .failed, .cancelled])
     }
 }
+
+@Suite("Job store: remote render reports")
+struct RemoteReportStoreTests {
+    @Test("a report reaches only the dispatching lease, its result once; none while cancelling or after a requeue", arguments: StoreBackend.allCases)
+    func reports(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let id = try await store.submit(newJob(.render)).id
+        #expect(try await store.recordRemoteResult(jobId: id, dispatch: "nobody", result: "{}") == false, "a queued job takes no report")
+        let (_, lease) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(try await store.remoteReport(jobId: id, dispatch: lease.token) == nil)
+        #expect(try await store.recordRemoteProgress(jobId: id, dispatch: lease.token, progress: 0.25))
+        #expect(try await store.remoteReport(jobId: id, dispatch: lease.token) == RemoteReport(progress: 0.25, result: nil))
+        #expect(try await store.recordRemoteResult(jobId: id, dispatch: "stale-dispatch", result: "{\"a\":1}") == false)
+        #expect(try await store.recordRemoteResult(jobId: id, dispatch: lease.token, result: "{\"a\":1}"))
+        // Once in, the result stays: a repeated callback and a late progress report change nothing.
+        #expect(try await store.recordRemoteResult(jobId: id, dispatch: lease.token, result: "{\"a\":2}") == false)
+        #expect(try await store.recordRemoteProgress(jobId: id, dispatch: lease.token, progress: 0.5) == false)
+        #expect(try await store.remoteReport(jobId: id, dispatch: lease.token) == RemoteReport(progress: 0.25, result: "{\"a\":1}"))
+
+        // A job being cancelled takes no report; released and claimed again, the old dispatch's reports
+        // do not reach the new run, though it has the same attempt number.
+        let second = try await store.submit(newJob(.render)).id
+        let (_, first) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(first.jobId == second)
+        _ = try await store.cancel(id: second)
+        #expect(try await store.recordRemoteResult(jobId: second, dispatch: first.token, result: "{}") == false)
+        #expect(try await store.recordRemoteProgress(jobId: second, dispatch: first.token, progress: 0.1) == false)
+        let third = try await store.submit(newJob(.render)).id
+        let (_, before) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(before.jobId == third)
+        #expect(try await store.release(before))
+        let (_, after) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(after.jobId == third && after.token != before.token)
+        #expect(try await store.recordRemoteResult(jobId: third, dispatch: before.token, result: "{}") == false)
+        #expect(try await store.remoteReport(jobId: third, dispatch: after.token) == nil)
+    }
+}

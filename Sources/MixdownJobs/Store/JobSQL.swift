@@ -94,7 +94,48 @@ enum JobSQL {
                 """,
             ]
         ),
+        // What a remote render service reported for one dispatch of a job (its webhook writes it, the
+        // worker that dispatched reads it). Keyed by the dispatching lease's token, so a late report of an
+        // earlier run never reaches a later one, even one that took the same attempt number (a release).
+        Migration(
+            identifier: "v3: remote render reports",
+            statements: [
+                """
+                CREATE TABLE remote_reports (
+                    job_id TEXT NOT NULL,
+                    dispatch_id TEXT NOT NULL,
+                    progress REAL,
+                    result TEXT,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (job_id, dispatch_id)
+                )
+                """
+            ]
+        ),
     ]
+
+    // MARK: Remote renders
+
+    /// Arguments: result, job id, dispatch (lease token). Recorded once, only while that lease holds the
+    /// job and no cancel is asked; the number of rows changed says whether it was.
+    static let recordRemoteResult = """
+        INSERT INTO remote_reports (job_id, dispatch_id, result, updated_at)
+        SELECT id, lease_token, ?, \(now) FROM jobs
+        WHERE id = ? AND lease_token = ? AND status = 'running' AND cancel_requested = 0
+        ON CONFLICT (job_id, dispatch_id) DO UPDATE SET result = excluded.result, updated_at = excluded.updated_at
+        WHERE remote_reports.result IS NULL
+        """
+
+    /// Arguments: progress, job id, dispatch. Ignored once a result is in.
+    static let recordRemoteProgress = """
+        INSERT INTO remote_reports (job_id, dispatch_id, progress, updated_at)
+        SELECT id, lease_token, ?, \(now) FROM jobs
+        WHERE id = ? AND lease_token = ? AND status = 'running' AND cancel_requested = 0
+        ON CONFLICT (job_id, dispatch_id) DO UPDATE SET progress = excluded.progress, updated_at = excluded.updated_at
+        WHERE remote_reports.result IS NULL
+        """
+
+    static let remoteReport = "SELECT progress, result FROM remote_reports WHERE job_id = ? AND dispatch_id = ?"
 
     // MARK: Jobs
 

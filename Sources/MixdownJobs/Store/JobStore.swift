@@ -62,12 +62,34 @@ public protocol JobStore: Sendable {
     /// Running jobs and their lease tokens, to tell a live job's work folder from a dead one's.
     func runningLeases() async throws -> [String: String]
 
+    /// Records what a remote render service reported at the end of a dispatch (a ``RenderCallback`` as
+    /// JSON, checked by the webhook), once. `dispatch` is the dispatching lease's token: a report reaches
+    /// only the run that sent the dispatch, never a later one. True when recorded; false when that run no
+    /// longer holds the job, the job is being cancelled, or the result is already in (a repeated callback).
+    func recordRemoteResult(jobId: String, dispatch: String, result: String) async throws -> Bool
+    /// Records a remote render's progress (0...1) for `dispatch`; false when it no longer applies.
+    func recordRemoteProgress(jobId: String, dispatch: String, progress: Double) async throws -> Bool
+    /// What was reported for `dispatch` so far; nil before any report.
+    func remoteReport(jobId: String, dispatch: String) async throws -> RemoteReport?
+
     /// A cheap value that changes when another connection commits, for waking workers without reading the jobs table.
     func changeCounter() async throws -> Int
     /// The store clock, milliseconds since 1970.
     func now() async throws -> Int64
     /// Throws unless the store can be read and written now.
     func checkReady() async throws
+}
+
+/// What a remote render service reported for one dispatch of a job.
+public struct RemoteReport: Sendable, Hashable {
+    public var progress: Double?
+    /// The ``RenderCallback`` that ended the render, as JSON.
+    public var result: String?
+
+    public init(progress: Double?, result: String?) {
+        self.progress = progress
+        self.result = result
+    }
 }
 
 /// A job the reaper ended or requeued, with the processes its lost worker left (`host:pgid ...`).

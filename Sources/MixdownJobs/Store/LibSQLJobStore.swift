@@ -357,6 +357,19 @@ public final class LibSQLJobStore: JobStore {
         try await read(HranaStatement(JobSQL.assetById, [id])).firstRow?.asset()
     }
 
+    public func recordRemoteResult(jobId: String, dispatch: String, result: String) async throws -> Bool {
+        try await write(HranaStatement(JobSQL.recordRemoteResult, [result, jobId, dispatch])).affectedRowCount > 0
+    }
+
+    public func recordRemoteProgress(jobId: String, dispatch: String, progress: Double) async throws -> Bool {
+        try await write(HranaStatement(JobSQL.recordRemoteProgress, [progress, jobId, dispatch])).affectedRowCount > 0
+    }
+
+    public func remoteReport(jobId: String, dispatch: String) async throws -> RemoteReport? {
+        guard let row = try await read(HranaStatement(JobSQL.remoteReport, [jobId, dispatch])).firstRow else { return nil }
+        return RemoteReport(progress: try row.optionalDouble("progress"), result: try row.optionalString("result"))
+    }
+
     public func changeCounter() async throws -> Int {
         try await changes.counter {
             let result = try await client.execute(HranaStatement("SELECT 1"), idempotent: true)

@@ -126,6 +126,22 @@ extension PostgresJobStore {
                 "CREATE TABLE store_probe (id INTEGER PRIMARY KEY, checked_at BIGINT NOT NULL)",
             ]
         ),
+        // What a remote render service reported for one attempt of a job (as JobSQL's v3).
+        Migration(
+            version: "v4: remote render reports",
+            statements: [
+                """
+                CREATE TABLE remote_reports (
+                    job_id TEXT NOT NULL,
+                    dispatch_id TEXT NOT NULL,
+                    progress DOUBLE PRECISION,
+                    result TEXT,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (job_id, dispatch_id)
+                )
+                """
+            ]
+        ),
     ]
 
     /// Applies the missing migrations in one transaction under an advisory lock, so processes that

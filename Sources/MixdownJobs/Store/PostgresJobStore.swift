@@ -356,6 +356,45 @@ public final class PostgresJobStore: JobStore {
         try await rows("SELECT * FROM assets WHERE id = \(id)").first.map(Self.asset(from:))
     }
 
+    public func recordRemoteResult(jobId: String, dispatch: String, result: String) async throws -> Bool {
+        // The worker waiting for this attempt is woken by the notification, as by a job's end.
+        try await !rows(
+            """
+            WITH recorded AS (
+                INSERT INTO remote_reports (job_id, dispatch_id, result, updated_at)
+                SELECT id, lease_token, \(result), \(unescaped: Self.nowSQL) FROM jobs
+                WHERE id = \(jobId) AND lease_token = \(dispatch) AND status = 'running' AND NOT cancel_requested
+                ON CONFLICT (job_id, dispatch_id) DO UPDATE SET result = excluded.result, updated_at = excluded.updated_at
+                WHERE remote_reports.result IS NULL
+                RETURNING job_id
+            )
+            SELECT pg_notify('\(unescaped: Self.changeChannel)', 'remote') FROM recorded
+            """
+        ).isEmpty
+    }
+
+    public func recordRemoteProgress(jobId: String, dispatch: String, progress: Double) async throws -> Bool {
+        try await !rows(
+            """
+            INSERT INTO remote_reports (job_id, dispatch_id, progress, updated_at)
+            SELECT id, lease_token, \(progress), \(unescaped: Self.nowSQL) FROM jobs
+            WHERE id = \(jobId) AND lease_token = \(dispatch) AND status = 'running' AND NOT cancel_requested
+            ON CONFLICT (job_id, dispatch_id) DO UPDATE SET progress = excluded.progress, updated_at = excluded.updated_at
+            WHERE remote_reports.result IS NULL
+            RETURNING job_id
+            """
+        ).isEmpty
+    }
+
+    public func remoteReport(jobId: String, dispatch: String) async throws -> RemoteReport? {
+        guard let row = try await rows("SELECT progress, result FROM remote_reports WHERE job_id = \(jobId) AND dispatch_id = \(dispatch)").first
+        else {
+            return nil
+        }
+        let (progress, result) = try row.decode((Double?, String?).self)
+        return RemoteReport(progress: progress, result: result)
+    }
+
     /// The count of notifications this store's listener received: no round trip (see ``ChangeFeed``).
     public func changeCounter() async throws -> Int {
         await changes.read()

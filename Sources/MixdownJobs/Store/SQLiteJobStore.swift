@@ -262,6 +262,28 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func recordRemoteResult(jobId: String, dispatch: String, result: String) async throws -> Bool {
+        try await durableWrite { db in
+            try db.execute(sql: JobSQL.recordRemoteResult, arguments: [result, jobId, dispatch])
+            return db.changesCount > 0
+        }
+    }
+
+    public func recordRemoteProgress(jobId: String, dispatch: String, progress: Double) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: JobSQL.recordRemoteProgress, arguments: [progress, jobId, dispatch])
+            return db.changesCount > 0
+        }
+    }
+
+    public func remoteReport(jobId: String, dispatch: String) async throws -> RemoteReport? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: JobSQL.remoteReport, arguments: [jobId, dispatch]).map {
+                RemoteReport(progress: $0["progress"], result: $0["result"])
+            }
+        }
+    }
+
     public func changeCounter() async throws -> Int {
         try await watcher.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
     }
