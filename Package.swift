@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "MixdownExecution",
                 "MixdownStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,4 +1,5 @@
 internal import Hummingbird
+internal import MixdownJobs
 internal import MixdownRecipe
 
 /// Requires `Authorization: Bearer KEY` when keys are configured; keys compare in constant time.
