@@ -5,6 +5,8 @@
 #   Benchmarks/render.sh                  release build in .build-release
 #   MIXDOWN_BENCH_BINARY=path Benchmarks/render.sh   another binary (say which when quoting numbers)
 #   BENCH_RENDER_SECONDS=N                length of the audio (default 60)
+#   BENCH_RENDER_DEVICE=gpu               the same with h264_nvenc (a machine whose NVIDIA GPU encodes),
+#                                         against the hand-written command with the planner's NVENC settings
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -n "${MIXDOWN_BENCH_BINARY:-}" ]; then
@@ -14,6 +16,12 @@ else
     mixdown="$(pwd)/.build-release/release/mixdown"
 fi
 seconds="${BENCH_RENDER_SECONDS:-60}"
+device="${BENCH_RENDER_DEVICE:-cpu}"
+case "$device" in
+cpu) encoder=(-c:v libx264 -preset veryfast -crf 23) ;;
+gpu) encoder=(-c:v h264_nvenc -preset p4 -rc vbr -cq 23 -b:v 0) ;;
+*) echo "BENCH_RENDER_DEVICE is cpu or gpu" >&2; exit 64 ;;
+esac
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
@@ -26,7 +34,7 @@ ffmpeg -hide_banner -nostdin -loglevel error -y -f lavfi -i "sine=f=220:d=$secon
 cat > "$work/render.yaml" <<YAML
 version: 1
 kind: render
-render: { device: cpu }
+render: { device: $device }
 inputs: { voice: { file: voice.wav } }
 steps:
   - visualize: { style: waveform, size: 1280x720, fps: 30, color: white }
@@ -40,7 +48,7 @@ drawtext="text=Episode 12:expansion=none:fontsize=48:fontcolor=white:x=(w-text_w
 hand() {
     ffmpeg -hide_banner -nostdin -loglevel error -y -i "$work/voice.wav" -filter_complex \
         "[0:a]asplit=2[w][s];[w]showwaves=s=1280x720:mode=cline:rate=30:colors=white,format=rgba[p];color=c=black:s=1280x720:r=30,format=rgba[c];[c][p]overlay=shortest=1:format=auto,format=yuv420p,setsar=1,drawtext=$drawtext[v]" \
-        -map "[v]" -map "[s]" -c:v libx264 -preset veryfast -crf 23 -pix_fmt yuv420p -c:a aac -b:a 192000 -movflags +faststart "$work/hand.mp4"
+        -map "[v]" -map "[s]" "${encoder[@]}" -pix_fmt yuv420p -c:a aac -b:a 192000 -movflags +faststart "$work/hand.mp4"
 }
 ours() { "$mixdown" run "$work/render.yaml" --out "$work/out" >/dev/null; }
 
@@ -53,6 +61,6 @@ done
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 h=$(median "${hand_times[@]}"); o=$(median "${our_times[@]}")
 frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$work/out/video.mp4")
-echo "render ${seconds}s 1280x720 30fps waveform+title, CPU:"
+echo "render ${seconds}s 1280x720 30fps waveform+title, $device ($("$mixdown" plan "$work/render.yaml" | sed -n "s/^# video: //p")):"
 echo "  hand-written ffmpeg: ${h}s   mixdown run: ${o}s   ratio $(echo "scale=3; $o / $h" | bc) (target <= 1.05)"
 echo "  mixdown: $frames frames, $(echo "scale=1; $frames / $o" | bc) fps, $(echo "scale=2; $seconds / $o" | bc)x real time"
