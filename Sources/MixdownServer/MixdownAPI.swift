@@ -45,6 +45,7 @@ public struct MixdownAPI: Sendable {
         AssetsController(api: self).addRoutes(keyed: keyed, signed: selfAuthenticated)
         RecipesController(api: self).addRoutes(to: keyed)
         WebhooksController(api: self).addRoutes(to: selfAuthenticated)
+        StorageController(api: self).addRoutes(to: selfAuthenticated)
         return router
     }
 

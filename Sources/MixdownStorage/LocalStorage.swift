@@ -75,6 +75,9 @@ public struct LocalStorage: StorageAdapter {
     /// Nil: the object's own file is read (``localPath(for:downloadingInto:)``).
     public func readURL(for key: StorageKey, expiresInSeconds: Int) throws -> String? { nil }
 
+    /// Nil: a folder is written through the API's signed `/v1/storage/object` route.
+    public func writeURL(for key: StorageKey, expiresInSeconds: Int, contentType: String) throws -> String? { nil }
+
     /// The object's own file: nothing is copied, so `directory` is unused.
     public func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String {
         let path = try path(for: key)

@@ -16,6 +16,10 @@ public protocol StorageAdapter: Sendable {
     /// never the public base URL), valid for `expiresInSeconds`; nil for a folder, whose ``localPath(for:downloadingInto:)``
     /// is the object's own file.
     func readURL(for key: StorageKey, expiresInSeconds: Int) throws -> String?
+    /// A URL another machine PUTs the object's bytes to, with exactly `contentType` (a presigned PUT on
+    /// the bucket itself), valid for `expiresInSeconds`; nil for a folder, which only the API's signed
+    /// storage route writes (a render service's outputs).
+    func writeURL(for key: StorageKey, expiresInSeconds: Int, contentType: String) throws -> String?
     /// A local file with the object's bytes: the object itself for a folder; for a bucket, a download into
     /// `directory` (a job's or a request's temporary folder, which its owner removes). Nothing is cached
     /// elsewhere, so a worker on a fresh machine needs nothing but the bucket.

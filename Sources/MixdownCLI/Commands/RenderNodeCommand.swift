@@ -23,14 +23,15 @@ struct RenderNodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await Services.configuration(for: .renderNode)
-        // A fresh folder only this user can read (mkdtemp): inputs are other people's media.
-        var template = Array(FileManager.default.temporaryDirectory.appendingPathComponent("mixdown-render-node-XXXXXX").path.utf8CString)
-        guard let made = mkdtemp(&template) else {
-            Console.error("cannot make a work folder in \(FileManager.default.temporaryDirectory.path)")
+        // Folders that nodes killed outright left behind go; then a fresh one only this user can read.
+        let temporary = FileManager.default.temporaryDirectory.path
+        RenderNodeWorkFolder.sweep(in: temporary)
+        guard let folder = RenderNodeWorkFolder.make(in: temporary) else {
+            Console.error("cannot make a work folder in \(temporary)")
             throw ExitStatus.configuration
         }
-        let work = String(cString: made)
-        defer { try? FileManager.default.removeItem(atPath: work) }
+        defer { folder.remove() }
+        let work = folder.path
         var configuration = RenderNodeConfiguration(
             token: settings.renderToken ?? "",
             callbackSecret: settings.server.webhookSecret ?? "",

@@ -34,6 +34,12 @@ public struct MixdownConfiguration: Sendable {
     public var renderConcurrency = 1
     /// `MIXDOWN_RENDER_CALLBACK_ORIGIN`: the API a render node calls back to.
     public var renderCallbackOrigin: String?
+    /// `RENDER_ENDPOINT`: the render service a worker dispatches renders to; nil: renders run on the worker.
+    public var renderEndpoint: String?
+    /// `MIXDOWN_RENDER_REMOTE_SECONDS`: with an endpoint, `auto` renders at least this long go remote.
+    public var renderRemoteSeconds = 60.0
+    /// `MIXDOWN_PUBLIC_URL`: the API as a render service reaches it (callback, signed storage URLs).
+    public var publicURL: String?
     /// How long a worker asked to stop waits for its current job before handing it back.
     public var shutdownGraceSeconds: Double
     public var inputLimits: (maximumBytes: Int, maximumDurationSeconds: Double)
@@ -289,11 +295,47 @@ extension MixdownConfiguration {
                 problems.append("MIXDOWN_RENDER_CALLBACK_ORIGIN=\(Excerpt.excerpt(origin)): expected http(s)://HOST[:PORT]")
             }
         }
+        if let endpoint = text("RENDER_ENDPOINT") {
+            if Self.isHTTPOrigin(endpoint) {
+                renderEndpoint = String(endpoint.trimmingSuffix("/"))
+            } else {
+                problems.append("RENDER_ENDPOINT=\(Excerpt.excerpt(endpoint)): expected http(s)://HOST[:PORT]")
+            }
+            if readers.contains(.worker) && renderToken == nil {
+                problems.append("RENDER_TOKEN is not set: RENDER_ENDPOINT is set, and dispatches need it (\(purpose("RENDER_TOKEN")))")
+            }
+        }
+        number("MIXDOWN_RENDER_REMOTE_SECONDS", minimum: 0, maximum: 1e7) { renderRemoteSeconds = $0 }
+        if let url = required("MIXDOWN_PUBLIC_URL", when: renderEndpoint != nil && readers.contains(.worker), because: "RENDER_ENDPOINT is set") {
+            if Self.isHTTPOrigin(url) {
+                publicURL = String(url.trimmingSuffix("/"))
+            } else {
+                problems.append("MIXDOWN_PUBLIC_URL=\(Excerpt.excerpt(url)): expected http(s)://HOST[:PORT][/PATH]")
+            }
+        }
         // At most 1 TB: products of the cap (a request's parts) must stay far from overflow.
         number("MIXDOWN_MAX_UPLOAD_BYTES", minimum: 1, maximum: 1e12) { server.maxUploadBytes = Int($0) }
         number("MIXDOWN_MAX_CONCURRENT_UPLOADS", minimum: 1, maximum: 10_000) { server.maxConcurrentUploads = Int($0) }
         number("MIXDOWN_IDLE_TIMEOUT_SECONDS") { server.idleTimeoutSeconds = $0 }
         number("MIXDOWN_BODY_TIMEOUT_SECONDS") { server.bodyTimeoutSeconds = $0 }
         guard problems.isEmpty else { throw Problem(problems: problems) }
+    }
+}
+
+extension MixdownConfiguration {
+    /// An http(s) URL with a host and no query or fragment.
+    static func isHTTPOrigin(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
+            url.query == nil, url.fragment == nil
+        else { return false }
+        return true
+    }
+}
+
+extension String {
+    func trimmingSuffix(_ suffix: Character) -> Substring {
+        var text = Substring(self)
+        while text.last == suffix { text = text.dropLast() }
+        return text
     }
 }

@@ -145,6 +145,22 @@ extension Setting {
             readers: .renderNode
         ),
         Setting("MIXDOWN_RENDER_CONCURRENCY", "dispatches one render node runs at once; more get 429 (1 to 64)", readers: .renderNode, local: "1"),
+        Setting(
+            "RENDER_ENDPOINT",
+            "the render service (http(s)://host[:port]) a worker dispatches renders to (Docs/render-dispatch.md); unset: every render runs on the worker",
+            readers: .worker
+        ),
+        Setting(
+            "MIXDOWN_RENDER_REMOTE_SECONDS",
+            "with RENDER_ENDPOINT, renders of at least this many seconds whose device is auto go to the render service (gpu ones always do)",
+            readers: .worker,
+            local: "60"
+        ),
+        Setting(
+            "MIXDOWN_PUBLIC_URL",
+            "the API's URL as a render service reaches it: its callback, and signed storage URLs on local storage (required with RENDER_ENDPOINT)",
+            readers: .worker
+        ),
         Setting("MIXDOWN_MAX_UPLOAD_BYTES", "largest uploaded file", readers: .server, local: "100000000"),
         Setting(
             "MIXDOWN_MAX_CONCURRENT_UPLOADS",

@@ -18,6 +18,9 @@ public struct DispatchDocument: Sendable, Codable {
 
     public var `protocol`: Int
     public var jobId: String
+    /// Names this dispatch of the job; echoed in every callback, so the API tells a report of this run
+    /// from a late one of an earlier run of the same job.
+    public var dispatchId: String
     /// The recipe text, and the `--set` values and preview window it runs with.
     public var recipe: String
     public var overrides: [String: String]
@@ -33,6 +36,7 @@ public struct DispatchDocument: Sendable, Codable {
 
     public init(
         jobId: String,
+        dispatchId: String = UUID().uuidString,
         recipe: String,
         overrides: [String: String] = [:],
         preview: PreviewWindow? = nil,
@@ -44,6 +48,7 @@ public struct DispatchDocument: Sendable, Codable {
     ) {
         self.protocol = Self.protocolVersion
         self.jobId = jobId
+        self.dispatchId = dispatchId
         self.recipe = recipe
         self.overrides = overrides
         self.preview = preview
@@ -63,6 +68,9 @@ public struct DispatchDocument: Sendable, Codable {
             throw refuse("/protocol", "this render service speaks protocol \(Self.protocolVersion), not \(self.protocol)")
         }
         guard Identifier.isValid(jobId, prefix: "job_") else { throw refuse("/jobId", "not a job id (job_ and 26 characters)") }
+        guard RenderCallback.isValidDispatchId(dispatchId) else {
+            throw refuse("/dispatchId", "a dispatch id is 1 to 128 letters, digits, '-' or '_'")
+        }
         guard recipe.utf8.count <= Self.maximumRecipeBytes else { throw refuse("/recipe", "the recipe passes \(Self.maximumRecipeBytes) bytes") }
         guard inputs.count <= Self.maximumInputs else { throw refuse("/inputs", "more than \(Self.maximumInputs) inputs") }
         guard !outputs.isEmpty, outputs.count <= Self.maximumOutputs else {

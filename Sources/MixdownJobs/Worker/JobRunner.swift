@@ -35,6 +35,14 @@ struct JobRunner {
             }
         }
 
+        /// Progress a render service reported, under its own stage.
+        func set(progress: Double, stage: String) {
+            lock.withLock {
+                self.progress = max(self.progress, min(max(progress, 0), 1))
+                self.stage = stage
+            }
+        }
+
         var snapshot: (progress: Double, stage: String?, processes: String?) {
             lock.withLock { (progress, stage, pids.isEmpty ? nil : "\(Worker.host)|" + pids.suffix(16).map(String.init).joined(separator: ",")) }
         }
@@ -57,8 +65,8 @@ struct JobRunner {
         let work = WorkFolders.job(job.id, leaseToken: lease.token, store: services.configuration.store)
         defer { try? FileManager.default.removeItem(atPath: work) }
 
-        let execution = Task { try await execute(job, lease: lease, work: work, state: state) }
         let started = ContinuousClock.now
+        let execution = Task { try await execute(job, lease: lease, work: work, state: state, started: started) }
         let interval = min(1.0, configuration.leaseSeconds / 3)
         let heartbeat = Task {
             var shutdownAt: ContinuousClock.Instant?
@@ -156,7 +164,13 @@ struct JobRunner {
         }
     }
 
-    private func execute(_ job: Job, lease: Lease, work: String, state: RunState) async throws -> ([JobOutput], [Asset]) {
+    private func execute(
+        _ job: Job,
+        lease: Lease,
+        work: String,
+        state: RunState,
+        started: ContinuousClock.Instant
+    ) async throws -> ([JobOutput], [Asset]) {
         let fileManager = FileManager.default
         try fileManager.createDirectory(atPath: "\(work)/inputs", withIntermediateDirectories: true)
         let parameters = job.parameters
@@ -176,7 +190,7 @@ struct JobRunner {
             assets: StoreAssetResolver(services: services, directory: "\(work)/inputs"),
             renderDevice: services.configuration.renderDevice
         )
-        let (plan, _) = try await preparation.plan(
+        let (plan, inputs) = try await preparation.plan(
             recipe,
             recipeDirectory: parameters.recipeDirectory ?? work,
             uploads: uploads,
@@ -184,6 +198,10 @@ struct JobRunner {
             workDirectory: "\(work)/inputs"
         )
         if case .lost = try await services.store.recordPlan(lease, plan: try JSONCoding.encode(plan)) { throw CancellationError() }
+        if RemoteRender.runsRemotely(recipe, plan: plan, type: job.type, configuration: services.configuration) {
+            return try await RemoteRender(services: services, job: job, lease: lease, state: state, logger: logger)
+                .run(recipe, plan: plan, inputs: inputs, started: started)
+        }
         let executor = PlanExecutor(tools: services.tools, prober: services.prober)
         let artifacts: [OutputArtifact]
         do {

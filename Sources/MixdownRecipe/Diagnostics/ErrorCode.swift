@@ -76,6 +76,10 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
     case cancelled
     case timeout
     case workerLost = "worker-lost"
+    case renderServiceUnavailable = "render-service-unavailable"
+    case renderServiceRefused = "render-service-refused"
+    case remoteRenderFailed = "remote-render-failed"
+    case outputMismatch = "output-mismatch"
     // Storage
     case invalidKey = "invalid-key"
     case storageError = "storage-error"
@@ -106,7 +110,9 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
     /// Whether another attempt at the same work may succeed (a download, an outage); a worker retries these.
     public var isRetryable: Bool {
         switch self {
-        case .downloadFailed, .assetUnavailable, .workerLost, .storageError, .backendUnavailable, .busy, .notReady, .internal: true
+        case .downloadFailed, .assetUnavailable, .workerLost, .renderServiceUnavailable, .storageError, .backendUnavailable, .busy, .notReady,
+            .internal:
+            true
         default: false
         }
     }
@@ -124,8 +130,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
         case .unsupportedMediaType: 415
         case .rangeNotSatisfiable: 416
         case .unresolvedInput, .ffmpegFailed, .measureFailed, .emptyOutput, .outputMissing, .publishFailed, .workWriteFailed, .internal: 500
-        case .downloadFailed, .storageRefused: 502
-        case .assetUnavailable, .workerLost, .storageError, .backendUnavailable, .busy, .notReady: 503
+        case .downloadFailed, .storageRefused, .renderServiceRefused, .remoteRenderFailed: 502
+        case .assetUnavailable, .workerLost, .renderServiceUnavailable, .storageError, .backendUnavailable, .busy, .notReady: 503
         case .timeout: 504
         default: 422
         }
@@ -203,6 +209,13 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
         case .cancelled: "The run or job was cancelled."
         case .timeout: "The job ran past its job type's time limit."
         case .workerLost: "The worker running the job stopped renewing its lease; the job is retried."
+        case .renderServiceUnavailable:
+            "The remote render service could not be reached, was busy until the job's time ran out, or stopped the render (it shut down); the job is retried."
+        case .renderServiceRefused:
+            "The remote render service refused the dispatch (a wrong `RENDER_TOKEN`, a document it will not run); another attempt will not help."
+        case .remoteRenderFailed:
+            "The remote render service reported that the render failed, with a code this mixdown does not know; the message has its words."
+        case .outputMismatch: "A render service reported an output that storage does not hold with the reported size and SHA-256."
         case .invalidKey: "A storage key that is empty, absolute or walks out of its folder."
         case .storageError: "The object store failed; another attempt may succeed."
         case .storageRefused: "The object store refused the request (credentials, bucket, permissions); another attempt will not help."
@@ -244,7 +257,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
             .assetUnavailable, .fileInputNotAllowed:
             "Inputs"
         case .ffmpegFailed, .measureFailed, .emptyOutput, .outputMissing, .publishFailed, .workWriteFailed, .expectationFailed, .cancelled, .timeout,
-            .workerLost:
+            .workerLost, .renderServiceUnavailable, .renderServiceRefused, .remoteRenderFailed, .outputMismatch:
             "Running"
         case .invalidKey, .storageError, .storageRefused, .backendUnavailable: "Storage"
         case .badRequest, .badBody, .badJson, .badMultipart, .badQuery, .badIdempotencyKey, .badNotifyUrl, .badSignature, .unauthorized, .notFound,

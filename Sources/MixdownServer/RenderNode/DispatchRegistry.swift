@@ -2,16 +2,21 @@
 ///
 /// A dispatch holds a slot while it renders; its callback is delivered after the slot is freed (an API
 /// that is down must not stop every node from working), but its job id stays taken until the callback
-/// is out, so a repeat of the dispatch meanwhile gets 409. A stopped dispatch keeps its slot until its
-/// render has actually ended.
+/// is out. A repeat of the same dispatch (same job and dispatch id: a worker whose answer was lost) is
+/// told it runs; another dispatch of the job meanwhile gets 409. A stopped dispatch keeps its slot until
+/// its render has actually ended.
 actor DispatchRegistry {
     enum Admission: Equatable {
         case started, busy, duplicate
+        /// This very dispatch already runs (or is delivering its callback).
+        case running
     }
 
     let capacity: Int
     private var rendering: [String: Task<Void, Never>] = [:]
     private var delivering: Set<String> = []
+    /// The dispatch id of each job taken, rendering or delivering.
+    private var dispatches: [String: String] = [:]
     /// Shutting down: nothing new starts.
     private var closed = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
@@ -24,11 +29,13 @@ actor DispatchRegistry {
     /// what `render` returned once the slot is free.
     func start<Outcome: Sendable>(
         _ jobId: String,
+        dispatchId: String,
         render: @escaping @Sendable () async -> Outcome,
         deliver: @escaping @Sendable (Outcome) async -> Void
     ) -> Admission {
-        guard rendering[jobId] == nil, !delivering.contains(jobId) else { return .duplicate }
+        if let taken = dispatches[jobId] { return taken == dispatchId ? .running : .duplicate }
         guard rendering.count < capacity, !closed else { return .busy }
+        dispatches[jobId] = dispatchId
         rendering[jobId] = Task {
             let outcome = await render()
             self.rendered(jobId)
@@ -39,9 +46,9 @@ actor DispatchRegistry {
         return .started
     }
 
-    /// Stops the render of `jobId`; false when none renders.
-    func cancel(_ jobId: String) -> Bool {
-        guard let task = rendering[jobId] else { return false }
+    /// Stops the render of `jobId` (only when it is dispatch `dispatchId`, if given); false when none such renders.
+    func cancel(_ jobId: String, dispatchId: String? = nil) -> Bool {
+        guard let task = rendering[jobId], dispatchId == nil || dispatches[jobId] == dispatchId else { return false }
         task.cancel()
         return true
     }
@@ -68,6 +75,7 @@ actor DispatchRegistry {
 
     private func delivered(_ jobId: String) {
         delivering.remove(jobId)
+        dispatches[jobId] = nil
         guard rendering.isEmpty, delivering.isEmpty else { return }
         for waiter in idleWaiters { waiter.resume() }
         idleWaiters = []

@@ -26,13 +26,13 @@ struct DispatchRun: Sendable {
             return try await withDeadline { try await render(in: folder) }
         } catch _ where Task.isCancelled {
             // Stopped: whatever the interrupted step threw (a download cut short, ffmpeg terminated).
-            return .failed(document.jobId, MixdownError(.cancelled, "the dispatch was stopped"))
+            return .failed(document, MixdownError(.cancelled, "the dispatch was stopped"))
         } catch let error as MixdownError {
-            return .failed(document.jobId, error)
+            return .failed(document, error)
         } catch let error as RecipeError {
-            return .failed(document.jobId, error.error)
+            return .failed(document, error.error)
         } catch {
-            return .failed(document.jobId, MixdownError(.internal, "\(error)"))
+            return .failed(document, MixdownError(.internal, "\(error)"))
         }
     }
 
@@ -106,7 +106,13 @@ struct DispatchRun: Sendable {
         )
         let (plan, _) = try await preparation.plan(recipe, recipeDirectory: folder, uploads: [:], preview: document.preview, workDirectory: inputs)
         if let video = plan.video { logger.info("dispatch \(document.jobId): video \(video.encoder.rawValue) (\(video.reason))") }
-        let artifacts = try await PlanExecutor(tools: tools, prober: preparation.prober).run(plan, outputDirectory: out)
+        let progress = LatestProgress()
+        let reporter = Task { await reportProgress(progress) }
+        defer { reporter.cancel() }
+        let artifacts = try await PlanExecutor(tools: tools, prober: preparation.prober).run(plan, outputDirectory: out) { event in
+            if event.kind == .progress || event.kind == .stageFinished { progress.set(event.progress) }
+        }
+        reporter.cancel()
         var reported: [RenderCallback.Output] = []
         for artifact in artifacts {
             guard let target = document.outputs[artifact.name] else {
@@ -123,7 +129,7 @@ struct DispatchRun: Sendable {
                 )
             )
         }
-        return RenderCallback(jobId: document.jobId, status: .succeeded, outputs: reported, error: nil)
+        return RenderCallback(jobId: document.jobId, dispatchId: document.dispatchId, status: .succeeded, outputs: reported, error: nil)
     }
 
     /// PUTs an output's bytes to its URL, streamed from the file.
@@ -149,6 +155,34 @@ struct DispatchRun: Sendable {
             throw MixdownError(.publishFailed, "output '\(artifact.name)': the upload URL answered \(status)")
         }
     }
+
+    /// Every 2 s while the render runs, a `running` callback with its progress when it moved: one try with
+    /// a short timeout, never retried (the next one supersedes it), so a slow API cannot hold the render.
+    private func reportProgress(_ progress: LatestProgress) async {
+        var sent = -1.0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(Self.progressInterval))
+            guard !Task.isCancelled, let value = progress.value, value > sent else { continue }
+            sent = value
+            let callback = RenderCallback(
+                jobId: document.jobId,
+                dispatchId: document.dispatchId,
+                status: .running,
+                progress: value,
+                outputs: [],
+                error: nil
+            )
+            guard let body = try? JSONEncoder().encode(callback) else { return }
+            var request = HTTPClientRequest(url: document.callbackUrl)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Authorization", value: "Bearer \(configuration.callbackSecret)")
+            request.body = .bytes(ByteBuffer(data: body))
+            _ = try? await httpClient.execute(request, timeout: .seconds(5))
+        }
+    }
+
+    static let progressInterval = 2.0
 
     /// POSTs the callback, again after a connection failure or a 5xx (1 s, doubling, at most 60 s apart).
     func deliver(_ callback: RenderCallback) async {
@@ -184,4 +218,13 @@ struct DispatchRun: Sendable {
         }
         logger.error("dispatch \(document.jobId): the callback was not delivered")
     }
+}
+
+/// The newest progress of a render, written by its executor's events and read by the reporter.
+final class LatestProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latest: Double?
+
+    func set(_ value: Double) { lock.withLock { latest = max(latest ?? 0, min(max(value, 0), 1)) } }
+    var value: Double? { lock.withLock { latest } }
 }

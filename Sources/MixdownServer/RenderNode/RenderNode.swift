@@ -108,12 +108,21 @@ public struct RenderNode: Sendable {
             throw ProblemDocument(.unprocessableContent, error.error)
         }
         let run = DispatchRun(document: document, configuration: configuration, httpClient: Self.httpClient, logger: logger)
-        switch await registry.start(document.jobId, render: { await run.render() }, deliver: { await run.deliver($0) }) {
+        let admission = await registry.start(
+            document.jobId,
+            dispatchId: document.dispatchId,
+            render: { await run.render() },
+            deliver: { await run.deliver($0) }
+        )
+        switch admission {
         case .started:
             logger.info("dispatch \(document.jobId) started")
             return try JSONResponse.make(["jobId": document.jobId, "status": "accepted"], status: .accepted)
+        case .running:
+            // A repeat whose first answer was lost: the dispatch is taken, once.
+            return try JSONResponse.make(["jobId": document.jobId, "status": "accepted"], status: .accepted)
         case .duplicate:
-            throw ProblemDocument(.conflict, code: .busy, detail: "a dispatch of \(document.jobId) already runs")
+            throw ProblemDocument(.conflict, code: .busy, detail: "another dispatch of \(document.jobId) still runs here")
         case .busy:
             let problem = ProblemDocument(
                 .tooManyRequests,
@@ -129,7 +138,11 @@ public struct RenderNode: Sendable {
     private func stop(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         try authorize(request)
         let jobId = context.parameters.get("jobId") ?? ""
-        guard await registry.cancel(jobId) else { throw ProblemDocument.notFound("no dispatch of \(Excerpt.excerpt(jobId)) runs here") }
+        // `?dispatchId=` stops that dispatch only, never a later one of the same job.
+        let dispatchId: String? = request.uri.queryParameters.get("dispatchId").map { String($0) }
+        guard await registry.cancel(jobId, dispatchId: dispatchId) else {
+            throw ProblemDocument.notFound("no dispatch of \(Excerpt.excerpt(jobId)) runs here")
+        }
         return Response(status: .noContent)
     }
 }

@@ -57,17 +57,4 @@ extension MixdownAPI {
             try await planned(recipe, submission: submission, preview: submission.preview) { plan, work in try shown(plan, work: work) }
         )
     }
-
-    /// `POST /v1/webhooks/render`: the remote render service's callback, authenticated by a shared secret
-    /// compared in constant time. Dispatching renders to that service comes with the render issue; until
-    /// then an authenticated callback is acknowledged and logged.
-    func renderWebhook(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        guard let secret = configuration.webhookSecret, let token = APIKeyCheck.bearerToken(request), ConstantTime.equals(token, secret)
-        else { throw ProblemDocument(.unauthorized, code: .unauthorized, detail: "the webhook secret is missing or wrong") }
-        let body = try await Submission.collect(request.body, limit: 64 * 1024)
-        guard (try? JSONSerialization.jsonObject(with: Data(body))) is [String: Any] else {
-            throw ProblemDocument(.badRequest, code: .badJson, detail: "the callback body must be a JSON object")
-        }
-        return try JSONResponse.make(["status": "accepted"], status: .accepted)
-    }
 }

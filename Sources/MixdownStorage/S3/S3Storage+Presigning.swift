@@ -26,6 +26,11 @@ extension S3Storage {
         return try presignedURL(method: "PUT", objectName: settings.objectName(key), query: [], headers: headers, expiresInSeconds: expiresInSeconds)
     }
 
+    /// A presigned PUT of the object with exactly `contentType`: a render service's outputs.
+    public func writeURL(for key: StorageKey, expiresInSeconds: Int, contentType: String) throws -> String? {
+        try presignedUploadURL(for: key, expiresInSeconds: min(max(expiresInSeconds, 1), SigV4Signer.maximumExpiry), contentType: contentType)
+    }
+
     func presignedURL(
         method: String,
         objectName: String,
