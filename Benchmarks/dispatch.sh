@@ -64,6 +64,7 @@ for _ in 1 2 3 4 5; do
 done
 median() { printf '%s\n' "$@" | sort -n | sed -n 3p; }
 s=$(median "${submit_times[@]}"); c=$(median "${claim_times[@]}"); d=$(median "${dispatch_times[@]}")
+s=$(printf '%.3f' "$s"); c=$(printf '%.3f' "$c"); d=$(printf '%.3f' "$d"); added=$(printf '%.3f' "$(echo "$d - $c" | bc)")
 echo "dispatch on loopback (API, worker and render node as processes; medians of 5):"
 echo "  submit answered (202): ${s}s   worker claimed (baseline): ${c}s   render node started: ${d}s"
-echo "  dispatch adds $(echo "$d - $c" | bc)s after the claim; submit to remote start ${d}s (target < 1 s)"
+echo "  dispatch adds ${added}s after the claim (plan, URLs, POST); submit to remote start ${d}s (target < 1 s)"
