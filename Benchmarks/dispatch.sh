@@ -7,12 +7,7 @@
 #   MIXDOWN_BENCH_BINARY=path Benchmarks/dispatch.sh another binary (say which when quoting numbers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -n "${MIXDOWN_BENCH_BINARY:-}" ]; then
-    mixdown=$MIXDOWN_BENCH_BINARY
-else
-    swift build -c release --scratch-path .build-release >/dev/null
-    mixdown="$(pwd)/.build-release/release/mixdown"
-fi
+. Benchmarks/binary.sh
 work="$(mktemp -d)"
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT

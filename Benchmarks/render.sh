@@ -9,12 +9,7 @@
 #                                         against the hand-written command with the planner's NVENC settings
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -n "${MIXDOWN_BENCH_BINARY:-}" ]; then
-    mixdown=$MIXDOWN_BENCH_BINARY
-else
-    swift build -c release --scratch-path .build-release >/dev/null
-    mixdown="$(pwd)/.build-release/release/mixdown"
-fi
+. Benchmarks/binary.sh
 seconds="${BENCH_RENDER_SECONDS:-60}"
 device="${BENCH_RENDER_DEVICE:-cpu}"
 case "$device" in

@@ -4,14 +4,7 @@
 #   BENCH_LONG=1 Benchmarks/run.sh   adds the 60-minute podcast (about 10 more minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# A release build in its own folder: timings of mixdown's own work (parsing, planning) mean little in debug.
-# MIXDOWN_BENCH_BINARY=path uses that binary instead (say which one when quoting the numbers).
-if [ -n "${MIXDOWN_BENCH_BINARY:-}" ]; then
-    mixdown=$MIXDOWN_BENCH_BINARY
-else
-    swift build -c release --scratch-path .build-release >/dev/null
-    mixdown="$(pwd)/.build-release/release/mixdown"
-fi
+. Benchmarks/binary.sh
 work="${BENCH_DIR:-$(mktemp -d)}"
 mkdir -p "$work"
 trap '[ -z "${BENCH_DIR:-}" ] && rm -rf "$work"' EXIT

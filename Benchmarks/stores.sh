@@ -13,12 +13,7 @@ cd "$(dirname "$0")/.."
 jobs=${MIXDOWN_BENCH_JOBS:-4000}
 pickups=${MIXDOWN_BENCH_PICKUPS:-100}
 concurrency=${MIXDOWN_BENCH_CONCURRENCY:-4}
-if [ -n "${MIXDOWN_BENCH_BINARY:-}" ]; then
-    mixdown=$MIXDOWN_BENCH_BINARY
-else
-    swift build -c release --scratch-path .build-release >/dev/null
-    mixdown="$(pwd)/.build-release/release/mixdown"
-fi
+. Benchmarks/binary.sh
 work=$(mktemp -d)
 chmod 755 "$work"
 server_pid=""
