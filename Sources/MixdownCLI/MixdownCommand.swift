@@ -15,6 +15,7 @@ public struct MixdownCommand: AsyncParsableCommand {
             ErrorsCommand.self,
             SchemaCommand.self,
             ConfigCommand.self,
+            DoctorCommand.self,
             SubmitCommand.self,
             WorkerCommand.self,
             JobsCommand.self,
