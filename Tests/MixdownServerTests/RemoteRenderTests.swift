@@ -291,8 +291,8 @@ final class NodeProcess: @unchecked Sendable {
         var text = ""
         for await chunk in lines {
             text += chunk
-            if let range = text.range(of: "listening on "), let end = text[range.upperBound...].firstIndex(of: "\n") {
-                return String(text[range.upperBound..<end])
+            if let range = text.range(of: "listening on http://"), let end = text[range.upperBound...].firstIndex(of: "\n") {
+                return "http://" + text[range.upperBound..<end]
             }
         }
         throw TestSupportError("the render node did not start: \(text)")
