@@ -1,6 +1,6 @@
-# One image for every Mixdown process: the API (mixdown serve), workers (mixdown worker) and the render
-# node (mixdown render-node); the command picks which. Build: docker build -t mixdown .
 # syntax=docker/dockerfile:1
+# One image for every Mixdown process: the API (mixdown serve), workers (mixdown worker) and the render
+# node (mixdown render-node --host 0.0.0.0); the command picks which. Build: docker build -t mixdown .
 
 # --- build: the Swift toolchain and the C libraries' headers -------------------------------------------
 FROM swift:6.3.1-bookworm AS build
@@ -21,7 +21,7 @@ RUN swift build -c release --static-swift-stdlib --product mixdown \
 FROM debian:bookworm-slim
 ARG YTDLP_VERSION=2026.10.26
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg libebur128-1 libsqlite3-0 libcurl4 libyaml-0-2 \
+    && apt-get install -y --no-install-recommends ffmpeg libebur128-1 libsqlite3-0 libcurl4 libxml2 \
         fonts-dejavu-core ca-certificates curl python3 python3-pip \
     && pip3 install --no-cache-dir --break-system-packages "yt-dlp==${YTDLP_VERSION}" \
     && apt-get purge -y python3-pip && apt-get autoremove -y \
@@ -35,9 +35,9 @@ WORKDIR /var/lib/mixdown
 VOLUME ["/var/lib/mixdown"]
 ENV DEPLOY_ENV=production MIXDOWN_HOST=0.0.0.0 MIXDOWN_PORT=8080
 EXPOSE 8080
-# The API's own readiness: the store and the storage answer. Workers and render nodes override or
-# disable it (render nodes answer GET /healthz on their port).
+# The API's liveness. Workers serve no port and render nodes another one: run those with
+# --no-healthcheck (docker run) or their own check (render nodes answer GET /healthz on theirs).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["sh", "-c", "curl -fsS http://127.0.0.1:${MIXDOWN_PORT}/readyz || exit 1"]
+    CMD ["sh", "-c", "curl -fsS http://127.0.0.1:${MIXDOWN_PORT}/healthz || exit 1"]
 ENTRYPOINT ["mixdown"]
 CMD ["serve"]

@@ -90,7 +90,10 @@ struct DeploymentFilesTests {
             }
         }
         for group in blueprint["envVarGroups"] as? [[String: Any]] ?? [] {
-            variables += (group["envVars"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+            let entries = group["envVars"] as? [[String: Any]] ?? []
+            variables += entries.compactMap { $0["key"] as? String }
+            // A group holds values and generated values only; what is asked for lives on the services.
+            #expect(entries.allSatisfy { $0["value"] != nil || $0["generateValue"] as? Bool == true }, "\(group)")
         }
         let documented = try Self.documented()
         #expect(!variables.isEmpty)

@@ -99,6 +99,20 @@ struct DoctorCLITests {
         #expect(Self.lines(out, "ok", "ffprobe").count == 1, "the checks after a failure still run")
     }
 
+    @Test("a production render node needs no store or bucket: its doctor checks its tools and secrets only")
+    func renderNode() throws {
+        let status = try Shell.mixdown(
+            ["doctor", "--for", "render-node"],
+            environment: [
+                "DEPLOY_ENV": "production", "RENDER_TOKEN": "doctor-render-token-0123456789",
+                "INTERNAL_WEBHOOK_SECRET": "doctor-webhook-secret-0123456789", "MIXDOWN_RENDER_CALLBACK_ORIGIN": "https://api.example.com",
+            ]
+        )
+        #expect(status.exitCode == 0, "\(status.standardOutput)\(status.standardError)")
+        #expect(Self.lines(status.standardOutput, "ok", "RENDER_TOKEN").count == 1 && Self.lines(status.standardOutput, "ok", "ffmpeg").count == 1)
+        #expect(!status.standardOutput.contains("job store") && !status.standardOutput.contains("MIXDOWN_API_KEYS"))
+    }
+
     @Test("an invalid setting: each problem is a FAIL configuration line, exit 78")
     func invalid() throws {
         let status = try Shell.mixdown(["doctor"], environment: ["MIXDOWN_PORT": "eighty", "MIXDOWN_MAX_ATTEMPTS": "0"])

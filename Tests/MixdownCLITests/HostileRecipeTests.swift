@@ -40,7 +40,8 @@ struct HostileRecipeTests {
             try text.replacingOccurrences(of: "upload: true", with: "file: \(try TestMedia.path("intro.wav"))")
                 .write(to: recipes.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
         }
-        let good = "version: 1\nkind: edit\ninputs: { voice: { file: \(try TestMedia.path("intro.wav")) } }\nsteps:\n  - gain: -3dB\noutputs: { out: { format: wav } }\n"
+        let good =
+            "version: 1\nkind: edit\ninputs: { voice: { file: \(try TestMedia.path("intro.wav")) } }\nsteps:\n  - gain: -3dB\noutputs: { out: { format: wav } }\n"
         try good.write(to: recipes.appendingPathComponent("good.yaml"), atomically: true, encoding: .utf8)
         let out = directory.appendingPathComponent("out")
         let status = try Shell.mixdown(["batch", recipes.path, "--out", out.path])

@@ -28,6 +28,17 @@ struct ConfigurationDoorTests {
         #expect(Set(table).subtracting(listed).sorted() == [], "read by the code but missing from .env.example")
     }
 
+    @Test("Docs/settings.md carries the reference generated from the key table, and the other pages link to it")
+    func settingsReference() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("Docs/settings.md"), encoding: .utf8)
+        let begin = try #require(text.range(of: "<!-- BEGIN SETTINGS -->\n")), end = try #require(text.range(of: "<!-- END SETTINGS -->"))
+        #expect(String(text[begin.upperBound..<end.lowerBound]) == Setting.markdownReference, "run: mixdown config --markdown")
+        for page in ["README.md", "Docs/jobs.md", "Docs/deploy.md", "Docs/backends.md"] {
+            let linking = try String(contentsOf: Self.root.appendingPathComponent(page), encoding: .utf8)
+            #expect(linking.contains("settings.md"), "\(page) does not link the settings reference")
+        }
+    }
+
     @Test("the code reads every variable of the table, through the door")
     func everyVariableIsRead() throws {
         let environment = try MixdownEnvironment([

@@ -144,12 +144,11 @@ struct RemoteRenderTests {
         try await Self.withFlow(files: files) { flow in
             let client = flow.client
             let id = try await Self.submit(client, recipe: Self.shortRecipe, voice: try TestMedia.path("voice.wav"))
-            let stages = try await Self.waitForStage(client, id, RemoteRender.stage)
-            #expect(stages.contains(RemoteRender.stage), "stages seen: \(stages)")
             let done = try await client.finished(id, route: "/v1/render")
             #expect(done["status"] as? String == "succeeded", "\(done)")
             let output = try #require(((done["result"] as? [String: Any])?["outputs"] as? [[String: Any]])?.first)
-            // Under the job's folder, in the dispatch's own.
+            // Under the job's folder, in the dispatch's own: the render node wrote it (a CPU render writes
+            // jobs/ID/video.mp4). The stage is seen in the cancel test, whose render lasts long enough.
             let key = try #require(output["key"] as? String)
             #expect(output["name"] as? String == "video" && key.hasPrefix("jobs/\(id)/remote-") && key.hasSuffix("/video.mp4"))
             #expect(output["contentType"] as? String == "video/mp4")

@@ -13,7 +13,14 @@ struct ConfigCommand: AsyncParsableCommand {
     @Option(help: "Check it as these processes would: server, worker, cli or all.")
     var `for`: String = "all"
 
+    @Flag(help: "Print the settings reference (every variable, its readers and defaults) as Markdown, for Docs/settings.md.")
+    var markdown = false
+
     func run() async throws {
+        if markdown {
+            Console.print(Setting.markdownReference)
+            return
+        }
         let readers: Setting.Readers
         switch self.for {
         case "server": readers = .server

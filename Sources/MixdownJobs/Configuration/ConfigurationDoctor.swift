@@ -55,8 +55,11 @@ public struct ConfigurationDoctor: Sendable {
 
     public func run() async -> [DoctorCheck] {
         var checks = await tools()
-        checks += await stores()
-        checks += await renderService()
+        // A render node alone keeps no jobs and no files, and dispatches nothing.
+        if !readers.isDisjoint(with: [.server, .worker, .cli]) {
+            checks += await stores()
+            checks += await renderService()
+        }
         checks += secrets()
         return checks
     }
@@ -92,8 +95,14 @@ public struct ConfigurationDoctor: Sendable {
         if let version = await Self.output(tools.ytdlp, ["--version"]) {
             checks.append(DoctorCheck("yt-dlp", .ok, "yt-dlp \(version.trimmingCharacters(in: .whitespacesAndNewlines))"))
         } else {
+            // Only workers and the CLI fetch youtube inputs.
+            let needed = !readers.isDisjoint(with: [.worker, .cli])
             checks.append(
-                DoctorCheck("yt-dlp", .failure, "\(tools.ytdlp) does not run: youtube inputs fail; install it (make deps) or set MIXDOWN_YTDLP")
+                DoctorCheck(
+                    "yt-dlp",
+                    needed ? .failure : .warning,
+                    "\(tools.ytdlp) does not run: youtube inputs fail; install it (make deps) or set MIXDOWN_YTDLP"
+                )
             )
         }
         if let font = tools.fontFile, FileManager.default.isReadableFile(atPath: font) {
@@ -177,19 +186,27 @@ public struct ConfigurationDoctor: Sendable {
             let bytes = Data("mixdown doctor \(Date())".utf8)
             try bytes.write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
-            _ = try await storage.put(file: file.path, key: key, contentType: "text/plain")
-            defer { Task { try? await storage.delete(key) } }
-            guard let url = try storage.readURL(for: key, expiresInSeconds: 60) else { throw StorageError.notFound(key.rawValue) }
-            let response = try await Self.httpClient.execute(HTTPClientRequest(url: url), timeout: .seconds(Self.networkSeconds))
-            let body = try await response.body.collect(upTo: 1 << 16)
-            guard response.status.code == 200, Data(body.readableBytesView) == bytes else {
+            _ = try await Self.bounded(seconds: 3 * Self.networkSeconds) {
+                try await storage.put(file: file.path, key: key, contentType: "text/plain")
+            }
+            let fetched: (UInt, Data)
+            do {
+                guard let url = try storage.readURL(for: key, expiresInSeconds: 60) else { throw StorageError.notFound(key.rawValue) }
+                let response = try await Self.httpClient.execute(HTTPClientRequest(url: url), timeout: .seconds(Self.networkSeconds))
+                fetched = (response.status.code, Data(try await response.body.collect(upTo: 1 << 16).readableBytesView))
+            } catch {
+                // The probe goes whatever happened, before the process can end.
+                try? await Self.bounded(seconds: Self.networkSeconds) { try await storage.delete(key) }
+                throw error
+            }
+            try? await Self.bounded(seconds: Self.networkSeconds) { try await storage.delete(key) }
+            guard fetched.0 == 200, fetched.1 == bytes else {
                 return DoctorCheck(
                     "storage",
                     .failure,
-                    "\(location): a presigned GET answered \(response.status.code), not the object: check the endpoint, region and clock"
+                    "\(location): a presigned GET answered \(fetched.0), not the object: check the endpoint, region and clock"
                 )
             }
-            try await storage.delete(key)
             return DoctorCheck("storage", .ok, "\(location): writable; presigned URLs fetch the object back")
         } catch {
             return DoctorCheck("storage", .failure, "\(location): presigning failed: \(error)")
@@ -248,12 +265,12 @@ public struct ConfigurationDoctor: Sendable {
         let production = environment.deployment == .production
         func strength(_ name: String, _ value: String?, minimum: Int, required: Bool, why: String) {
             guard let value else {
-                checks.append(DoctorCheck(name, required ? .failure : .ok, required ? "not set: \(why)" : "not set (\(why))"))
+                checks.append(DoctorCheck(name, required ? .failure : .ok, required ? "not set: it is needed here" : "not set (\(why))"))
                 return
             }
             if value.count < minimum {
                 checks.append(DoctorCheck(name, .failure, "\(value.count) characters: use at least \(minimum)"))
-            } else if Set(value).count < 8 {
+            } else if Set(value).count < 5 {
                 checks.append(DoctorCheck(name, .failure, "only \(Set(value).count) different characters: use a random value (openssl rand -hex 32)"))
             } else {
                 checks.append(DoctorCheck(name, .ok, "set, \(value.count) characters"))
@@ -288,7 +305,7 @@ public struct ConfigurationDoctor: Sendable {
                     production ? "not set: production never serves without keys" : "not set: the API binds to loopback only"
                 )
             )
-        } else if let weak = keys.first(where: { $0.count < 16 || Set($0).count < 8 }) {
+        } else if let weak = keys.first(where: { $0.count < 16 || Set($0).count < 5 }) {
             checks.append(
                 DoctorCheck("MIXDOWN_API_KEYS", .failure, "a key of \(weak.count) characters looks guessable: use random keys of 16+ characters")
             )
@@ -304,13 +321,13 @@ public struct ConfigurationDoctor: Sendable {
     static func bounded<T: Sendable>(seconds: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let once = Once(continuation)
-            let work = Task {
-                do { once.resume(.success(try await body())) } catch { once.resume(.failure(error)) }
+            let timer = Task {
+                try await Task.sleep(for: .seconds(seconds))
+                once.resume(.failure(DoctorTimeout(seconds: seconds)))
             }
             Task {
-                try? await Task.sleep(for: .seconds(seconds))
-                once.resume(.failure(DoctorTimeout(seconds: seconds)))
-                work.cancel()
+                do { once.resume(.success(try await body())) } catch { once.resume(.failure(error)) }
+                timer.cancel()
             }
         }
     }

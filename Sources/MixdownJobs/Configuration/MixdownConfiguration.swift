@@ -166,7 +166,10 @@ extension MixdownConfiguration {
         deployment = environment.deployment
         // Where state lives. TURSO_DATABASE_URL is the original system's name, used when MIXDOWN_STORE is not set.
         let storeName = !environment.isSet("MIXDOWN_STORE") && environment.isSet("TURSO_DATABASE_URL") ? "TURSO_DATABASE_URL" : "MIXDOWN_STORE"
-        if let store = required(storeName, when: production, because: "DEPLOY_ENV=production needs the job store every machine shares") {
+        // A render node alone keeps no jobs and no files: it reads inputs and writes outputs by URL.
+        let keepsState = !readers.isDisjoint(with: [.server, .worker, .cli])
+        if let store = required(storeName, when: production && keepsState, because: "DEPLOY_ENV=production needs the job store every machine shares")
+        {
             self.store = store
         }
         storeAuthToken = text("TURSO_AUTH_TOKEN")
@@ -181,7 +184,11 @@ extension MixdownConfiguration {
             do { _ = try PostgresJobStore.Location(url) } catch { problems.append("\(storeName): \(error)") }
         case .success: break
         }
-        if let storage = required("MIXDOWN_STORAGE", when: production, because: "DEPLOY_ENV=production needs the storage every machine shares") {
+        if let storage = required(
+            "MIXDOWN_STORAGE",
+            when: production && keepsState,
+            because: "DEPLOY_ENV=production needs the storage every machine shares"
+        ) {
             self.storage = storage
         }
         s3.endpoint = text("S3_ENDPOINT")

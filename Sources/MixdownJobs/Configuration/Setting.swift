@@ -1,3 +1,5 @@
+internal import Foundation
+
 /// One environment variable Mixdown reads: the key table behind ``MixdownEnvironment``, the only door
 /// through which any process reads its configuration. `.env.example` lists exactly these names (a test
 /// compares the two), and `mixdown config` prints them with their values and where each came from.
@@ -176,5 +178,24 @@ extension Setting {
     /// The table by name; the names are unique (a test checks).
     static let byName: [String: Setting] = all.reduce(into: [:]) { table, setting in
         if table[setting.name] == nil { table[setting.name] = setting }
+    }
+}
+
+extension Setting {
+    /// The settings reference, one row a variable, generated from ``all`` for `Docs/settings.md`
+    /// (`mixdown config --markdown`; a test keeps the committed copy equal to it).
+    public static var markdownReference: String {
+        func cell(_ text: String?) -> String {
+            guard let text else { return "unset" }
+            return text.isEmpty ? "(empty)" : "`\(text.replacingOccurrences(of: "|", with: "\\|"))`"
+        }
+        var lines = ["| variable | read by | local default | production default | what it is for |", "| --- | --- | --- | --- | --- |"]
+        for setting in all {
+            let purpose = setting.purpose.replacingOccurrences(of: "|", with: "\\|") + (setting.isSecret ? " **Secret**: never printed." : "")
+            lines.append(
+                "| `\(setting.name)` | \(setting.readersDescription) | \(cell(setting.localDefault)) | \(cell(setting.productionDefault)) | \(purpose) |"
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -180,6 +180,14 @@ public struct RemoteRender {
                 case 200..<300:
                     logger.info("dispatched", metadata: ["job": "\(job.id)", "endpoint": "\(endpoint)"])
                     state.set(progress: 0, stage: Self.stage)
+                    // Shown at once, not at the next heartbeat: a short render may end before it.
+                    _ = try? await services.store.heartbeat(
+                        lease,
+                        leaseSeconds: services.configuration.leaseSeconds,
+                        progress: nil,
+                        stage: Self.stage,
+                        processes: nil
+                    )
                     return
                 case 409:
                     // Not this dispatch (a repeat of it is answered 202): an earlier run's, whose worker died.
