@@ -217,7 +217,7 @@ struct RemoteRenderTests {
         defer { process.kill() }
         let temporary = try TestMedia.temporaryDirectory("killed-node").path
         try await Self.withFlow(
-            renderTimeout: 12,
+            renderTimeout: 20,
             endpoint: { origin in try await process.start(callbackOrigin: origin, temporaryDirectory: temporary) }
         ) { flow in
             let client = flow.client

@@ -10,7 +10,7 @@ struct ConfigCommand: AsyncParsableCommand {
         abstract: "Print the effective configuration (secrets redacted) and where each value came from."
     )
 
-    @Option(help: "Check it as these processes would: server, worker, cli or all.")
+    @Option(help: "Check it as these processes would: server, worker, render-node, cli or all.")
     var `for`: String = "all"
 
     @Flag(help: "Print the settings reference (every variable, its readers and defaults) as Markdown, for Docs/settings.md.")
@@ -21,13 +21,8 @@ struct ConfigCommand: AsyncParsableCommand {
             Console.print(Setting.markdownReference)
             return
         }
-        let readers: Setting.Readers
-        switch self.for {
-        case "server": readers = .server
-        case "worker": readers = .worker
-        case "cli": readers = .cli
-        case "all": readers = .all
-        default: throw ValidationError("--for takes server, worker, cli or all")
+        guard let readers = Setting.Readers(named: self.for) else {
+            throw ValidationError("--for takes server, worker, render-node, cli or all")
         }
         let environment: MixdownEnvironment
         do {

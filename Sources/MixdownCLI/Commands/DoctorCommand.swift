@@ -15,14 +15,8 @@ struct DoctorCommand: AsyncParsableCommand {
     var `for`: String = "all"
 
     func run() async throws {
-        let readers: Setting.Readers
-        switch self.for {
-        case "server": readers = .server
-        case "worker": readers = .worker
-        case "render-node": readers = .renderNode
-        case "cli": readers = .cli
-        case "all": readers = .all
-        default: throw ValidationError("--for takes server, worker, render-node, cli or all")
+        guard let readers = Setting.Readers(named: self.for) else {
+            throw ValidationError("--for takes server, worker, render-node, cli or all")
         }
         let environment: MixdownEnvironment
         let configuration: MixdownConfiguration

@@ -19,6 +19,18 @@ public struct Setting: Sendable, Hashable {
         public static let renderNode = Readers(rawValue: 8)
         public static let all: Readers = [.server, .worker, .cli]
 
+        /// `server`, `worker`, `render-node`, `cli` or `all`, as `--for` takes them; nil for another word.
+        public init?(named name: String) {
+            switch name {
+            case "server": self = .server
+            case "worker": self = .worker
+            case "render-node": self = .renderNode
+            case "cli": self = .cli
+            case "all": self = .all
+            default: return nil
+            }
+        }
+
         public var names: String {
             [(Readers.server, "server"), (.worker, "worker"), (.cli, "cli"), (.renderNode, "render-node")].filter { contains($0.0) }.map(\.1)
                 .joined(separator: ",")

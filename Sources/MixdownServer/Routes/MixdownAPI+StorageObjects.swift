@@ -50,16 +50,7 @@ extension MixdownAPI {
     func putStorageObject(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let key = try signedStorageKey(request, method: "PUT")
         let limit = Self.maximumSignedPutBytes
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
-            throw ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "a signed PUT is limited to \(limit) bytes")
-        }
-        guard uploadSlots.take() else {
-            throw ProblemDocument(
-                .serviceUnavailable,
-                code: .busy,
-                detail: "\(configuration.maxConcurrentUploads) uploads are being received; try again shortly"
-            )
-        }
+        try admitUpload(request, limit: limit, what: "signed PUTs")
         defer { uploadSlots.give() }
         let body = CappedBody(body: request.body, limit: limit)
         do {

@@ -13,20 +13,9 @@ extension MixdownAPI {
     /// not media, removed), recorded. A `multipart/form-data` body (a browser form) streams the same way:
     /// its one file part is parsed out of the body as it arrives.
     func upload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        // A body that says it is too large is refused before a byte of it is read.
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > configuration.maxUploadBytes,
-            request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") != true
-        {
-            throw ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "uploads are limited to \(configuration.maxUploadBytes) bytes")
-        }
-        // Memory (a bucket's parts) and connections are bounded by the number of uploads at once.
-        guard uploadSlots.take() else {
-            throw ProblemDocument(
-                .serviceUnavailable,
-                code: .busy,
-                detail: "\(configuration.maxConcurrentUploads) uploads are being received; try again shortly"
-            )
-        }
+        // A multipart body's length counts its other parts too: its file part is capped as it streams.
+        let isForm = request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true
+        try admitUpload(request, limit: isForm ? nil : configuration.maxUploadBytes, what: "uploads")
         defer { uploadSlots.give() }
         if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
             // A browser form: its one file part streams into storage as it is parsed.
@@ -45,6 +34,23 @@ extension MixdownAPI {
             contentType: Self.storableContentType(request.headers[.contentType]),
             tally: body.tally
         )
+    }
+
+    /// Admits a body into storage: one that says it is larger than `limit` is refused before a byte of it
+    /// is read (413), and one more than the uploads received at once is refused (503), since memory (a
+    /// bucket's parts) and connections are bounded by their number. Takes an upload slot, which the caller
+    /// gives back.
+    func admitUpload(_ request: Request, limit: Int?, what: String) throws {
+        if let limit, let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "\(what) are limited to \(limit) bytes")
+        }
+        guard uploadSlots.take() else {
+            throw ProblemDocument(
+                .serviceUnavailable,
+                code: .busy,
+                detail: "\(configuration.maxConcurrentUploads) uploads are being received; try again shortly"
+            )
+        }
     }
 
     /// Streams `body` into storage as it arrives (a bucket gets parts as they fill; no local copy), checks
