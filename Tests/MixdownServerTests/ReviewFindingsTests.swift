@@ -194,6 +194,14 @@ extension ReviewFindingsTests {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? 0
     }
 
+    /// The process's open sockets only: the store's pool opens files as it pleases (its readers, their
+    /// WAL), which says nothing about connections.
+    static func openSockets(_ pid: Int32) -> Int {
+        let folder = "/proc/\(pid)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return entries.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\($0)")) ?? "").hasPrefix("socket:") }.count
+    }
+
     @Test("event streams of a job that does not change end when their clients go away")
     func eventStreamsEndWithTheirClients() async throws {
         let harness = try APIHarness()
@@ -220,7 +228,7 @@ extension ReviewFindingsTests {
             if port == nil { try await Task.sleep(for: .milliseconds(50)) }
         }
         let listening = try #require(port)
-        let baseline = Self.openFileDescriptors(server.pid)
+        let baseline = Self.openSockets(server.pid)
         var channels: [any Channel] = []
         for _ in 0..<20 {
             let reader = FirstChunk()
@@ -232,16 +240,17 @@ extension ReviewFindingsTests {
             #expect(try await reader.received.futureResult.get().contains("event: progress"))
             channels.append(channel)
         }
-        #expect(Self.openFileDescriptors(server.pid) >= baseline + 20)
+        #expect(Self.openSockets(server.pid) >= baseline + 20)
         for channel in channels { try await channel.close() }
-        // The server notices within a second (its next keep-alive write fails) and lets go of them. (A few
-        // descriptors stay: the store's pool keeps the reader connections the twenty reads opened.)
+        // The server notices within a second (its next keep-alive write fails) and closes every one of them.
+        // Sockets only: the store's pool keeps the reader connections the twenty reads opened, and under
+        // load it opens more (CI saw a count of all descriptors end one above the old margin).
         var checks = 0
-        while checks < 100, Self.openFileDescriptors(server.pid) >= baseline + 10 {
+        while checks < 100, Self.openSockets(server.pid) > baseline + 2 {
             checks += 1
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(Self.openFileDescriptors(server.pid) < baseline + 10)
+        #expect(Self.openSockets(server.pid) <= baseline + 2)
     }
 
     @Test("a signed URL for an asset that does not exist is refused like a forged one: existence is not probed")
