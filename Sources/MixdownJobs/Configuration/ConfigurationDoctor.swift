@@ -44,14 +44,7 @@ public struct ConfigurationDoctor: Sendable {
     /// Seconds any one network check may take.
     static let networkSeconds: Int64 = 5
 
-    static let httpClient = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: HTTPClient.Configuration.Timeout(connect: .seconds(networkSeconds), read: .seconds(networkSeconds)),
-            decompression: .disabled
-        )
-    )
+    static let httpClient = GuardedHTTPClient.make(connectSeconds: networkSeconds, readSeconds: networkSeconds)
 
     public func run() async -> [DoctorCheck] {
         var checks = await tools()

@@ -52,14 +52,7 @@ public struct RemoteRender {
     public static let stage = "rendering-remote"
 
     /// Dispatches, never follows a redirect (the document carries presigned URLs), and times out.
-    static let httpClient = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(30)),
-            decompression: .disabled
-        )
-    )
+    static let httpClient = GuardedHTTPClient.make(connectSeconds: 10, readSeconds: 30)
 
     /// Sends the dispatch and waits for its report; the outputs and assets to publish. Cancelled (cancel,
     /// timeout, shutdown), it stops the dispatch, unless the lease was lost: the job's new owner has
@@ -104,8 +97,9 @@ public struct RemoteRender {
             return try published(callback, outputs: outputs)
         } catch {
             await removeStored(staged)
-            // What the service may have uploaded belongs to no job now, except after a lost lease: the
-            // job's new owner dispatched it again, to the same keys.
+            // What the service may have uploaded belongs to no job now. After a lost lease the job is another
+            // worker's, which stops this dispatch if it still runs (409); this dispatch's own folder is left
+            // as it is (an orphan the closing note lists).
             if state.stopReason != .lost {
                 if Task.isCancelled || error is CancellationError { await stopDispatch(only: lease.token) }
                 await removeStored(outputs.map(\.1))

@@ -173,16 +173,21 @@ struct DispatchRun: Sendable {
                 error: nil
             )
             guard let body = try? JSONEncoder().encode(callback) else { return }
-            var request = HTTPClientRequest(url: document.callbackUrl)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Authorization", value: "Bearer \(configuration.callbackSecret)")
-            request.body = .bytes(ByteBuffer(data: body))
-            _ = try? await httpClient.execute(request, timeout: .seconds(5))
+            _ = try? await httpClient.execute(callbackRequest(body), timeout: .seconds(5))
         }
     }
 
     static let progressInterval = 2.0
+
+    /// A POST of `body` to the dispatch's callback URL with the webhook secret.
+    private func callbackRequest(_ body: Data) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: document.callbackUrl)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(configuration.callbackSecret)")
+        request.body = .bytes(ByteBuffer(data: body))
+        return request
+    }
 
     /// POSTs the callback, again after a connection failure or a 5xx (1 s, doubling, at most 60 s apart).
     func deliver(_ callback: RenderCallback) async {
@@ -195,11 +200,7 @@ struct DispatchRun: Sendable {
         }
         var pause = 1.0
         for attempt in 1...max(1, configuration.callbackAttempts) {
-            var request = HTTPClientRequest(url: document.callbackUrl)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Authorization", value: "Bearer \(configuration.callbackSecret)")
-            request.body = .bytes(ByteBuffer(data: body))
+            let request = callbackRequest(body)
             var problem: String
             do {
                 // The answer's body is not read: a peer that trickles it must not hold this task.

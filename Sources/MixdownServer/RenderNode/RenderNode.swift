@@ -22,14 +22,7 @@ public struct RenderNode: Sendable {
 
     /// Uploads and callbacks never follow a redirect: a callback carries the webhook secret, and a 3xx
     /// could send it, or an output's bytes, to another host. One for the process, so it is never shut down.
-    static let httpClient = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(120)),
-            decompression: .disabled
-        )
-    )
+    static let httpClient = GuardedHTTPClient.make(connectSeconds: 10, readSeconds: 120)
 
     /// `scheme://host:port`, lowercased, with the scheme's default port written out; nil for no URL.
     static func origin(of text: String) -> String? {
