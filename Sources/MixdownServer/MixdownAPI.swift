@@ -41,6 +41,7 @@ public struct MixdownAPI: Sendable {
         let keyed = router.group("v1").add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
         let selfAuthenticated = router.group("v1")
         JobsController(api: self).addRoutes(to: keyed)
+        BatchesController(api: self).addRoutes(to: keyed)
         UploadsController(api: self).addRoutes(to: keyed)
         AssetsController(api: self).addRoutes(keyed: keyed, signed: selfAuthenticated)
         RecipesController(api: self).addRoutes(to: keyed)

@@ -306,4 +306,79 @@ struct RemoteReportStoreTests {
         #expect(try await store.recordRemoteResult(jobId: third, dispatch: before.token, result: "{}") == false)
         #expect(try await store.remoteReport(jobId: third, dispatch: after.token) == nil)
     }
+
+    @Test("a batch's jobs commit together, carry its id and names, are listed, counted and cancelled as one", arguments: StoreBackend.allCases)
+    func batches(backend: StoreBackend) async throws {
+        let configuration = try backend.configuration()
+        let store = try backend.services(configuration).store
+        let outside = try await store.submit(newJob())
+        let jobs = (1...250).map { index in
+            var job = newJob()
+            job.batchItem = "ep\(index)"
+            return job
+        }
+        let batch = try await store.submitBatch(recipeName: "clip.yaml", jobs: jobs)
+        #expect(Identifier.isValid(batch.id, prefix: "bat_"))
+        #expect(batch.total == 250 && batch.queued == 250 && batch.running == 0 && !batch.isFinished && batch.recipeName == "clip.yaml")
+        await #expect(throws: JobStoreError.badBatchSize(0)) { try await store.submitBatch(recipeName: "x", jobs: []) }
+
+        // Another connection sees every job of it, in submission order, each with its name; no other job.
+        let reopened = try backend.services(configuration).store
+        var listed: [Job] = []
+        var cursor: String?
+        repeat {
+            let page = try await reopened.list(type: nil, status: nil, batch: batch.id, limit: 100, cursor: cursor)
+            listed += page.jobs
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(listed.count == 250 && !listed.contains { $0.id == outside.id })
+        #expect(listed.reversed().map(\.batchItem) == jobs.map(\.batchItem))
+        #expect(listed.allSatisfy { $0.batchId == batch.id })
+        #expect(try await reopened.status(id: listed[0].id)?.batchItem == "ep250")
+
+        // One runs and succeeds, one runs on; cancelling ends the queued ones and flags the running one.
+        let (_, done) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(done.jobId == outside.id)
+        #expect(try await store.complete(done, result: JobResult(outputs: []), assets: []))
+        let (first, finished) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        #expect(first.batchId == batch.id && first.batchItem == "ep1")
+        #expect(try await store.complete(finished, result: JobResult(outputs: []), assets: []))
+        let (_, running) = try #require(try await store.claim(owner: "w", leaseSeconds: 30))
+        let cancelled = try #require(try await reopened.cancelBatch(id: batch.id))
+        #expect(cancelled.succeeded == 1 && cancelled.running == 1 && cancelled.cancelled == 248 && cancelled.queued == 0)
+        #expect(try await store.heartbeat(running, leaseSeconds: 30, progress: nil, stage: nil, processes: nil) == .active(cancelRequested: true))
+        #expect(try await store.markCancelled(running))
+        let ended = try #require(try await store.batch(id: batch.id))
+        #expect(ended.isFinished && ended.cancelled == 249 && ended.succeeded == 1 && ended.total == 250)
+        #expect(try await store.job(id: outside.id)?.status == .succeeded)
+        #expect(try await store.batch(id: "bat_nope") == nil)
+        #expect(try await store.cancelBatch(id: "bat_nope") == nil)
+    }
+
+    @Test("an upload is found again by its content; outputs and other bytes are not", arguments: StoreBackend.allCases)
+    func uploadsByContent(backend: StoreBackend) async throws {
+        let store = try backend.services(try backend.configuration()).store
+        let sha = String(repeating: "a", count: 64)
+        func asset(_ key: String, bytes: Int, jobId: String? = nil, milliseconds: UInt64) throws -> Asset {
+            Asset(
+                id: Identifier.make(prefix: "ast_", milliseconds: milliseconds),
+                key: try StorageKey(key),
+                name: "x.wav",
+                contentType: "audio/wav",
+                bytes: bytes,
+                durationSeconds: nil,
+                sha256: sha,
+                jobId: jobId
+            )
+        }
+        #expect(try await store.upload(sha256: sha, bytes: 10) == nil)
+        let job = try await store.submit(newJob())
+        try await store.addAsset(try asset("jobs/\(job.id)/x.wav", bytes: 10, jobId: job.id, milliseconds: 1))
+        #expect(try await store.upload(sha256: sha, bytes: 10) == nil, "a job's output is not an upload")
+        let first = try asset("uploads/a/x.wav", bytes: 10, milliseconds: 2)
+        try await store.addAsset(first)
+        try await store.addAsset(try asset("uploads/b/x.wav", bytes: 10, milliseconds: 3))
+        #expect(try await store.upload(sha256: sha, bytes: 10)?.id == first.id)
+        #expect(try await store.upload(sha256: sha, bytes: 11) == nil)
+    }
 }

@@ -5,12 +5,23 @@ import MixdownExecution
 import MixdownJobs
 import MixdownRecipe
 
-/// `mixdown batch DIR --out DIR`: every recipe in a folder, N at a time, skipping unchanged ones.
-/// `mixdown batch RECIPE --each NAME=GLOB --out DIR`: one recipe once per matching file (files of several
-/// `--each` paired by stem), each run's outputs under `DIR/<stem>/`.
+/// `mixdown batch`: runs here (the default, ``BatchRunCommand``), or batches of jobs in the store.
 struct BatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch",
+        abstract: "Run every recipe in a folder, or one recipe per input file; here, or queued as one batch of jobs (--submit).",
+        subcommands: [BatchRunCommand.self, BatchStatusCommand.self, BatchCancelCommand.self],
+        defaultSubcommand: BatchRunCommand.self
+    )
+}
+
+/// `mixdown batch DIR --out DIR`: every recipe in a folder, N at a time, skipping unchanged ones.
+/// `mixdown batch RECIPE --each NAME=GLOB --out DIR`: one recipe once per matching file (files of several
+/// `--each` paired by stem), each run's outputs under `DIR/<stem>/`. With `--submit`, the runs are queued
+/// as one batch of jobs for any workers instead.
+struct BatchRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run every recipe in a folder, or one recipe per input file; goes on past failures and exits non-zero if any failed."
     )
 
@@ -31,8 +42,14 @@ struct BatchCommand: AsyncParsableCommand {
     )
     var manifest: String?
 
-    @Option(help: "Folder the outputs go to, one subfolder per recipe.")
-    var out: String
+    @Option(help: "Folder the outputs go to, one subfolder per run (not with --submit).")
+    var out: String?
+
+    @Flag(help: "Queue every run as a job of one batch in the store, for any workers, and return at once.")
+    var submit = false
+
+    @Flag(help: "Print JSON: one event per line while running; the batch's id with --submit.")
+    var json = false
 
     @Option(help: "How many recipes run at once.")
     var jobs = 1
@@ -56,6 +73,13 @@ struct BatchCommand: AsyncParsableCommand {
         if let report, !(report.hasSuffix(".json") || report.hasSuffix(".xml")) {
             throw ValidationError("--report must end in .json or .xml")
         }
+        if submit {
+            guard out == nil, report == nil, !force else {
+                throw ValidationError("--submit queues jobs: --out, --report and --force belong to `mixdown batch status ID` and to runs here")
+            }
+        } else if out == nil {
+            throw ValidationError("--out is needed: the folder the outputs go to")
+        }
     }
 
     /// One run of the batch: a recipe, under a name (its folder under `--out`), with its own uploads; or a
@@ -72,6 +96,7 @@ struct BatchCommand: AsyncParsableCommand {
     func run() async throws {
         if manifest != nil && !each.isEmpty { throw ValidationError("--manifest and --each are two ways to name the runs: give one") }
         let runs = try manifest.map { try manifestRuns($0) } ?? (each.isEmpty ? folderRuns() : eachRuns())
+        if submit { return try await submit(runs) }
         let files = runs
         let configuration = try await Services.configuration(for: .cli)
         let tools = configuration.tools
@@ -83,7 +108,9 @@ struct BatchCommand: AsyncParsableCommand {
         )
         let toolVersion = await Self.toolVersion(tools)
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
-        let (out, force, jobs) = (self.out, self.force, self.jobs)
+        let (out, force, jobs, json) = (self.out ?? ".", self.force, self.jobs, self.json)
+        let progress = BatchProgress(total: files.count, draws: !json && Console.isTerminal)
+        let events = BatchEvents(enabled: json)
 
         let entries: [BatchReport.Entry] = try await Interrupts.cancelling {
             try await withThrowingTaskGroup(of: (Int, BatchReport.Entry).self) { group in
@@ -92,6 +119,8 @@ struct BatchCommand: AsyncParsableCommand {
                 func launch() {
                     let index = next, run = files[index]
                     next += 1
+                    progress.started()
+                    events.emit(.init(event: "start", name: run.name, file: run.file))
                     group.addTask {
                         let entry = await Self.runOne(
                             run,
@@ -104,7 +133,14 @@ struct BatchCommand: AsyncParsableCommand {
                         )
                         let mark = entry.status == .passed ? "ok  " : entry.status == .skipped ? "skip" : "FAIL"
                         let detail = entry.status == .failed ? " — " + (entry.error?.components(separatedBy: "\n").first ?? "") : ""
-                        Console.error("[\(mark)] \(entry.name) (\(String(format: "%.1f", entry.seconds)) s)\(detail)")
+                        if json {
+                            events.emit(.init(entry))
+                        } else {
+                            progress.ended(
+                                failed: entry.status == .failed,
+                                line: "[\(mark)] \(entry.name) (\(String(format: "%.1f", entry.seconds)) s)\(detail)"
+                            )
+                        }
                         return (index, entry)
                     }
                 }
@@ -116,20 +152,73 @@ struct BatchCommand: AsyncParsableCommand {
                 return files.indices.map { results[$0]! }
             }
         }
+        progress.finish()
         let summary = BatchReport(entries: entries)
-        Console.print(summary.table())
-        if let report {
-            let data: Data
-            if report.hasSuffix(".xml") {
-                data = Data(summary.junitXML().utf8)
-            } else {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                data = try encoder.encode(summary)
-            }
-            try data.write(to: URL(fileURLWithPath: report), options: .atomic)
+        if json {
+            events.emit(.init(event: "summary", passed: summary.passed, failed: summary.failed, skipped: summary.skipped))
+        } else {
+            Console.print(summary.table())
         }
+        if let report { try summary.write(to: report) }
         if summary.failed > 0 { throw ExitStatus.runFailed }
+    }
+
+    /// `--submit`: every run that can start becomes a job of one batch; the rest are reported, and make
+    /// the exit status non-zero, after the batch is queued.
+    func submit(_ runs: [Run]) async throws {
+        guard runs.count <= Batch.maximumJobs else {
+            throw ValidationError("a batch holds at most \(Batch.maximumJobs) jobs; this one has \(runs.count) runs: split it")
+        }
+        let services = try await Services.make(for: .cli)
+        let overrides = try recipe.overrides(), uploads = try recipe.uploads()
+        var texts: [String: String] = [:]
+        var batchRuns: [BatchRun] = []
+        var refused: [BatchSubmission.Rejection] = []
+        for run in runs {
+            if let problem = run.problem {
+                refused.append(.init(item: run.name, error: problem))
+                continue
+            }
+            if texts[run.file] == nil {
+                guard let data = FileManager.default.contents(atPath: run.file), let text = String(data: data, encoding: .utf8) else {
+                    refused.append(.init(item: run.name, error: "\(run.file): cannot read the recipe as UTF-8 text"))
+                    continue
+                }
+                texts[run.file] = text
+            }
+            batchRuns.append(
+                BatchRun(
+                    item: run.name,
+                    recipe: texts[run.file] ?? "",
+                    recipeName: run.file,
+                    recipeDirectory: URL(fileURLWithPath: run.file).deletingLastPathComponent().path,
+                    overrides: overrides.merging(run.overrides) { $1 },
+                    files: uploads.merging(run.uploads) { $1 }
+                )
+            )
+        }
+        let submission =
+            batchRuns.isEmpty
+            ? BatchSubmission(batch: nil, rejected: [])
+            : try await JobSubmitter(services: services).submitBatch(name: directory, runs: batchRuns)
+        refused += submission.rejected
+        if json {
+            Console.json(SubmittedBatch(id: submission.batch?.id, total: submission.batch?.total ?? 0, rejected: refused), pretty: false)
+        } else {
+            for rejection in refused { Console.error("[FAIL] \(rejection.item) — \(rejection.error.components(separatedBy: "\n").first ?? "")") }
+            if let batch = submission.batch {
+                Console.print(batch.id)
+                Console.error("\(batch.total) jobs queued in \(batch.id); follow with `mixdown batch status \(batch.id) --wait`")
+            }
+        }
+        if !refused.isEmpty { throw ExitStatus.runFailed }
+    }
+
+    /// What `--submit --json` prints.
+    struct SubmittedBatch: Encodable {
+        var id: String?
+        var total: Int
+        var rejected: [BatchSubmission.Rejection]
     }
 
     /// Every recipe in the folder, each under its own name.

@@ -17,6 +17,8 @@ struct JobsCommand: AsyncParsableCommand {
         var type: String?
         @Option(help: "queued, running, succeeded, failed or cancelled.")
         var status: String?
+        @Option(help: "Only the jobs of this batch (bat_..., from `mixdown batch --submit`).")
+        var batch: String?
         @Option(help: "At most this many.")
         var limit = 50
         @Option(help: "Continue after this job id (from a previous page).")
@@ -43,14 +45,15 @@ struct JobsCommand: AsyncParsableCommand {
                 return status
             }
             let services = try await Services.make(for: .cli)
-            let page = try await services.store.list(type: type, status: status, limit: limit, cursor: cursor)
+            let page = try await services.store.list(type: type, status: status, batch: batch, limit: limit, cursor: cursor)
             if json {
                 Console.json(Page(jobs: page.jobs.map(JobView.init), nextCursor: page.nextCursor))
                 return
             }
             for job in page.jobs {
                 let progress = String(format: "%3d%%", Int(job.progress.isFinite ? min(max(job.progress, 0), 1) * 100 : 0))
-                Console.print("\(job.id)  \(job.type.rawValue.padded(7))  \(job.status.rawValue.padded(9))  \(progress)  \(job.recipeName)")
+                let name = job.batchItem.map { "\(job.recipeName) [\($0)]" } ?? job.recipeName
+                Console.print("\(job.id)  \(job.type.rawValue.padded(7))  \(job.status.rawValue.padded(9))  \(progress)  \(name)")
             }
             if let next = page.nextCursor { Console.print("more: --cursor \(next)") }
         }

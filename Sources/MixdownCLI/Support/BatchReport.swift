@@ -40,6 +40,19 @@ struct BatchReport: Codable, Sendable {
         try container.encode(skipped, forKey: .skipped)
     }
 
+    /// Writes the report as JSON, or as JUnit XML for a path ending in `.xml`, atomically.
+    func write(to path: String) throws {
+        let data: Data
+        if path.hasSuffix(".xml") {
+            data = Data(junitXML().utf8)
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            data = try encoder.encode(self)
+        }
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
     /// JUnit XML as CI systems read it: one testcase per recipe.
     func junitXML() -> String {
         let total = entries.map(\.seconds).reduce(0, +)

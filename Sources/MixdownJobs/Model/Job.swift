@@ -31,6 +31,10 @@ public struct Job: Sendable, Hashable, Codable {
     public var finishedAt: Int64?
     /// The delivery of the job's end to its `notifyUrl`, once the job ended; nil without a `notifyUrl`.
     public var notification: NotificationState?
+    /// The batch the job was submitted in, if any (``Batch``).
+    public var batchId: String?
+    /// The job's name within its batch: the run's folder under `--out`, its line in a report.
+    public var batchItem: String?
 
     public init(
         id: String,
@@ -55,7 +59,9 @@ public struct Job: Sendable, Hashable, Codable {
         updatedAt: Int64 = 0,
         startedAt: Int64? = nil,
         finishedAt: Int64? = nil,
-        notification: NotificationState? = nil
+        notification: NotificationState? = nil,
+        batchId: String? = nil,
+        batchItem: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -80,6 +86,8 @@ public struct Job: Sendable, Hashable, Codable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.notification = notification
+        self.batchId = batchId
+        self.batchItem = batchItem
     }
 }
 
@@ -92,6 +100,8 @@ public struct NewJob: Sendable, Hashable {
     public var idempotencyKey: String?
     public var maxAttempts: Int
     public var timeoutSeconds: Double
+    /// The job's name within its batch, when submitted with ``JobStore/submitBatch(recipeName:jobs:)``.
+    public var batchItem: String?
 
     public init(
         type: JobType,
@@ -100,7 +110,8 @@ public struct NewJob: Sendable, Hashable {
         parameters: JobParameters,
         idempotencyKey: String? = nil,
         maxAttempts: Int,
-        timeoutSeconds: Double
+        timeoutSeconds: Double,
+        batchItem: String? = nil
     ) {
         self.type = type
         self.recipe = recipe
@@ -109,6 +120,7 @@ public struct NewJob: Sendable, Hashable {
         self.idempotencyKey = idempotencyKey
         self.maxAttempts = maxAttempts
         self.timeoutSeconds = timeoutSeconds
+        self.batchItem = batchItem
     }
 }
 

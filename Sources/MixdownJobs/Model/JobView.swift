@@ -19,6 +19,8 @@ public struct JobView: Sendable, Hashable, Codable {
     public var startedAt: String?
     public var finishedAt: String?
     public var notification: NotificationState?
+    public var batchId: String?
+    public var batchItem: String?
 
     public init(_ job: Job) {
         id = job.id
@@ -37,6 +39,8 @@ public struct JobView: Sendable, Hashable, Codable {
         startedAt = job.startedAt.map(Self.iso)
         finishedAt = job.finishedAt.map(Self.iso)
         notification = job.notification
+        batchId = job.batchId
+        batchItem = job.batchItem
     }
 
     /// `2026-11-26T00:22:18.456Z`. Formatted by hand: a date formatter per call cost more than the

@@ -112,7 +112,55 @@ enum JobSQL {
                 """
             ]
         ),
+        // Batches: jobs submitted together carry their batch's id and their name in it; the totals are
+        // counted from the jobs. Uploads are found by content, so a batch stores each distinct file once.
+        Migration(
+            identifier: "v4: batches",
+            statements: [
+                "ALTER TABLE jobs ADD COLUMN batch_id TEXT",
+                "ALTER TABLE jobs ADD COLUMN batch_item TEXT",
+                "CREATE INDEX jobs_batch ON jobs (batch_id, status) WHERE batch_id IS NOT NULL",
+                """
+                CREATE TABLE batches (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    recipe_name TEXT NOT NULL,
+                    total INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX assets_upload_sha256 ON assets (sha256) WHERE job_id IS NULL",
+            ]
+        ),
     ]
+
+    // MARK: Batches
+
+    /// Arguments: id, recipe name, total, created.
+    static let insertBatch = "INSERT INTO batches (id, recipe_name, total, created_at) VALUES (?, ?, ?, ?)"
+
+    /// ``insertJob`` with the batch's id and the job's name in it, as the last two arguments.
+    static let insertBatchJob = """
+        INSERT INTO jobs (id, type, status, progress, recipe, recipe_name, parameters, attempts, max_attempts,
+            timeout_seconds, cancel_requested, idempotency_key, created_at, updated_at, run_after, batch_id, batch_item)
+        VALUES (?, ?, 'queued', 0, ?, ?, ?, 0, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+        """
+
+    static let batchById = "SELECT * FROM batches WHERE id = ?"
+    static let batchCounts = "SELECT status, count(*) AS n FROM jobs WHERE batch_id = ? GROUP BY status"
+
+    /// ``cancel`` for every job of a batch that has not ended. Argument: batch id.
+    static let cancelBatch = """
+        UPDATE jobs SET cancel_requested = 1, updated_at = \(now),
+            status = CASE status WHEN 'queued' THEN 'cancelled' ELSE status END,
+            finished_at = CASE status WHEN 'queued' THEN \(now) ELSE finished_at END,
+            error = CASE status WHEN 'queued' THEN \(cancelledError) ELSE error END
+        WHERE batch_id = ? AND status IN ('queued', 'running')
+        """
+
+    /// The oldest upload with these bytes. Arguments: sha256, size.
+    static let uploadByContent = """
+        SELECT * FROM assets WHERE sha256 = ? AND bytes = ? AND job_id IS NULL AND key LIKE 'uploads/%' ORDER BY id LIMIT 1
+        """
 
     // MARK: Remote renders
 
@@ -154,16 +202,17 @@ enum JobSQL {
     static let statusColumns = """
         id, type, status, progress, stage, recipe_name, attempts, max_attempts, timeout_seconds, lease_owner, lease_expires_at,
         cancel_requested, idempotency_key, error, result, created_at, updated_at, started_at, finished_at,
-        notify_state, notify_attempts, notify_error
+        notify_state, notify_attempts, notify_error, batch_id, batch_item
         """
     static let statusById = "SELECT \(statusColumns) FROM jobs WHERE id = ?"
 
     /// Newest first, one row more than `limit` to tell whether a next page exists. Arguments, for the
-    /// filters asked for, in order: type, status, cursor.
-    static func listJobs(type: Bool, status: Bool, cursor: Bool, limit: Int) -> String {
+    /// filters asked for, in order: type, status, batch, cursor.
+    static func listJobs(type: Bool, status: Bool, batch: Bool, cursor: Bool, limit: Int) -> String {
         var conditions: [String] = []
         if type { conditions.append("type = ?") }
         if status { conditions.append("status = ?") }
+        if batch { conditions.append("batch_id = ?") }
         if cursor { conditions.append("id < ?") }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return "SELECT * FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)"

@@ -15,8 +15,19 @@ public protocol JobStore: Sendable {
     /// The job for status reads: everything but the recipe document, `parameters` and `plan` (left empty),
     /// the costly columns to read and decode, which status readers do not show.
     func status(id: String) async throws -> Job?
-    /// Newest first; `cursor` is the last id of the previous page.
-    func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage
+    /// Newest first; `cursor` is the last id of the previous page; `batch` keeps one batch's jobs.
+    func list(type: JobType?, status: JobStatus?, batch: String?, limit: Int, cursor: String?) async throws -> JobPage
+
+    /// Creates a batch and its jobs (each ``NewJob/batchItem`` names one) in one transaction, durably:
+    /// all of them or none. Idempotency keys of the jobs are ignored. At most ``Batch/maximumJobs``.
+    func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch
+    /// The batch with its totals, counted from its jobs now.
+    func batch(id: String) async throws -> Batch?
+    /// Cancels every job of the batch that has not ended (queued ones at once, running ones through
+    /// their workers); the batch as it is after that.
+    func cancelBatch(id: String) async throws -> Batch?
+    /// The oldest upload (an asset no job made) with these bytes, so the same file is stored once.
+    func upload(sha256: String, bytes: Int) async throws -> Asset?
 
     /// Takes the oldest runnable queued job for `owner`, with a lease of `leaseSeconds`.
     func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)?
@@ -106,6 +117,11 @@ public struct ReapedJob: Sendable, Hashable {
 }
 
 extension JobStore {
+    /// Newest first, of every batch.
+    public func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage {
+        try await list(type: type, status: status, batch: nil, limit: limit, cursor: cursor)
+    }
+
     /// Ends the attempt with an error that leaves no assets.
     public func fail(_ lease: Lease, error: JobError, retry: Bool, backoffSeconds: Double) async throws -> Bool {
         try await fail(lease, error: error, retry: retry, backoffSeconds: backoffSeconds, assets: [])
@@ -114,12 +130,15 @@ extension JobStore {
 
 public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case idempotencyConflict(String)
+    /// A batch with no jobs, or more than ``Batch/maximumJobs``.
+    case badBatchSize(Int)
     case notFound(String)
     case invalidTransition(String, JobStatus)
 
     public var description: String {
         switch self {
         case .idempotencyConflict(let key): "Idempotency-Key '\(key)' was used for a different request"
+        case .badBatchSize(let count): "a batch holds 1 to \(Batch.maximumJobs) jobs, not \(count)"
         case .notFound(let id): "no job \(id)"
         case .invalidTransition(let id, let status): "job \(id) is \(status.rawValue)"
         }

@@ -56,8 +56,14 @@ extension JobTableRow {
             finishedAt: try optionalInt64("finished_at"),
             notification: try optionalString("notify_state").flatMap(NotificationState.Status.init(rawValue:)).map {
                 NotificationState(status: $0, attempts: try int("notify_attempts"), lastError: try optionalString("notify_error"))
-            }
+            },
+            batchId: try optionalString("batch_id"),
+            batchItem: try optionalString("batch_item")
         )
+    }
+
+    func batch() throws -> Batch {
+        Batch(id: try string("id"), recipeName: try string("recipe_name"), total: try int("total"), createdAt: try int64("created_at"))
     }
 
     func asset() throws -> Asset {

@@ -191,16 +191,78 @@ public final class LibSQLJobStore: JobStore {
         try await read(HranaStatement(JobSQL.statusById, [id])).firstRow?.job(withParameters: false)
     }
 
-    public func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage {
+    public func list(type: JobType?, status: JobStatus?, batch: String?, limit: Int, cursor: String?) async throws -> JobPage {
         let limit = max(1, min(limit, 500))
         var arguments: [any HranaArgument] = []
         if let type { arguments.append(type.rawValue) }
         if let status { arguments.append(status.rawValue) }
+        if let batch { arguments.append(batch) }
         if let cursor { arguments.append(cursor) }
-        let sql = JobSQL.listJobs(type: type != nil, status: status != nil, cursor: cursor != nil, limit: limit)
+        let sql = JobSQL.listJobs(type: type != nil, status: status != nil, batch: batch != nil, cursor: cursor != nil, limit: limit)
         let rows = try await read(HranaStatement(sql, arguments)).namedRows
         let jobs = try rows.prefix(limit).map { try $0.job() }
         return JobPage(jobs: jobs, nextCursor: rows.count > limit ? jobs.last?.id : nil)
+    }
+
+    public func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch {
+        guard (1...Batch.maximumJobs).contains(jobs.count) else { throw JobStoreError.badBatchSize(jobs.count) }
+        let parameters = try jobs.map { try JSONCoding.encode($0.parameters) }
+        try await ready()
+        // Ids come from the store clock, read first, so they sort with other machines' jobs.
+        guard case .integer(let now) = try await client.execute(HranaStatement(JobSQL.selectNow), idempotent: true).rows.first?.first else {
+            throw HranaError.badResponse("no store time")
+        }
+        let id = Identifier.makeOrdered(prefix: "bat_", milliseconds: UInt64(clamping: now))
+        var statements = [HranaStatement(JobSQL.insertBatch, [id, recipeName, jobs.count, now])]
+        for (new, parameters) in zip(jobs, parameters) {
+            let jobId = Identifier.makeOrdered(prefix: "job_", milliseconds: UInt64(clamping: now))
+            statements.append(
+                HranaStatement(
+                    JobSQL.insertBatchJob,
+                    [
+                        jobId, new.type.rawValue, new.recipe, new.recipeName, parameters, new.maxAttempts, new.timeoutSeconds, nil as String?,
+                        now, now, now, id, new.batchItem,
+                    ]
+                )
+            )
+        }
+        // One transaction over as many requests as it takes: each request stays well under the server's
+        // size limit, and nothing commits until the last one.
+        try await retryingWhenBusy {
+            try await client.transaction { stream in
+                var rest = statements[...]
+                while rest.count > 200 {
+                    _ = try await stream.batch(Array(rest.prefix(200)))
+                    rest = rest.dropFirst(200)
+                }
+                _ = try await stream.commit(Array(rest))
+            }
+        }
+        changes.noteCommit()
+        guard let batch = try await batch(id: id) else { throw JobStoreError.notFound(id) }
+        return batch
+    }
+
+    public func batch(id: String) async throws -> Batch? {
+        try await ready()
+        let results = try await client.execute(
+            [HranaStatement(JobSQL.batchById, [id]), HranaStatement(JobSQL.batchCounts, [id])],
+            idempotent: true
+        )
+        guard results.count == 2, var batch = try results[0].get().firstRow?.batch() else { return nil }
+        for row in try results[1].get().namedRows {
+            if let status = JobStatus(rawValue: try row.string("status")) { batch.set(status, count: try row.int("n")) }
+        }
+        return batch
+    }
+
+    public func cancelBatch(id: String) async throws -> Batch? {
+        _ = try await write(HranaStatement(JobSQL.cancelBatch, [id]))
+        return try await batch(id: id)
+    }
+
+    public func upload(sha256: String, bytes: Int) async throws -> Asset? {
+        try await read(HranaStatement(JobSQL.uploadByContent, [sha256, bytes])).firstRow?.asset()
     }
 
     public func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)? {

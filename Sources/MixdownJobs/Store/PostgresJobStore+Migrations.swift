@@ -142,6 +142,23 @@ extension PostgresJobStore {
                 """
             ]
         ),
+        // Batches, as JobSQL's v4.
+        Migration(
+            version: "v5: batches",
+            statements: [
+                "ALTER TABLE jobs ADD COLUMN batch_id TEXT, ADD COLUMN batch_item TEXT",
+                "CREATE INDEX jobs_batch ON jobs (batch_id, status) WHERE batch_id IS NOT NULL",
+                """
+                CREATE TABLE batches (
+                    id TEXT PRIMARY KEY,
+                    recipe_name TEXT NOT NULL,
+                    total INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX assets_upload_sha256 ON assets (sha256) WHERE job_id IS NULL",
+            ]
+        ),
     ]
 
     /// Applies the missing migrations in one transaction under an advisory lock, so processes that

@@ -7,7 +7,7 @@ extension PostgresJobStore {
     static let statusColumns = """
         id, type, status, progress, stage, recipe_name, attempts, max_attempts, timeout_seconds, lease_owner, lease_expires_at,
         cancel_requested, idempotency_key, error, result, created_at, updated_at, started_at, finished_at,
-        notify_state, notify_attempts, notify_error
+        notify_state, notify_attempts, notify_error, batch_id, batch_item
         """
 
     /// Reads a job row by column name; without `recipe`, `parameters` and `plan` when the row lacks them
@@ -42,7 +42,9 @@ extension PostgresJobStore {
             finishedAt: cells["finished_at"],
             notification: notifyState.flatMap(NotificationState.Status.init(rawValue:)).map {
                 NotificationState(status: $0, attempts: try cells["notify_attempts"], lastError: try cells["notify_error"])
-            }
+            },
+            batchId: cells["batch_id"],
+            batchItem: cells["batch_item"]
         )
     }
 

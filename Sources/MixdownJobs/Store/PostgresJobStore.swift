@@ -179,7 +179,7 @@ public final class PostgresJobStore: JobStore {
         try await jobs("SELECT \(unescaped: Self.statusColumns) FROM jobs WHERE id = \(id)").first
     }
 
-    public func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage {
+    public func list(type: JobType?, status: JobStatus?, batch: String?, limit: Int, cursor: String?) async throws -> JobPage {
         let limit = max(1, min(limit, 500))
         var conditions: [String] = []
         var binds = PostgresBindings()
@@ -191,6 +191,10 @@ public final class PostgresJobStore: JobStore {
             binds.append(status.rawValue)
             conditions.append("status = $\(binds.count)")
         }
+        if let batch {
+            binds.append(batch)
+            conditions.append("batch_id = $\(binds.count)")
+        }
         if let cursor {
             binds.append(cursor)
             conditions.append("id < $\(binds.count)")
@@ -199,6 +203,66 @@ public final class PostgresJobStore: JobStore {
         let found = try await jobs(PostgresQuery(unsafeSQL: "SELECT * FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)", binds: binds))
         let page = Array(found.prefix(limit))
         return JobPage(jobs: page, nextCursor: found.count > limit ? page.last?.id : nil)
+    }
+
+    public func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch {
+        guard (1...Batch.maximumJobs).contains(jobs.count) else { throw JobStoreError.badBatchSize(jobs.count) }
+        let parameters = try jobs.map { try JSONCoding.encode($0.parameters) }
+        let now = try await self.now()
+        let id = Identifier.makeOrdered(prefix: "bat_", milliseconds: UInt64(clamping: now))
+        try await transaction { connection in
+            _ = try await connection.query(
+                "INSERT INTO batches (id, recipe_name, total, created_at) VALUES (\(id), \(recipeName), \(jobs.count), \(now))",
+                logger: logger
+            )
+            for (new, parameters) in zip(jobs, parameters) {
+                let jobId = Identifier.makeOrdered(prefix: "job_", milliseconds: UInt64(clamping: now))
+                _ = try await connection.query(
+                    """
+                    INSERT INTO jobs (id, type, status, progress, recipe, recipe_name, parameters, attempts, max_attempts,
+                        timeout_seconds, cancel_requested, created_at, updated_at, run_after, batch_id, batch_item)
+                    VALUES (\(jobId), \(new.type.rawValue), 'queued', 0, \(new.recipe), \(new.recipeName), \(parameters), 0, \(new.maxAttempts),
+                        \(new.timeoutSeconds), false, \(now), \(now), \(now), \(id), \(new.batchItem))
+                    """,
+                    logger: logger
+                )
+            }
+        }
+        guard let batch = try await batch(id: id) else { throw JobStoreError.notFound(id) }
+        return batch
+    }
+
+    public func batch(id: String) async throws -> Batch? {
+        guard let row = try await rows("SELECT id, recipe_name, total, created_at FROM batches WHERE id = \(id)").first else { return nil }
+        let (batchId, recipeName, total, createdAt) = try row.decode((String, String, Int, Int64).self)
+        var batch = Batch(id: batchId, recipeName: recipeName, total: total, createdAt: createdAt)
+        for row in try await rows("SELECT status, count(*) FROM jobs WHERE batch_id = \(id) GROUP BY status") {
+            let (name, count) = try row.decode((String, Int).self)
+            if let status = JobStatus(rawValue: name) { batch.set(status, count: count) }
+        }
+        return batch
+    }
+
+    public func cancelBatch(id: String) async throws -> Batch? {
+        _ = try await rows(
+            """
+            UPDATE jobs SET cancel_requested = true, updated_at = \(unescaped: Self.nowSQL),
+                status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
+                finished_at = CASE WHEN status = 'queued' THEN \(unescaped: Self.nowSQL) ELSE finished_at END,
+                error = CASE WHEN status = 'queued' THEN \(Self.cancelledError) ELSE error END
+            WHERE batch_id = \(id) AND status IN ('queued', 'running')
+            """
+        )
+        return try await batch(id: id)
+    }
+
+    public func upload(sha256: String, bytes: Int) async throws -> Asset? {
+        try await rows(
+            """
+            SELECT * FROM assets WHERE sha256 = \(sha256) AND bytes = \(Int64(bytes)) AND job_id IS NULL AND key LIKE 'uploads/%'
+            ORDER BY id LIMIT 1
+            """
+        ).first.map(Self.asset(from:))
     }
 
     public func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)? {

@@ -126,17 +126,63 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    public func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage {
+    public func list(type: JobType?, status: JobStatus?, batch: String?, limit: Int, cursor: String?) async throws -> JobPage {
         let limit = max(1, min(limit, 500))
         return try await pool.read { db in
             var arguments: StatementArguments = []
             if let type { arguments += [type.rawValue] }
             if let status { arguments += [status.rawValue] }
+            if let batch { arguments += [batch] }
             if let cursor { arguments += [cursor] }
-            let sql = JobSQL.listJobs(type: type != nil, status: status != nil, cursor: cursor != nil, limit: limit)
+            let sql = JobSQL.listJobs(type: type != nil, status: status != nil, batch: batch != nil, cursor: cursor != nil, limit: limit)
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             let jobs = try rows.prefix(limit).map { try $0.job() }
             return JobPage(jobs: jobs, nextCursor: rows.count > limit ? jobs.last?.id : nil)
+        }
+    }
+
+    public func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch {
+        guard (1...Batch.maximumJobs).contains(jobs.count) else { throw JobStoreError.badBatchSize(jobs.count) }
+        let parameters = try jobs.map { try JSONCoding.encode($0.parameters) }
+        return try await durableWrite { db in
+            let now = try Self.now(db)
+            let id = Identifier.makeOrdered(prefix: "bat_", milliseconds: UInt64(clamping: now))
+            try db.execute(sql: JobSQL.insertBatch, arguments: [id, recipeName, jobs.count, now])
+            let insert = try db.cachedStatement(sql: JobSQL.insertBatchJob)
+            for (new, parameters) in zip(jobs, parameters) {
+                let jobId = Identifier.makeOrdered(prefix: "job_", milliseconds: UInt64(clamping: now))
+                try insert.execute(arguments: [
+                    jobId, new.type.rawValue, new.recipe, new.recipeName, parameters, new.maxAttempts, new.timeoutSeconds, nil, now, now, now,
+                    id, new.batchItem,
+                ])
+            }
+            guard let batch = try Self.fetchBatch(db, id: id) else { throw JobStoreError.notFound(id) }
+            return batch
+        }
+    }
+
+    public func batch(id: String) async throws -> Batch? {
+        try await pool.read { db in try Self.fetchBatch(db, id: id) }
+    }
+
+    public func cancelBatch(id: String) async throws -> Batch? {
+        try await durableWrite { db in
+            try db.execute(sql: JobSQL.cancelBatch, arguments: [id])
+            return try Self.fetchBatch(db, id: id)
+        }
+    }
+
+    static func fetchBatch(_ db: Database, id: String) throws -> Batch? {
+        guard var batch = try Row.fetchOne(db, sql: JobSQL.batchById, arguments: [id]).map({ try $0.batch() }) else { return nil }
+        for row in try Row.fetchAll(db, sql: JobSQL.batchCounts, arguments: [id]) {
+            if let status = JobStatus(rawValue: try row.string("status")) { batch.set(status, count: try row.int("n")) }
+        }
+        return batch
+    }
+
+    public func upload(sha256: String, bytes: Int) async throws -> Asset? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: JobSQL.uploadByContent, arguments: [sha256, bytes]).map { try $0.asset() }
         }
     }
 

@@ -174,7 +174,7 @@ public struct JobSubmitter: Sendable {
     }
 
     /// A file name that is one plain storage-key segment.
-    static func safeFileName(_ name: String) -> String {
+    public static func safeFileName(_ name: String) -> String {
         let cleaned = String(
             name.unicodeScalars.map { scalar in
                 scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-_".unicodeScalars.contains(scalar))

@@ -129,6 +129,8 @@ extension JobResource {
         let (stage, startedAt, status, type, updatedAt) = (view.stage, view.startedAt, view.status, view.type, view.updatedAt)
         writer.beginObject()
         writer.key("attempts"); writer.number(attempts)
+        writer.field("batchId", view.batchId)
+        writer.field("batchItem", view.batchItem)
         writer.key("cancelRequested"); writer.bool(cancelRequested)
         writer.key("createdAt"); writer.string(createdAt)
         if let error {

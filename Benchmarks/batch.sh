@@ -1,0 +1,94 @@
+#!/bin/bash
+# Batch runs at scale (issue 13), SQLite and a storage folder, all on this machine.
+#  1. 200 runs of a short recipe on 5 s inputs (`mixdown batch RECIPE --each`): mixdown's own overhead per
+#     run is the batch's time less the same ffmpeg commands run directly (`mixdown plan`'s script for each
+#     input, run by bash one after another: the baseline, measured in the same run). Target: under 30 ms.
+#     Then `--jobs 2` against `--jobs 1`. Target: at least 1.7x the throughput on 2 cores.
+#  2. `--submit` of 1,000 runs (1,000 distinct 5 s files, hashed and stored once each). Target: under 2 s.
+#     Then two `mixdown worker` processes drain the batch; every job must end succeeded after exactly one
+#     attempt (no run done twice).
+#   Benchmarks/batch.sh                           release build in .build-release
+#   MIXDOWN_BENCH_BINARY=path Benchmarks/batch.sh another binary (say which when quoting numbers)
+#   BENCH_BATCH_RUNS=200 BENCH_SUBMIT_RUNS=1000   the sizes
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. Benchmarks/binary.sh
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+runs=${BENCH_BATCH_RUNS:-200}
+submits=${BENCH_SUBMIT_RUNS:-1000}
+now() { date +%s.%N; }
+export MIXDOWN_STORE="sqlite:$work/store.sqlite" MIXDOWN_STORAGE="$work/storage" MIXDOWN_POLL_SECONDS=1
+
+# Distinct inputs: one 5 s file made by ffmpeg, then copies that differ in one sample each.
+ffmpeg -hide_banner -nostdin -loglevel error -y -f lavfi -i "sine=f=330:d=5:sample_rate=44100" -ac 1 "$work/seed.wav"
+python3 - "$work/seed.wav" "$work/in" "$(( runs > submits ? runs : submits ))" <<'PY'
+import os, sys
+seed, folder, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = bytearray(open(seed, "rb").read())
+os.makedirs(folder, exist_ok=True)
+for index in range(count):
+    data[-2:] = index.to_bytes(2, "little")
+    open(f"{folder}/ep{index:04d}.wav", "wb").write(data)
+PY
+mkdir -p "$work/short"
+for index in $(seq 0 $((runs - 1))); do ln -s "$work/in/ep$(printf %04d "$index").wav" "$work/short/"; done
+cat >"$work/clip.yaml" <<'YAML'
+version: 1
+kind: edit
+inputs: { voice: { upload: true } }
+steps:
+  - trim: { start: 1s, duration: 2s }
+  - gain: { db: -3 }
+outputs: { clip: { format: wav } }
+YAML
+
+# The baseline: the ffmpeg commands of every run, straight from the plan, run one after another.
+mkdir -p "$work/scripts" "$work/direct"
+for file in "$work"/short/*.wav; do
+    stem=$(basename "$file" .wav)
+    "$mixdown" plan "$work/clip.yaml" --input "voice=$file" >"$work/scripts/$stem.sh"
+done
+start=$(now)
+for script in "$work"/scripts/*.sh; do (cd "$work/direct" && bash "$script" >/dev/null 2>&1); done
+direct=$(echo "$(now) - $start" | bc)
+
+batch() {
+    local jobs=$1
+    rm -rf "$work/out"
+    local start
+    start=$(now)
+    "$mixdown" batch "$work/clip.yaml" --each "voice=$work/short/*.wav" --out "$work/out" --jobs "$jobs" >/dev/null 2>&1
+    echo "$(now) - $start" | bc
+}
+one=$(batch 1)
+two=$(batch 2)
+ls "$work"/out/*/clip.wav | wc -l | grep -qx "$runs" || { echo "the batch did not make $runs clips" >&2; exit 1; }
+overhead=$(echo "scale=1; ($one - $direct) * 1000 / $runs" | bc)
+ratio=$(echo "scale=2; $one / $two" | bc)
+printf '%d runs, 5 s inputs: ffmpeg direct %.2f s, batch --jobs 1 %.2f s, --jobs 2 %.2f s\n' "$runs" "$direct" "$one" "$two"
+printf 'overhead per run: %s ms (target < 30)\n' "$overhead"
+printf 'throughput --jobs 2 / --jobs 1: %sx (target >= 1.7 on 2 cores; this machine has %s)\n' "$ratio" "$(nproc)"
+
+# Submitting: every file of the folder, stored once each, queued in one transaction.
+start=$(now)
+id=$("$mixdown" batch "$work/clip.yaml" --each "voice=$work/in/*.wav" --submit)
+submitted=$(echo "$(now) - $start" | bc)
+printf -- '--submit of %d runs: %.2f s (target < 2)\n' "$submits" "$submitted"
+start=$(now)
+"$mixdown" worker --exit-when-idle >"$work/w1.log" 2>&1 &
+w1=$!
+"$mixdown" worker --exit-when-idle >"$work/w2.log" 2>&1 &
+w2=$!
+wait "$w1" "$w2"
+drained=$(echo "$(now) - $start" | bc)
+"$mixdown" batch status "$id"
+python3 - "$work/store.sqlite" "$id" "$submits" "$drained" <<'PY'
+import sqlite3, sys
+path, batch, expected, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+db = sqlite3.connect(path)
+rows = db.execute("SELECT status, attempts, lease_owner FROM jobs WHERE batch_id = ?", (batch,)).fetchall()
+once = sum(1 for status, attempts, _ in rows if status == "succeeded" and attempts == 1)
+print(f"two workers drained {len(rows)} jobs in {seconds:.1f} s ({len(rows) / seconds:.1f} runs/s); succeeded after one attempt: {once}")
+sys.exit(0 if once == expected == len(rows) else 1)
+PY
