@@ -19,3 +19,14 @@ struct IdentifierTests {
         #expect(tails[0] != tails[1] && tails[1] != tails[2])
     }
 }
+
+@Suite("Batch run names")
+struct BatchItemNameTests {
+    @Test("names are one plain segment each and distinct after cleaning; missing ones are runN")
+    func distinct() {
+        let names = BatchRun.itemNames(["a b", "a_b", "日本", "中国", nil, "  ", "..", "run5", "x", "x", "x-10", "x"])
+        #expect(names == ["a_b", "a_b-2", "__", "__-4", "run5", "run6", "_", "run5-8", "x", "x-10", "x-10-11", "x-12"])
+        #expect(Set(names).count == names.count)
+        #expect(names.allSatisfy { !$0.contains("/") && !$0.hasPrefix(".") })
+    }
+}

@@ -57,7 +57,7 @@ struct PostgresStoreTests {
         }
         #expect(Set(ids).count == 6)
         let versions = try PostgresTestServer.psql(url, "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations")
-        #expect(versions == "v1: jobs and assets,v2: durable notifications,v3: wake-ups,v4: remote render reports")
+        #expect(versions == "v1: jobs and assets,v2: durable notifications,v3: wake-ups,v4: remote render reports,v5: batches")
         for store in stores { await store.shutdown() }
     }
 

@@ -78,10 +78,10 @@ struct BatchesAPITests {
                 ("{}", "application/json", HTTPResponse.Status.badRequest, "bad-json"),
                 ("recipe: x", "application/yaml", .unsupportedMediaType, "unsupported-media-type"),
                 ("{\"recipe\": \(recipe), \"runs\": []}", "application/json", .unprocessableContent, "out-of-range"),
-                ("{\"recipe\": \(recipe), \"runs\": [{}]}", "application/json", .unprocessableContent, "invalid-recipe"),
+                ("{\"recipe\": \(recipe), \"runs\": [{}]}", "application/json", .unprocessableContent, "missing-input"),
                 (
                     "{\"recipe\": \"version: 1\\nkind: edit\\ninputs: { a: { file: /etc/passwd } }\\noutputs: { o: { from: a, format: wav } }\", \"runs\": [{}]}",
-                    "application/json", .unprocessableContent, "invalid-recipe"
+                    "application/json", .unprocessableContent, "file-input-not-allowed"
                 ),
             ] {
                 let (status, problem) = try await client.json("/v1/batches", .post, body: body, type: type)
@@ -103,6 +103,39 @@ struct BatchesAPITests {
             let (missing, _) = try await client.json("/v1/batches/bat_01JD0000000000000000000000/cancel", .post)
             #expect(missing == .notFound)
             #expect(harness.storedFiles().isEmpty)
+
+            // Names are made distinct after cleaning, so no two runs share a report line or a folder.
+            let names = ["a-3", "a", "a", "日本", "中国", "../../etc", ""]
+            let namedRuns = names.map { "{\"name\": \(jsonString($0)), \"inputs\": {}}" }.joined(separator: ",")
+            let (namedStatus, named) = try await client.json(
+                "/v1/batches",
+                .post,
+                body: "{\"recipe\": \(jsonString(uploadless)), \"runs\": [\(namedRuns)]}"
+            )
+            #expect(namedStatus == .accepted, "\(named)")
+            let (_, page) = try await client.json("/v1/batches/\(try #require(named["id"] as? String))")
+            let items = try #require(page["jobs"] as? [[String: Any]]).compactMap { $0["batchItem"] as? String }
+            #expect(Set(items) == ["____etc", "__", "__-5", "a", "a-3", "a-3-2", "run7"] && items.count == 7, "\(items)")
+
+            // When no run can start: nothing is queued, 422 with the first refused run's code and place,
+            // and the run named as the client named it.
+            let refusedBody = "{\"recipe\": \(recipe), \"runs\": [{\"name\": \"日本\", \"inputs\": {\"voice\": \"ast_nope\"}}]}"
+            let (refusedStatus, refused) = try await client.json("/v1/batches", .post, body: refusedBody)
+            #expect(refusedStatus == .unprocessableContent && refused["code"] as? String == "unknown-asset", "\(refused)")
+            #expect(refused["pointer"] as? String == "/runs/0" && (refused["detail"] as? String ?? "").contains("日本"))
+
+            // What one request may write is bounded: the recipe is kept by every job.
+            let padded = Self.recipe + "\n# " + String(repeating: "x", count: 20_000) + "\n"
+            let many = Array(repeating: "{}", count: 1000).joined(separator: ",")
+            let (largeStatus, large) = try await client.json("/v1/batches", .post, body: "{\"recipe\": \(jsonString(padded)), \"runs\": [\(many)]}")
+            #expect(largeStatus == .contentTooLarge && large["code"] as? String == "too-large", "\(large)")
+            let longName = String(repeating: "n", count: 201)
+            let (longStatus, long) = try await client.json(
+                "/v1/batches",
+                .post,
+                body: "{\"recipe\": \(recipe), \"name\": \"\(longName)\", \"runs\": [{}]}"
+            )
+            #expect(longStatus == .unprocessableContent && long["pointer"] as? String == "/name")
         }
     }
 }

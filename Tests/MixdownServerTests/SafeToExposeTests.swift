@@ -87,7 +87,8 @@ struct SafeToExposeTests {
             #expect(asset["contentType"] as? String == "audio/wav")
             #expect(asset["name"] as? String == "talk.wav")
         }
-        let stored = try #require(try await harness.services.store.list(type: nil, status: nil, limit: 10, cursor: nil).jobs.first)
+        let listed = try #require(try await harness.services.store.list(type: nil, status: nil, limit: 10, cursor: nil).jobs.first)
+        let stored = try #require(try await harness.services.store.job(id: listed.id))
         let assetId = try #require(stored.parameters.uploads["v"])
         let asset = try #require(try await harness.services.store.asset(id: assetId))
         #expect(asset.contentType == "audio/wav")

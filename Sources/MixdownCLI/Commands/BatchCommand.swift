@@ -173,8 +173,11 @@ struct BatchRunCommand: AsyncParsableCommand {
         let overrides = try recipe.overrides(), uploads = try recipe.uploads()
         var texts: [String: String] = [:]
         var batchRuns: [BatchRun] = []
+        var names: [String] = []
         var refused: [BatchSubmission.Rejection] = []
-        for run in runs {
+        // Stored names are the folders `batch status --out` writes: one plain segment each, all distinct.
+        let items = BatchRun.itemNames(runs.map(\.name))
+        for (run, item) in zip(runs, items) {
             if let problem = run.problem {
                 refused.append(.init(item: run.name, error: problem))
                 continue
@@ -186,9 +189,10 @@ struct BatchRunCommand: AsyncParsableCommand {
                 }
                 texts[run.file] = text
             }
+            names.append(run.name)
             batchRuns.append(
                 BatchRun(
-                    item: run.name,
+                    item: item,
                     recipe: texts[run.file] ?? "",
                     recipeName: run.file,
                     recipeDirectory: URL(fileURLWithPath: run.file).deletingLastPathComponent().path,
@@ -201,7 +205,12 @@ struct BatchRunCommand: AsyncParsableCommand {
             batchRuns.isEmpty
             ? BatchSubmission(batch: nil, rejected: [])
             : try await JobSubmitter(services: services).submitBatch(name: directory, runs: batchRuns)
-        refused += submission.rejected
+        refused += submission.rejected.map { rejection in
+            var named = rejection
+            if let index = rejection.index, names.indices.contains(index) { named.item = names[index] }
+            named.index = nil
+            return named
+        }
         if json {
             Console.json(SubmittedBatch(id: submission.batch?.id, total: submission.batch?.total ?? 0, rejected: refused), pretty: false)
         } else {

@@ -110,8 +110,9 @@ struct BatchStatusCommand: AsyncParsableCommand {
     /// rename, so a half-copied output never sits under its own name.
     static func copyOutputs(_ jobs: [Job], to directory: String, storage: any StorageAdapter) async throws {
         let fileManager = FileManager.default
-        for job in jobs where job.status == .succeeded {
-            let item = JobSubmitter.safeFileName(job.batchItem ?? job.id)
+        // Names are distinct when submitted; a store written otherwise still never has two jobs share a folder.
+        let items = BatchRun.itemNames(jobs.map { $0.batchItem ?? $0.id })
+        for (job, item) in zip(jobs, items) where job.status == .succeeded {
             let folder = "\(directory)/\(item)"
             try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let scratch = "\(folder)/.mixdown-download"

@@ -54,4 +54,6 @@ public struct Batch: Sendable, Hashable, Codable {
     /// At most this many jobs in one batch: a submission is one transaction, and one listing of a batch's
     /// report reads them all.
     public static let maximumJobs = 10_000
+    /// At most this much recipe text (and recipe names) over all the jobs of a batch: each job keeps its own copy.
+    public static let maximumRecipeBytes = 64 << 20
 }

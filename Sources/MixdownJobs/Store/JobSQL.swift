@@ -206,7 +206,8 @@ enum JobSQL {
         """
     static let statusById = "SELECT \(statusColumns) FROM jobs WHERE id = ?"
 
-    /// Newest first, one row more than `limit` to tell whether a next page exists. Arguments, for the
+    /// Newest first, one row more than `limit` to tell whether a next page exists; the status columns
+    /// only (a batch's page would otherwise carry its recipe once per job). Arguments, for the
     /// filters asked for, in order: type, status, batch, cursor.
     static func listJobs(type: Bool, status: Bool, batch: Bool, cursor: Bool, limit: Int) -> String {
         var conditions: [String] = []
@@ -215,7 +216,7 @@ enum JobSQL {
         if batch { conditions.append("batch_id = ?") }
         if cursor { conditions.append("id < ?") }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return "SELECT * FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)"
+        return "SELECT \(statusColumns) FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)"
     }
 
     /// One statement, so a claim is atomic on any connection: 'now' is fixed for the whole statement,

@@ -15,7 +15,8 @@ public protocol JobStore: Sendable {
     /// The job for status reads: everything but the recipe document, `parameters` and `plan` (left empty),
     /// the costly columns to read and decode, which status readers do not show.
     func status(id: String) async throws -> Job?
-    /// Newest first; `cursor` is the last id of the previous page; `batch` keeps one batch's jobs.
+    /// Newest first, as ``status(id:)`` reads them (no recipe, parameters or plan); `cursor` is the last
+    /// id of the previous page; `batch` keeps one batch's jobs.
     func list(type: JobType?, status: JobStatus?, batch: String?, limit: Int, cursor: String?) async throws -> JobPage
 
     /// Creates a batch and its jobs (each ``NewJob/batchItem`` names one) in one transaction, durably:
@@ -132,6 +133,8 @@ public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case idempotencyConflict(String)
     /// A batch with no jobs, or more than ``Batch/maximumJobs``.
     case badBatchSize(Int)
+    /// A batch whose recipe text over all its jobs is past ``Batch/maximumRecipeBytes``.
+    case batchTooLarge(Int)
     case notFound(String)
     case invalidTransition(String, JobStatus)
 
@@ -139,6 +142,8 @@ public enum JobStoreError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .idempotencyConflict(let key): "Idempotency-Key '\(key)' was used for a different request"
         case .badBatchSize(let count): "a batch holds 1 to \(Batch.maximumJobs) jobs, not \(count)"
+        case .batchTooLarge(let bytes):
+            "a batch's jobs hold at most \(Batch.maximumRecipeBytes >> 20) MiB of recipe text in all (each its own copy), not \(bytes) bytes"
         case .notFound(let id): "no job \(id)"
         case .invalidTransition(let id, let status): "job \(id) is \(status.rawValue)"
         }

@@ -200,7 +200,7 @@ public final class LibSQLJobStore: JobStore {
         if let cursor { arguments.append(cursor) }
         let sql = JobSQL.listJobs(type: type != nil, status: status != nil, batch: batch != nil, cursor: cursor != nil, limit: limit)
         let rows = try await read(HranaStatement(sql, arguments)).namedRows
-        let jobs = try rows.prefix(limit).map { try $0.job() }
+        let jobs = try rows.prefix(limit).map { try $0.job(withParameters: false) }
         return JobPage(jobs: jobs, nextCursor: rows.count > limit ? jobs.last?.id : nil)
     }
 

@@ -200,7 +200,9 @@ public final class PostgresJobStore: JobStore {
             conditions.append("id < $\(binds.count)")
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let found = try await jobs(PostgresQuery(unsafeSQL: "SELECT * FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)", binds: binds))
+        let found = try await jobs(
+            PostgresQuery(unsafeSQL: "SELECT \(Self.statusColumns) FROM jobs \(filter) ORDER BY id DESC LIMIT \(limit + 1)", binds: binds)
+        )
         let page = Array(found.prefix(limit))
         return JobPage(jobs: page, nextCursor: found.count > limit ? page.last?.id : nil)
     }

@@ -136,7 +136,7 @@ public final class SQLiteJobStore: JobStore {
             if let cursor { arguments += [cursor] }
             let sql = JobSQL.listJobs(type: type != nil, status: status != nil, batch: batch != nil, cursor: cursor != nil, limit: limit)
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let jobs = try rows.prefix(limit).map { try $0.job() }
+            let jobs = try rows.prefix(limit).map { try $0.job(withParameters: false) }
             return JobPage(jobs: jobs, nextCursor: rows.count > limit ? jobs.last?.id : nil)
         }
     }

@@ -40,11 +40,17 @@ public struct BatchRun: Sendable, Hashable {
 /// any job existed, each with why.
 public struct BatchSubmission: Sendable {
     public struct Rejection: Sendable, Hashable, Codable {
+        /// The run's place in the submitted list (from 0), when it came from one.
+        public var index: Int?
         public var item: String
+        /// The error code (`missing-input`, `unknown-asset`, ...).
+        public var code: String
         public var error: String
 
-        public init(item: String, error: String) {
+        public init(index: Int? = nil, item: String, code: String = "invalid-recipe", error: String) {
+            self.index = index
             self.item = item
+            self.code = code
             self.error = error
         }
     }
@@ -64,10 +70,13 @@ extension JobSubmitter {
     /// once per distinct content, found again by their SHA-256 when an earlier upload had the same bytes.
     public func submitBatch(name: String, runs: [BatchRun]) async throws -> BatchSubmission {
         guard runs.count <= Batch.maximumJobs else { throw JobStoreError.badBatchSize(runs.count) }
+        // Every job keeps its recipe: the batch's recipe text, summed over its jobs, is what it writes.
+        let recipeBytes = runs.reduce(0) { $0 + $1.recipe.utf8.count + $1.recipeName.utf8.count }
+        guard recipeBytes <= Batch.maximumRecipeBytes else { throw JobStoreError.batchTooLarge(recipeBytes) }
         var rejected: [BatchSubmission.Rejection] = []
         var accepted: [(run: BatchRun, type: JobType, uploads: [String: String])] = []
         var stored = ContentAddressedUploads(submitter: self)
-        for run in runs {
+        for (index, run) in runs.enumerated() {
             do {
                 var fileExists: (@Sendable (String) -> Bool)?
                 if let directory = run.recipeDirectory {
@@ -80,8 +89,8 @@ extension JobSubmitter {
                 )
                 let recipe = try RecipeParser(options: options).parse(run.recipe, file: run.recipeName)
                 var uploads: [String: String] = [:]
-                for (input, id) in run.assets where recipe.input(named: input)?.source == .upload {
-                    guard try await services.store.asset(id: id) != nil else {
+                for (input, id) in run.assets.sorted(by: { $0.key < $1.key }) where recipe.input(named: input)?.source == .upload {
+                    guard Identifier.isValid(id, prefix: "ast_"), try await services.store.asset(id: id) != nil else {
                         throw MixdownError(code: .unknownAsset, message: "input '\(input)': no asset \(id)")
                     }
                     uploads[input] = id
@@ -107,9 +116,10 @@ extension JobSubmitter {
                 }
                 accepted.append((run, JobType(kind: recipe.kind, preview: false), uploads))
             } catch let error as RecipeError {
-                rejected.append(.init(item: run.item, error: error.description))
+                let code = error.diagnostics.first?.code.rawValue ?? ErrorCode.invalidRecipe.rawValue
+                rejected.append(.init(index: index, item: run.item, code: code, error: error.description))
             } catch let error as MixdownError {
-                rejected.append(.init(item: run.item, error: error.description))
+                rejected.append(.init(index: index, item: run.item, code: error.code.rawValue, error: error.description))
             }
         }
         guard !accepted.isEmpty else { return BatchSubmission(batch: nil, rejected: rejected) }
@@ -127,6 +137,30 @@ extension JobSubmitter {
         let batch = try await services.store.submitBatch(recipeName: name, jobs: jobs)
         services.wake.ring()
         return BatchSubmission(batch: batch, rejected: rejected)
+    }
+}
+
+extension BatchRun {
+    /// Names for runs that are each one plain path segment (ASCII letters, digits, `.`, `-`, `_`) and
+    /// distinct after cleaning, so two runs never share a folder under `--out`: a missing or empty name
+    /// is `runN`, a name already taken gets `-N` (N its place, from 1), then `-N-2`, ... until free.
+    public static func itemNames(_ names: [String?]) -> [String] {
+        var used: Set<String> = []
+        return names.enumerated().map { index, name in
+            let trimmed = name?.trimmingCharacters(in: .whitespaces) ?? ""
+            var item = trimmed.isEmpty ? "run\(index + 1)" : JobSubmitter.safeFileName(trimmed)
+            if used.contains(item) {
+                let base = "\(item)-\(index + 1)"
+                item = base
+                var extra = 2
+                while used.contains(item) {
+                    item = "\(base)-\(extra)"
+                    extra += 1
+                }
+            }
+            used.insert(item)
+            return item
+        }
     }
 }
 
@@ -164,6 +198,12 @@ struct ContentAddressedUploads {
         } else {
             let upload = try await submitter.newUpload(name: URL(fileURLWithPath: path).lastPathComponent)
             let object = try await submitter.services.storage.put(file: path, key: upload.key, contentType: "application/octet-stream")
+            // The hash was taken before the copy: a file written to meanwhile is refused, not recorded
+            // under a hash its stored bytes do not have.
+            guard object.bytes == bytes else {
+                try? await submitter.services.storage.delete(upload.key)
+                throw MixdownError(code: .missingFile, message: "\(path) changed while it was being stored; submit it again")
+            }
             id = try await submitter.recordUpload(upload, stored: object, durationSeconds: nil, sha256: sha256).id
         }
         byPath[path] = id

@@ -21,6 +21,8 @@ extension MixdownAPI {
 
     /// At most this many runs in one request (the body is capped at ``Submission/maxDocumentBytes`` too).
     static let maximumBatchRuns = 1000
+    /// At most this much recipe text over the jobs one request makes.
+    static let maximumBatchRecipeBytes = 16 << 20
 
     /// `POST /v1/batches`: each run's recipe is checked with its params and assets; the runs that can
     /// start are queued as one batch in one transaction (202), the others listed in `rejected` with why.
@@ -45,16 +47,25 @@ extension MixdownAPI {
                 pointer: "/runs"
             )
         }
-        let name = String((document.name ?? "request").prefix(200))
+        if let name = document.name, name.count > 200 {
+            throw ProblemDocument(.unprocessableContent, code: .outOfRange, detail: "name is at most 200 characters", pointer: "/name")
+        }
+        let name = document.name ?? "request"
+        // Every job keeps its own copy of the recipe: what one request may write is bounded.
+        let recipeBytes = document.recipe.text.utf8.count
+        guard recipeBytes.multipliedReportingOverflow(by: document.runs.count).partialValue <= Self.maximumBatchRecipeBytes,
+            recipeBytes <= Self.maximumBatchRecipeBytes
+        else {
+            throw ProblemDocument(
+                .contentTooLarge,
+                code: .tooLarge,
+                detail: "the recipe times the number of runs is at most \(Self.maximumBatchRecipeBytes >> 20) MiB (each job keeps its copy)"
+            )
+        }
         let common = (document.params ?? [:]).mapValues(\.text)
-        var used: Set<String> = []
-        let runs = document.runs.enumerated().map { index, run in
-            // Names stay short and distinct: they are report lines and folder names.
-            var item = JobSubmitter.safeFileName(run.name ?? "run\(index + 1)")
-            if item == "upload" && run.name == nil { item = "run\(index + 1)" }
-            if !used.insert(item).inserted { item += "-\(index + 1)" }
-            used.insert(item)
-            return BatchRun(
+        let items = BatchRun.itemNames(document.runs.map(\.name))
+        let runs = zip(document.runs, items).map { run, item in
+            BatchRun(
                 item: item,
                 recipe: document.recipe.text,
                 recipeName: name,
@@ -68,16 +79,23 @@ extension MixdownAPI {
         } catch let error as JobStoreError {
             throw ProblemDocument(.unprocessableContent, code: .outOfRange, detail: error.description)
         }
+        // Rejections name the run as the client did, with its place in `runs`.
+        let rejected = submission.rejected.map { rejection in
+            var shown = rejection
+            if let index = rejection.index, document.runs.indices.contains(index) { shown.item = document.runs[index].name ?? items[index] }
+            return shown
+        }
         guard let batch = submission.batch else {
-            let first = submission.rejected.first
+            let first = rejected.first
             throw ProblemDocument(
                 .unprocessableContent,
-                code: .invalidRecipe,
-                detail: "no run of the batch can start; \(first.map { "\($0.item): \($0.error)" } ?? "")"
+                code: first.flatMap { ErrorCode(rawValue: $0.code) } ?? .invalidRecipe,
+                detail: "no run of the batch can start; \(first.map { "runs[\($0.index ?? 0)] (\($0.item)): \($0.error)" } ?? "")",
+                pointer: first?.index.map { "/runs/\($0)" }
             )
         }
         return JSONResponse.raw(
-            try batchJSON(batch, rejected: submission.rejected),
+            try batchJSON(batch, rejected: rejected),
             status: .accepted,
             headers: [.location: "/v1/batches/\(batch.id)"]
         )
@@ -180,7 +198,9 @@ extension MixdownAPI {
             writer.key("rejected"); writer.beginArray()
             for rejection in rejected {
                 writer.beginObject()
+                writer.key("code"); writer.string(rejection.code)
                 writer.key("error"); writer.string(rejection.error)
+                if let index = rejection.index { writer.key("index"); writer.number(index) }
                 writer.key("name"); writer.string(rejection.item)
                 writer.endObject()
             }
