@@ -114,6 +114,25 @@ struct BatchJobsTests {
         #expect((queued["jobs"] as? [Any])?.isEmpty == true)
     }
 
+    @Test("on a terminal one line shows the whole batch (done, failed, running, ETA) below the per-run lines")
+    func progressLine() throws {
+        let directory = try BatchEachTests.folder(episodes: 2)
+        // script(1) runs the command on a pseudo-terminal and copies what it draws.
+        let command = [
+            Shell.mixdown, "batch", directory.appendingPathComponent("clip.yaml").path, "--each", "voice=\(directory.path)/raw/*.wav",
+            "--out", directory.appendingPathComponent("out").path, "--jobs", "1",
+        ].map { "'\($0)'" }.joined(separator: " ")
+        let status = try Shell.run("script", ["-qefc", command, "/dev/null"])
+        #expect(status.exitCode == 0, "\(status.standardOutput)\(status.standardError)")
+        let screen = status.standardOutput
+        #expect(screen.contains("0/2 done, 0 failed, 1 running"), "\(screen)")
+        #expect(screen.contains("1/2 done, 0 failed, 0 running, ETA 0:0"), "\(screen)")
+        #expect(screen.contains("2/2 done, 0 failed"), "\(screen)")
+        #expect(screen.contains("[ok  ] ep1") && screen.contains("[ok  ] ep2"))
+        // Each run's line is printed where the bar was: the bar is cleared first.
+        #expect(screen.contains("\r\u{1B}[K[ok  ] ep1"), "\(screen.debugDescription)")
+    }
+
     @Test("--json prints one event per run start and end, then a summary, on standard output")
     func jsonEvents() throws {
         let directory = try BatchEachTests.folder(episodes: 2)

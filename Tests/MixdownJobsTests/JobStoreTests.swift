@@ -319,8 +319,20 @@ struct RemoteReportStoreTests {
             job.batchItem = "ep\(index)"
             return job
         }
-        let batch = try await store.submitBatch(recipeName: "clip.yaml", jobs: jobs)
+        let upload = Asset(
+            id: Identifier.make(prefix: "ast_", milliseconds: 5),
+            key: try StorageKey("uploads/batch/in.wav"),
+            name: "in.wav",
+            contentType: "audio/wav",
+            bytes: 44,
+            durationSeconds: nil,
+            sha256: String(repeating: "b", count: 64),
+            jobId: nil
+        )
+        let batch = try await store.submitBatch(recipeName: "clip.yaml", jobs: jobs, uploads: [upload])
         #expect(Identifier.isValid(batch.id, prefix: "bat_"))
+        // The uploads' records commit with the batch.
+        #expect(try await store.upload(sha256: upload.sha256, bytes: 44)?.id == upload.id)
         #expect(batch.total == 250 && batch.queued == 250 && batch.running == 0 && !batch.isFinished && batch.recipeName == "clip.yaml")
         await #expect(throws: JobStoreError.badBatchSize(0)) { try await store.submitBatch(recipeName: "x", jobs: []) }
 

@@ -19,9 +19,10 @@ public protocol JobStore: Sendable {
     /// id of the previous page; `batch` keeps one batch's jobs.
     func list(type: JobType?, status: JobStatus?, batch: String?, limit: Int, cursor: String?) async throws -> JobPage
 
-    /// Creates a batch and its jobs (each ``NewJob/batchItem`` names one) in one transaction, durably:
-    /// all of them or none. Idempotency keys of the jobs are ignored. At most ``Batch/maximumJobs``.
-    func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch
+    /// Creates a batch and its jobs (each ``NewJob/batchItem`` names one) in one transaction, durably,
+    /// with the records of the uploads they read (already in storage): all of them or none. Idempotency
+    /// keys of the jobs are ignored. At most ``Batch/maximumJobs``.
+    func submitBatch(recipeName: String, jobs: [NewJob], uploads: [Asset]) async throws -> Batch
     /// The batch with its totals, counted from its jobs now.
     func batch(id: String) async throws -> Batch?
     /// Cancels every job of the batch that has not ended (queued ones at once, running ones through
@@ -118,6 +119,11 @@ public struct ReapedJob: Sendable, Hashable {
 }
 
 extension JobStore {
+    /// A batch whose jobs read no new uploads.
+    public func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch {
+        try await submitBatch(recipeName: recipeName, jobs: jobs, uploads: [])
+    }
+
     /// Newest first, of every batch.
     public func list(type: JobType?, status: JobStatus?, limit: Int, cursor: String?) async throws -> JobPage {
         try await list(type: type, status: status, batch: nil, limit: limit, cursor: cursor)

@@ -204,7 +204,7 @@ public final class LibSQLJobStore: JobStore {
         return JobPage(jobs: jobs, nextCursor: rows.count > limit ? jobs.last?.id : nil)
     }
 
-    public func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch {
+    public func submitBatch(recipeName: String, jobs: [NewJob], uploads: [Asset]) async throws -> Batch {
         guard (1...Batch.maximumJobs).contains(jobs.count) else { throw JobStoreError.badBatchSize(jobs.count) }
         let parameters = try jobs.map { try JSONCoding.encode($0.parameters) }
         try await ready()
@@ -213,7 +213,7 @@ public final class LibSQLJobStore: JobStore {
             throw HranaError.badResponse("no store time")
         }
         let id = Identifier.makeOrdered(prefix: "bat_", milliseconds: UInt64(clamping: now))
-        var statements = [HranaStatement(JobSQL.insertBatch, [id, recipeName, jobs.count, now])]
+        var statements = uploads.map(Self.insert) + [HranaStatement(JobSQL.insertBatch, [id, recipeName, jobs.count, now])]
         for (new, parameters) in zip(jobs, parameters) {
             let jobId = Identifier.makeOrdered(prefix: "job_", milliseconds: UInt64(clamping: now))
             statements.append(

@@ -207,12 +207,13 @@ public final class PostgresJobStore: JobStore {
         return JobPage(jobs: page, nextCursor: found.count > limit ? page.last?.id : nil)
     }
 
-    public func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch {
+    public func submitBatch(recipeName: String, jobs: [NewJob], uploads: [Asset]) async throws -> Batch {
         guard (1...Batch.maximumJobs).contains(jobs.count) else { throw JobStoreError.badBatchSize(jobs.count) }
         let parameters = try jobs.map { try JSONCoding.encode($0.parameters) }
         let now = try await self.now()
         let id = Identifier.makeOrdered(prefix: "bat_", milliseconds: UInt64(clamping: now))
         try await transaction { connection in
+            for asset in uploads { _ = try await connection.query(Self.insertAsset(asset), logger: logger) }
             _ = try await connection.query(
                 "INSERT INTO batches (id, recipe_name, total, created_at) VALUES (\(id), \(recipeName), \(jobs.count), \(now))",
                 logger: logger

@@ -141,10 +141,11 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
-    public func submitBatch(recipeName: String, jobs: [NewJob]) async throws -> Batch {
+    public func submitBatch(recipeName: String, jobs: [NewJob], uploads: [Asset]) async throws -> Batch {
         guard (1...Batch.maximumJobs).contains(jobs.count) else { throw JobStoreError.badBatchSize(jobs.count) }
         let parameters = try jobs.map { try JSONCoding.encode($0.parameters) }
         return try await durableWrite { db in
+            for asset in uploads { try Self.insert(asset, db) }
             let now = try Self.now(db)
             let id = Identifier.makeOrdered(prefix: "bat_", milliseconds: UInt64(clamping: now))
             try db.execute(sql: JobSQL.insertBatch, arguments: [id, recipeName, jobs.count, now])

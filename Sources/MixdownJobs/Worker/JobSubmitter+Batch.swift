@@ -67,15 +67,29 @@ public struct BatchSubmission: Sendable {
 extension JobSubmitter {
     /// Queues every run as a job of one new batch, in one transaction. Each run's recipe is checked first
     /// (a run whose recipe or inputs are wrong is refused alone, with why); the local files are stored
-    /// once per distinct content, found again by their SHA-256 when an earlier upload had the same bytes.
+    /// once per distinct content, found again by their SHA-256 when an earlier upload had the same bytes,
+    /// and the new uploads' records commit with the batch.
     public func submitBatch(name: String, runs: [BatchRun]) async throws -> BatchSubmission {
         guard runs.count <= Batch.maximumJobs else { throw JobStoreError.badBatchSize(runs.count) }
         // Every job keeps its recipe: the batch's recipe text, summed over its jobs, is what it writes.
         let recipeBytes = runs.reduce(0) { $0 + $1.recipe.utf8.count + $1.recipeName.utf8.count }
         guard recipeBytes <= Batch.maximumRecipeBytes else { throw JobStoreError.batchTooLarge(recipeBytes) }
         var rejected: [BatchSubmission.Rejection] = []
-        var accepted: [(run: BatchRun, type: JobType, uploads: [String: String])] = []
-        var stored = ContentAddressedUploads(submitter: self)
+        func reject(_ index: Int, _ error: any Error) {
+            let item = runs[index].item
+            switch error {
+            case let error as RecipeError:
+                let code = error.diagnostics.first?.code.rawValue ?? ErrorCode.invalidRecipe.rawValue
+                rejected.append(.init(index: index, item: item, code: code, error: error.description))
+            case let error as MixdownError:
+                rejected.append(.init(index: index, item: item, code: error.code.rawValue, error: error.description))
+            default:
+                rejected.append(.init(index: index, item: item, code: ErrorCode.internal.rawValue, error: "\(error)"))
+            }
+        }
+
+        // 1. Each run's recipe, its assets, and the local files it needs.
+        var checked: [(index: Int, type: JobType, uploads: [String: String], files: [String: String])] = []
         for (index, run) in runs.enumerated() {
             do {
                 var fileExists: (@Sendable (String) -> Bool)?
@@ -95,12 +109,11 @@ extension JobSubmitter {
                     }
                     uploads[input] = id
                 }
+                var files: [String: String] = [:]
                 for input in recipe.inputs {
-                    let local: String
                     switch input.source {
                     case .upload:
-                        guard let file = run.files[input.name] else { continue }
-                        local = file
+                        if let file = run.files[input.name] { files[input.name] = file }
                     case .file(let path):
                         guard let directory = run.recipeDirectory else {
                             throw MixdownError(
@@ -109,32 +122,63 @@ extension JobSubmitter {
                                 location: input.location
                             )
                         }
-                        local = path.hasPrefix("/") ? path : "\(directory)/\(path)"
+                        files[input.name] = path.hasPrefix("/") ? path : "\(directory)/\(path)"
                     default: continue
                     }
-                    uploads[input.name] = try await stored.id(for: local)
                 }
-                accepted.append((run, JobType(kind: recipe.kind, preview: false), uploads))
-            } catch let error as RecipeError {
-                let code = error.diagnostics.first?.code.rawValue ?? ErrorCode.invalidRecipe.rawValue
-                rejected.append(.init(index: index, item: run.item, code: code, error: error.description))
-            } catch let error as MixdownError {
-                rejected.append(.init(index: index, item: run.item, code: error.code.rawValue, error: error.description))
+                checked.append((index, JobType(kind: recipe.kind, preview: false), uploads, files))
+            } catch  where error is RecipeError || error is MixdownError {
+                reject(index, error)
             }
         }
-        guard !accepted.isEmpty else { return BatchSubmission(batch: nil, rejected: rejected) }
-        let jobs = accepted.map { entry in
-            NewJob(
-                type: entry.type,
-                recipe: entry.run.recipe,
-                recipeName: entry.run.recipeName,
-                parameters: JobParameters(overrides: entry.run.overrides, uploads: entry.uploads, recipeDirectory: entry.run.recipeDirectory),
-                maxAttempts: services.configuration.maxAttempts,
-                timeoutSeconds: services.configuration.timeout(for: entry.type),
-                batchItem: entry.run.item
+
+        // 2. Every distinct file stored once (or found stored), two at a time: hashing and copying are
+        // most of a submission's time.
+        let paths = Array(Set(checked.flatMap { $0.files.values })).sorted()
+        let stored = try await ContentAddressedUploads(submitter: self).store(paths)
+
+        // 3. The runs whose files are all in, as jobs of one batch, committed with the new uploads' records.
+        var jobs: [NewJob] = []
+        for entry in checked {
+            var uploads = entry.uploads
+            var problem: (any Error)?
+            for (input, path) in entry.files.sorted(by: { $0.key < $1.key }) {
+                switch stored.ids[path] {
+                case .success(let id): uploads[input] = id
+                case .failure(let error): problem = problem ?? error
+                case nil: problem = problem ?? MixdownError(code: .missingFile, message: "cannot read \(path)")
+                }
+            }
+            if let problem {
+                reject(entry.index, problem)
+                continue
+            }
+            let run = runs[entry.index]
+            jobs.append(
+                NewJob(
+                    type: entry.type,
+                    recipe: run.recipe,
+                    recipeName: run.recipeName,
+                    parameters: JobParameters(overrides: run.overrides, uploads: uploads, recipeDirectory: run.recipeDirectory),
+                    maxAttempts: services.configuration.maxAttempts,
+                    timeoutSeconds: services.configuration.timeout(for: entry.type),
+                    batchItem: run.item
+                )
             )
         }
-        let batch = try await services.store.submitBatch(recipeName: name, jobs: jobs)
+        rejected.sort { ($0.index ?? 0) < ($1.index ?? 0) }
+        let used = Set(jobs.flatMap { $0.parameters.uploads.values })
+        let records = stored.new.filter { used.contains($0.id) }
+        // Objects no job will use (every run using them was refused) have no record to find them by.
+        for asset in stored.new where !used.contains(asset.id) { try? await services.storage.delete(asset.key) }
+        guard !jobs.isEmpty else { return BatchSubmission(batch: nil, rejected: rejected) }
+        let batch: Batch
+        do {
+            batch = try await services.store.submitBatch(recipeName: name, jobs: jobs, uploads: records)
+        } catch {
+            for asset in records { try? await services.storage.delete(asset.key) }
+            throw error
+        }
         services.wake.ring()
         return BatchSubmission(batch: batch, rejected: rejected)
     }
@@ -164,50 +208,134 @@ extension BatchRun {
     }
 }
 
-/// Local files stored as upload assets once per distinct content: a path seen before, or bytes an earlier
-/// upload (of this submission or any before) already has, reuse that asset.
+/// Local files stored as upload assets once per distinct content: bytes an earlier upload (of this
+/// submission or any before) already has reuse that asset; the others are stored, and their records
+/// returned for the caller to commit (``JobStore/submitBatch(recipeName:jobs:uploads:)``).
 struct ContentAddressedUploads {
     let submitter: JobSubmitter
-    private var byPath: [String: String] = [:]
-    private var byContent: [String: String] = [:]
 
-    init(submitter: JobSubmitter) {
-        self.submitter = submitter
+    /// Each path's asset id, or why it could not be stored; and the records of the assets made.
+    struct Stored {
+        var ids: [String: Result<String, MixdownError>] = [:]
+        var new: [Asset] = []
     }
 
-    mutating func id(for path: String) async throws -> String {
-        if let id = byPath[path] { return id }
-        let sha256: String, bytes: Int
+    /// How many files are hashed or copied at once.
+    static let width = 2
+
+    func store(_ paths: [String]) async throws -> Stored {
+        var result = Stored()
+        guard !paths.isEmpty else { return result }
+        // Hash every file (two at a time), then one lookup per distinct content.
+        let digests = try await Self.concurrently(paths) { path in try await Self.digest(path) }
+        var byContent: [String: String] = [:]
+        var toStore: [(path: String, sha256: String, bytes: Int)] = []
+        for (path, digest) in zip(paths, digests) {
+            switch digest {
+            case .failure(let error):
+                result.ids[path] = .failure(error)
+            case .success(let (sha256, bytes)):
+                let content = "\(sha256) \(bytes)"
+                if byContent[content] == nil {
+                    if let existing = try await submitter.services.store.upload(sha256: sha256, bytes: bytes),
+                        try await submitter.services.storage.exists(existing.key)
+                    {
+                        byContent[content] = existing.id
+                    } else {
+                        byContent[content] = ""
+                        toStore.append((path, sha256, bytes))
+                    }
+                }
+            }
+        }
+        // Ids from one read of the store clock: ordered, so they sort by submission like any other.
+        let now = UInt64(clamping: try await submitter.services.store.now())
+        let named = toStore.map { file in
+            (
+                file, Identifier.makeOrdered(prefix: "ast_", milliseconds: now),
+                JobSubmitter.safeFileName(URL(fileURLWithPath: file.path).lastPathComponent)
+            )
+        }
+        let storage = submitter.services.storage
+        let puts = try await Self.concurrently(named) { file, id, name -> Asset in
+            let key = try StorageKey("uploads/\(id)/\(name)")
+            let object = try await storage.put(file: file.path, key: key, contentType: "application/octet-stream")
+            // The hash was taken before the copy: a file written to meanwhile is refused, not recorded
+            // under a hash its stored bytes do not have.
+            guard object.bytes == file.bytes else {
+                try? await storage.delete(key)
+                throw MixdownError(code: .missingFile, message: "\(file.path) changed while it was being stored; submit it again")
+            }
+            return Asset(
+                id: id,
+                key: key,
+                name: name,
+                contentType: object.contentType,
+                bytes: object.bytes,
+                durationSeconds: nil,
+                sha256: file.sha256,
+                jobId: nil
+            )
+        }
+        for ((file, _, _), put) in zip(named, puts) {
+            switch put {
+            case .success(let asset):
+                result.new.append(asset)
+                byContent["\(file.sha256) \(file.bytes)"] = asset.id
+            case .failure(let error):
+                byContent["\(file.sha256) \(file.bytes)"] = nil
+                result.ids[file.path] = .failure(error)
+            }
+        }
+        for (path, digest) in zip(paths, digests) {
+            guard case .success(let (sha256, bytes)) = digest, result.ids[path] == nil else { continue }
+            if let id = byContent["\(sha256) \(bytes)"], !id.isEmpty {
+                result.ids[path] = .success(id)
+            } else {
+                result.ids[path] = .failure(MixdownError(code: .missingFile, message: "cannot store \(path)"))
+            }
+        }
+        return result
+    }
+
+    /// The file's SHA-256 and size; unreadable is a `missing-file` error.
+    static func digest(_ path: String) async throws -> (String, Int) {
         do {
-            (sha256, bytes) = try await BlockingIO.run { () throws -> (String, Int) in
+            return try await BlockingIO.run { () throws -> (String, Int) in
                 let attributes = try FileManager.default.attributesOfItem(atPath: path)
                 return (try PlanExecutor.sha256(ofFile: path), (attributes[.size] as? NSNumber)?.intValue ?? -1)
             }
         } catch {
             throw MixdownError(code: .missingFile, message: "cannot read \(path)")
         }
-        let content = "\(sha256) \(bytes)"
-        if let id = byContent[content] {
-            byPath[path] = id
-            return id
-        }
-        let store = submitter.services.store
-        let id: String
-        if let existing = try await store.upload(sha256: sha256, bytes: bytes), try await submitter.services.storage.exists(existing.key) {
-            id = existing.id
-        } else {
-            let upload = try await submitter.newUpload(name: URL(fileURLWithPath: path).lastPathComponent)
-            let object = try await submitter.services.storage.put(file: path, key: upload.key, contentType: "application/octet-stream")
-            // The hash was taken before the copy: a file written to meanwhile is refused, not recorded
-            // under a hash its stored bytes do not have.
-            guard object.bytes == bytes else {
-                try? await submitter.services.storage.delete(upload.key)
-                throw MixdownError(code: .missingFile, message: "\(path) changed while it was being stored; submit it again")
+    }
+
+    /// `body` over `items`, ``width`` at a time, results in order; a `MixdownError` is that item's result,
+    /// any other error (storage down, cancellation) ends the whole call.
+    static func concurrently<Item: Sendable, Value: Sendable>(
+        _ items: [Item],
+        _ body: @escaping @Sendable (Item) async throws -> Value
+    ) async throws -> [Result<Value, MixdownError>] {
+        try await withThrowingTaskGroup(of: (Int, Result<Value, MixdownError>).self) { group in
+            var results = [Result<Value, MixdownError>?](repeating: nil, count: items.count)
+            var next = 0
+            func launch() {
+                let index = next, item = items[index]
+                next += 1
+                group.addTask {
+                    do {
+                        return (index, .success(try await body(item)))
+                    } catch let error as MixdownError {
+                        return (index, .failure(error))
+                    }
+                }
             }
-            id = try await submitter.recordUpload(upload, stored: object, durationSeconds: nil, sha256: sha256).id
+            while next < min(width, items.count) { launch() }
+            for try await (index, result) in group {
+                results[index] = result
+                if next < items.count { launch() }
+            }
+            return results.map { $0 ?? .failure(MixdownError(code: .internal, message: "not run")) }
         }
-        byPath[path] = id
-        byContent[content] = id
-        return id
     }
 }
