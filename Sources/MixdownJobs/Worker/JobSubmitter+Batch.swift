@@ -90,18 +90,29 @@ extension JobSubmitter {
 
         // 1. Each run's recipe, its assets, and the local files it needs.
         var checked: [(index: Int, type: JobType, uploads: [String: String], files: [String: String])] = []
+        // Runs of one recipe usually differ only in their files: a recipe is parsed once per distinct
+        // text, params and set of inputs, not once per run.
+        var parsed: [String: Result<Recipe, RecipeError>] = [:]
         for (index, run) in runs.enumerated() {
             do {
-                var fileExists: (@Sendable (String) -> Bool)?
-                if let directory = run.recipeDirectory {
-                    fileExists = { path in FileManager.default.fileExists(atPath: path.hasPrefix("/") ? path : "\(directory)/\(path)") }
+                let provided = Set(run.files.keys).union(run.assets.keys)
+                let key =
+                    ([run.recipe, run.recipeName, run.recipeDirectory ?? "\u{1}"]
+                    + run.overrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    + ["\u{2}"] + provided.sorted()).joined(separator: "\u{0}")
+                let result: Result<Recipe, RecipeError>
+                if let cached = parsed[key] {
+                    result = cached
+                } else {
+                    var fileExists: (@Sendable (String) -> Bool)?
+                    if let directory = run.recipeDirectory {
+                        fileExists = { path in FileManager.default.fileExists(atPath: path.hasPrefix("/") ? path : "\(directory)/\(path)") }
+                    }
+                    let options = RecipeParser.Options(parameterOverrides: run.overrides, providedUploads: provided, fileExists: fileExists)
+                    result = Result { () throws(RecipeError) -> Recipe in try RecipeParser(options: options).parse(run.recipe, file: run.recipeName) }
+                    parsed[key] = result
                 }
-                let options = RecipeParser.Options(
-                    parameterOverrides: run.overrides,
-                    providedUploads: Set(run.files.keys).union(run.assets.keys),
-                    fileExists: fileExists
-                )
-                let recipe = try RecipeParser(options: options).parse(run.recipe, file: run.recipeName)
+                let recipe = try result.get()
                 var uploads: [String: String] = [:]
                 for (input, id) in run.assets.sorted(by: { $0.key < $1.key }) where recipe.input(named: input)?.source == .upload {
                     guard Identifier.isValid(id, prefix: "ast_"), try await services.store.asset(id: id) != nil else {
