@@ -149,13 +149,7 @@ enum JobSQL {
     static let batchCounts = "SELECT status, count(*) AS n FROM jobs WHERE batch_id = ? GROUP BY status"
 
     /// ``cancel`` for every job of a batch that has not ended. Argument: batch id.
-    static let cancelBatch = """
-        UPDATE jobs SET cancel_requested = 1, updated_at = \(now),
-            status = CASE status WHEN 'queued' THEN 'cancelled' ELSE status END,
-            finished_at = CASE status WHEN 'queued' THEN \(now) ELSE finished_at END,
-            error = CASE status WHEN 'queued' THEN \(cancelledError) ELSE error END
-        WHERE batch_id = ? AND status IN ('queued', 'running')
-        """
+    static let cancelBatch = cancelling(where: "batch_id = ?")
 
     /// The oldest upload with these bytes. Arguments: sha256, size.
     static let uploadByContent = """
@@ -276,13 +270,18 @@ enum JobSQL {
     /// A queued job ends at once; a running one is flagged for its worker; others are left alone. Every
     /// `SET` expression reads the row as it was, so `status` in the `CASE`s is the old status. No
     /// `RETURNING`: it would not show what the notification trigger wrote. Argument: job id.
-    static let cancel = """
+    static let cancel = cancelling(where: "id = ?")
+
+    /// The cancel of every job that `condition` selects and that has not ended.
+    static func cancelling(where condition: String) -> String {
+        """
         UPDATE jobs SET cancel_requested = 1, updated_at = \(now),
             status = CASE status WHEN 'queued' THEN 'cancelled' ELSE status END,
             finished_at = CASE status WHEN 'queued' THEN \(now) ELSE finished_at END,
             error = CASE status WHEN 'queued' THEN \(cancelledError) ELSE error END
-        WHERE id = ? AND status IN ('queued', 'running')
+        WHERE \(condition) AND status IN ('queued', 'running')
         """
+    }
 
     /// Queues a job again with fresh attempts, from the statuses the state machine allows. Argument: job id.
     static let retry = """

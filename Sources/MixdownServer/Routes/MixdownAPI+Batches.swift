@@ -110,18 +110,7 @@ extension MixdownAPI {
     /// `GET /v1/batches/{id}`: the totals, and a page of the batch's jobs (newest first, `limit`, `cursor`).
     func showBatch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try batchId(context)
-        let query = request.uri.queryParameters
-        var limit = 50
-        if let text = query.get("limit") {
-            guard let value = Int(text), (1...500).contains(value) else {
-                throw ProblemDocument(.badRequest, code: .badQuery, detail: "limit is 1...500")
-            }
-            limit = value
-        }
-        let cursor = query.get("cursor")
-        if let cursor, !Identifier.isValid(cursor, prefix: "job_") {
-            throw ProblemDocument(.badRequest, code: .badQuery, detail: "cursor is a job id")
-        }
+        let (limit, cursor) = try Self.page(request.uri.queryParameters)
         guard let batch = try await services.store.batch(id: id) else { throw ProblemDocument.notFound("batch \(id)") }
         let page = try await services.store.list(type: nil, status: nil, batch: id, limit: limit, cursor: cursor)
         return JSONResponse.raw(try batchJSON(batch, jobs: page))

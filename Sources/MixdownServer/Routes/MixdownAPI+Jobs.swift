@@ -1,6 +1,7 @@
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
+internal import HummingbirdCore
 import MixdownJobs
 import MixdownPlanner
 import MixdownRecipe
@@ -93,6 +94,13 @@ extension MixdownAPI {
             }
             status = value
         }
+        let (limit, cursor) = try Self.page(query)
+        let page = try await services.store.list(type: type, status: status, limit: limit, cursor: cursor)
+        return try JSONResponse.raw(JobResource.page(page.jobs.map(resources.job), nextCursor: page.nextCursor))
+    }
+
+    /// A listing's `limit` (1...500, default 50) and `cursor` (a job id) query parameters.
+    static func page(_ query: FlatDictionary<Substring, Substring>) throws -> (limit: Int, cursor: String?) {
         var limit = 50
         if let text = query.get("limit") {
             guard let value = Int(text), (1...500).contains(value) else {
@@ -104,8 +112,7 @@ extension MixdownAPI {
         if let cursor, !Identifier.isValid(cursor, prefix: "job_") {
             throw ProblemDocument(.badRequest, code: .badQuery, detail: "cursor is a job id")
         }
-        let page = try await services.store.list(type: type, status: status, limit: limit, cursor: cursor)
-        return try JSONResponse.raw(JobResource.page(page.jobs.map(resources.job), nextCursor: page.nextCursor))
+        return (limit, cursor)
     }
 
     /// `GET /v1/jobs/{id}/events`: Server-Sent Events of progress and status until the job ends.

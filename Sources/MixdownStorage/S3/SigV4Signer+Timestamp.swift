@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 extension SigV4Signer {
     /// The two UTC forms SigV4 uses, `20130524` and `20130524T000000Z`, computed from the Unix time by

@@ -1,4 +1,4 @@
-public import Crypto
+internal import Crypto
 public import Foundation
 
 /// AWS Signature Version 4 for S3, written out by hand: canonical request, string to sign, signing key,
