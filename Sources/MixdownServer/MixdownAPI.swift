@@ -12,6 +12,8 @@ public struct MixdownAPI: Sendable {
     let resources: ResourceBuilder
     /// Uploads being received now, against ``ServerConfiguration/maxConcurrentUploads``.
     let uploadSlots: UploadSlots
+    /// The web studio's files, read once.
+    let studio: StudioFiles
 
     /// Signs download URLs; exposed so tests can make expired ones.
     public var signer: URLSigner { resources.signer }
@@ -26,6 +28,7 @@ public struct MixdownAPI: Sendable {
             lifetime: configuration.signedURLSeconds,
             storage: services.storage
         )
+        studio = StudioFiles.load(storage: services.storage)
         ServerMetrics.bootstrap
     }
 
@@ -38,8 +41,10 @@ public struct MixdownAPI: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         SystemController(api: self).addRoutes(to: router)
+        StudioController(studio: studio).addRoutes(to: router)
         let keyed = router.group("v1").add(middleware: APIKeyMiddleware(keys: configuration.apiKeys))
         let selfAuthenticated = router.group("v1")
+        SystemController(api: self).addKeyedRoutes(to: keyed)
         JobsController(api: self).addRoutes(to: keyed)
         BatchesController(api: self).addRoutes(to: keyed)
         UploadsController(api: self).addRoutes(to: keyed)

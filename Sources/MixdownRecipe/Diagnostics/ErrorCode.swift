@@ -101,6 +101,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
     case unsupportedMediaType = "unsupported-media-type"
     case idempotencyConflict = "idempotency-conflict"
     case jobFinished = "job-finished"
+    case notRetryable = "not-retryable"
     case rangeNotSatisfiable = "range-not-satisfiable"
     case busy
     case notReady = "not-ready"
@@ -125,7 +126,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
         case .badSignature: 403
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .cancelled, .idempotencyConflict, .jobFinished: 409
+        case .cancelled, .idempotencyConflict, .jobFinished, .notRetryable: 409
         case .tooLarge, .inputTooLarge: 413
         case .unsupportedMediaType: 415
         case .rangeNotSatisfiable: 416
@@ -235,6 +236,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
         case .unsupportedMediaType: "A request body of a content type the route does not take."
         case .idempotencyConflict: "An `Idempotency-Key` reused for a different request."
         case .jobFinished: "The job has already finished, so it cannot be cancelled."
+        case .notRetryable: "Only a job that failed or was cancelled can be retried; this one is queued, running or succeeded."
         case .rangeNotSatisfiable: "A `Range` outside the asset."
         case .busy: "The server is at its limit of concurrent uploads; try again shortly."
         case .notReady: "The server cannot reach its job store or storage yet."
@@ -261,8 +263,8 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
             "Running"
         case .invalidKey, .storageError, .storageRefused, .backendUnavailable: "Storage"
         case .badRequest, .badBody, .badJson, .badMultipart, .badQuery, .badIdempotencyKey, .badNotifyUrl, .badSignature, .unauthorized, .notFound,
-            .methodNotAllowed, .missingRecipe, .unsupportedMediaType, .idempotencyConflict, .jobFinished, .rangeNotSatisfiable, .busy, .notReady,
-            .httpError, .internal:
+            .methodNotAllowed, .missingRecipe, .unsupportedMediaType, .idempotencyConflict, .jobFinished, .notRetryable, .rangeNotSatisfiable, .busy,
+            .notReady, .httpError, .internal:
             "HTTP API"
         }
     }

@@ -24,25 +24,7 @@ extension MixdownAPI {
         keepPlan: Bool = false
     ) async throws -> (recipe: Recipe, plan: String?) {
         try checkNotifyURL(submission.notifyUrl)
-        let recipe: Recipe
-        do {
-            let uploads = Set(submission.assetInputs.keys).union(submission.files.keys)
-            recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides, providedUploads: uploads)).parse(
-                submission.recipe ?? "",
-                file: submission.name
-            )
-            if let input = recipe.inputs.first(where: { if case .file = $0.source { true } else { false } }) {
-                throw RecipeError([
-                    MixdownError(
-                        code: .fileInputNotAllowed,
-                        message: "input '\(input.name)': a submitted recipe cannot read server files; upload it instead",
-                        location: input.location
-                    )
-                ])
-            }
-        } catch let error as RecipeError {
-            throw ProblemDocument.invalidRecipe(error)
-        }
+        let recipe = try parsed(submission, uploads: Set(submission.assetInputs.keys).union(submission.files.keys))
         if let feature, let required = Self.kind(for: feature), required != recipe.kind {
             throw ProblemDocument(
                 .unprocessableContent,
@@ -71,6 +53,29 @@ extension MixdownAPI {
             }
         }
         return (recipe, plan)
+    }
+
+    /// The recipe of a submission, parsed with its params; a network recipe may not read server files.
+    /// `uploads` are the upload inputs the submission supplies, or nil to leave them unchecked (a draft).
+    func parsed(_ submission: Submission, uploads: Set<String>?) throws -> Recipe {
+        do {
+            let recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides, providedUploads: uploads)).parse(
+                submission.recipe ?? "",
+                file: submission.name
+            )
+            if let input = recipe.inputs.first(where: { if case .file = $0.source { true } else { false } }) {
+                throw RecipeError([
+                    MixdownError(
+                        code: .fileInputNotAllowed,
+                        message: "input '\(input.name)': a submitted recipe cannot read server files; upload it instead",
+                        location: input.location
+                    )
+                ])
+            }
+            return recipe
+        } catch let error as RecipeError {
+            throw ProblemDocument.invalidRecipe(error)
+        }
     }
 
     /// A plan as clients see it: JSON with the server's own paths taken out.

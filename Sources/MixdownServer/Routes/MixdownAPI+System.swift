@@ -32,9 +32,22 @@ extension MixdownAPI {
     func validate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
-        let recipe = try await admit(submission, feature: nil).recipe
+        let recipe: Recipe
+        switch request.uri.queryParameters.get("draft") {
+        case nil, "0", "false": recipe = try await admit(submission, feature: nil).recipe
+        // An editor checks the recipe as the author types, before any file is chosen: the document alone.
+        case "1", "true": recipe = try parsed(submission, uploads: nil)
+        default: throw ProblemDocument(.badRequest, code: .badQuery, detail: "draft is true or false")
+        }
         return try JSONResponse.make(
-            Validation(valid: true, kind: recipe.kind.rawValue, inputs: recipe.inputs.map(\.name), outputs: recipe.outputs.map(\.name))
+            Validation(
+                valid: true,
+                kind: recipe.kind.rawValue,
+                inputs: recipe.inputs.map(\.name),
+                uploads: recipe.inputs.filter { $0.source == .upload }.map(\.name),
+                params: recipe.params,
+                outputs: recipe.outputs.map(\.name)
+            )
         )
     }
 
@@ -42,7 +55,30 @@ extension MixdownAPI {
         var valid: Bool
         var kind: String
         var inputs: [String]
+        /// The inputs a submission supplies (assets or file parts), for a form to ask for.
+        var uploads: [String]
+        /// Every param with the value it takes in this submission (its default unless `params` set it).
+        var params: [String: String]
         var outputs: [String]
+    }
+
+    /// `GET /v1/limits`: the caps a client should check before it sends anything.
+    func limits() throws -> Response {
+        try JSONResponse.make(
+            Limits(
+                maxUploadBytes: configuration.maxUploadBytes,
+                maxDurationSeconds: configuration.maxDurationSeconds,
+                maxRecipeBytes: Submission.maxDocumentBytes,
+                maxPreviewSeconds: PreviewWindow.maximumDuration
+            )
+        )
+    }
+
+    struct Limits: Encodable {
+        var maxUploadBytes: Int
+        var maxDurationSeconds: Double
+        var maxRecipeBytes: Int
+        var maxPreviewSeconds: Double
     }
 
     /// `POST /v1/recipes/plan`: the plan as JSON, after the checks a submission gets; upload inputs name
