@@ -14,8 +14,10 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 COPY Schemas ./Schemas
+# The web studio's files are a resource bundle that must sit beside the binary.
 RUN swift build -c release --static-swift-stdlib --product mixdown \
-    && install -m 0755 "$(swift build -c release --show-bin-path)/mixdown" /usr/local/bin/mixdown
+    && install -m 0755 "$(swift build -c release --show-bin-path)/mixdown" /usr/local/bin/mixdown \
+    && cp -R "$(swift build -c release --show-bin-path)/Mixdown_MixdownServer.resources" /usr/local/bin/
 
 # --- run: ffmpeg, yt-dlp, libebur128 and a font; no compiler --------------------------------------------
 FROM debian:bookworm-slim
@@ -28,6 +30,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --create-home --home-dir /var/lib/mixdown --shell /usr/sbin/nologin mixdown
 COPY --from=build /usr/local/bin/mixdown /usr/local/bin/mixdown
+COPY --from=build /usr/local/bin/Mixdown_MixdownServer.resources /usr/local/bin/Mixdown_MixdownServer.resources
 USER 10001
 WORKDIR /var/lib/mixdown
 # The embedded defaults keep their files here (a volume); production points MIXDOWN_STORE and

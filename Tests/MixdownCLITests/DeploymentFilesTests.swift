@@ -31,6 +31,13 @@ struct DeploymentFilesTests {
         #expect(lint.exitCode == 0, "\(lint.standardOutput)\(lint.standardError)")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("ENTRYPOINT [\"mixdown\"]") && text.contains("USER 10001") && text.contains("HEALTHCHECK"))
+        // The studio's resource bundle, under the name this build gives it, goes beside the binary.
+        let bundles = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent(".build/debug").path)
+            .filter { $0.hasSuffix("_MixdownServer.resources") }
+        #expect(bundles.count == 1)
+        for bundle in bundles {
+            #expect(text.contains("COPY --from=build /usr/local/bin/\(bundle) /usr/local/bin/\(bundle)"), "the image lacks \(bundle)")
+        }
         let documented = try Self.documented()
         for line in text.split(separator: "\n") where line.hasPrefix("ENV ") {
             for assignment in line.dropFirst(4).split(separator: " ") {
