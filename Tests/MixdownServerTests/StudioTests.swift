@@ -108,6 +108,9 @@ struct StudioTests {
             #expect(plain == .unprocessableContent)
             let errors = try #require(problem["errors"] as? [[String: Any]])
             #expect(errors.first?["code"] as? String == "missing-input")
+            // In the API's own terms, not the command line's.
+            let message = errors.first?["message"] as? String ?? ""
+            #expect(message.contains("inputs.voice") && !message.contains("--input"), "\(message)")
             // A draft is still held to everything else: a broken step at its line, server files refused.
             let broken = Self.recipe.replacingOccurrences(of: "  - gain: \"${boost}dB\"", with: "  - reverse_time: {}")
             let (bad, brokenProblem) = try await client.json("/v1/recipes/validate?draft=1", .post, body: "{\"recipe\": \(jsonString(broken))}")

@@ -26,13 +26,19 @@ extension ParseContext {
         }
         if let provided = options.providedUploads {
             for input in inputs where input.source == .upload && !provided.contains(input.name) {
-                error(.missingInput, "input '\(input.name)' is an upload: supply it with --input \(input.name)=PATH", at: input.location)
+                let how =
+                    switch options.uploadChannel {
+                    case .commandLine: "supply it with --input \(input.name)=PATH"
+                    case .request: "supply it as an asset id in the request's inputs.\(input.name), or as a file part named '\(input.name)'"
+                    }
+                error(.missingInput, "input '\(input.name)' is an upload: \(how)", at: input.location)
             }
             let names = Set(inputs.map(\.name))
+            let given = options.uploadChannel == .commandLine ? "--input" : "inputs:"
             for name in provided.sorted() where !names.contains(name) {
                 error(
                     .unknownInput,
-                    "--input \(Excerpt.excerpt(name)): the recipe has no input \(Excerpt.quoted(name))",
+                    "\(given) \(Excerpt.excerpt(name)): the recipe has no input \(Excerpt.quoted(name))",
                     at: nil as SourceLocation?,
                     suggestion: Suggestion.closest(to: name, in: names)
                 )

@@ -10,6 +10,8 @@ public struct RecipeParser: Sendable {
         public var parameterOverrides: [String: String]
         /// The upload inputs the caller will supply; nil skips the check (validation of a bare recipe).
         public var providedUploads: Set<String>?
+        /// How the caller supplies uploads, so a missing or unknown one is explained in its own terms.
+        public var uploadChannel: UploadChannel = .commandLine
         /// Checks `file:` inputs and caption files, given the path as written; nil skips the check.
         public var fileExists: (@Sendable (String) -> Bool)?
         /// The largest document, in UTF-8 bytes, counted both as written and after `${param}` expansion.
@@ -33,6 +35,13 @@ public struct RecipeParser: Sendable {
             self.maximumNodes = maximumNodes
             self.maximumSteps = maximumSteps
         }
+    }
+
+    /// Where uploads come from: `--input NAME=PATH` on the command line, or a request's `inputs` member
+    /// (an asset id) or file part (the HTTP API).
+    public enum UploadChannel: Sendable {
+        case commandLine
+        case request
     }
 
     /// The documented step limit (`Docs/recipes.md`): far beyond any real edit, small enough that

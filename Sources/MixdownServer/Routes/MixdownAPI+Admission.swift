@@ -59,7 +59,9 @@ extension MixdownAPI {
     /// `uploads` are the upload inputs the submission supplies, or nil to leave them unchecked (a draft).
     func parsed(_ submission: Submission, uploads: Set<String>?) throws -> Recipe {
         do {
-            let recipe = try RecipeParser(options: .init(parameterOverrides: submission.overrides, providedUploads: uploads)).parse(
+            var options = RecipeParser.Options(parameterOverrides: submission.overrides, providedUploads: uploads)
+            options.uploadChannel = .request
+            let recipe = try RecipeParser(options: options).parse(
                 submission.recipe ?? "",
                 file: submission.name
             )
