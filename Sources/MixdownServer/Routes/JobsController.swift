@@ -11,7 +11,7 @@ struct JobsController {
             .get(":jobId") { _, context in try await api.show(context) }
             .delete(":jobId") { _, context in try await api.cancel(context) }
             .post(":jobId/cancel") { _, context in try await api.cancel(context) }
-            .post(":jobId/retry") { request, context in try await api.retry(request, context) }
+            .post(":jobId/retry") { _, context in try await api.retry(context) }
             .get(":jobId/events") { _, context in try await api.events(context) }
         // Thin wrappers over the same handlers and the same store: every job is visible and cancellable
         // through every alias.

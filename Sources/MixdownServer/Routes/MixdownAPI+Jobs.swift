@@ -39,45 +39,31 @@ extension MixdownAPI {
         }
     }
 
-    /// `POST /v1/jobs/{id}/retry`: a new job from a failed or cancelled one's recipe, params, assets and
-    /// preview window, admitted as a new submission would be (its assets must still exist, and a recipe
-    /// that reads server files, from the command line, is refused over the network). 202 with the new job;
-    /// 409 `not-retryable` for a job that is queued, running or succeeded.
-    func retry(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let idempotencyKey = try Self.idempotencyKey(request)
+    /// `POST /v1/jobs/{id}/retry`: queues a failed or cancelled job again with fresh attempts, as
+    /// `mixdown jobs retry` does: the same job, so its id, batch and webhook stay. 202 with the job; 409
+    /// `not-retryable` for a job that is queued, running or succeeded. A job submitted from the command line
+    /// may read the server's files (its recipe's folder), which a network client may not ask for: 422.
+    func retry(_ context: BasicRequestContext) async throws -> Response {
         let id = try jobId(context)
-        guard let old = try await services.store.job(id: id) else { throw ProblemDocument.notFound("job \(id)") }
-        guard old.status == .failed || old.status == .cancelled else {
+        guard let old = try await services.store.status(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+        func refused(_ status: JobStatus) -> ProblemDocument {
+            ProblemDocument(.conflict, code: .notRetryable, detail: "job \(id) is \(status.rawValue); only a failed or cancelled job can be retried")
+        }
+        guard old.status == .failed || old.status == .cancelled else { throw refused(old.status) }
+        guard let full = try await services.store.job(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+        if full.parameters.recipeDirectory != nil {
             throw ProblemDocument(
-                .conflict,
-                code: .notRetryable,
-                detail: "job \(id) is \(old.status.rawValue); only a failed or cancelled job can be retried"
+                .unprocessableContent,
+                code: .fileInputNotAllowed,
+                detail: "job \(id) was submitted from the command line and may read the server's files; retry it there (mixdown jobs retry \(id))"
             )
         }
-        let submission = Submission(
-            recipe: old.recipe,
-            name: old.recipeName,
-            overrides: old.parameters.overrides,
-            assetInputs: old.parameters.uploads,
-            preview: old.parameters.preview,
-            notifyUrl: old.parameters.notifyUrl
-        )
-        _ = try await admit(submission, feature: nil)
         do {
-            let job = try await JobSubmitter(services: services).submit(
-                recipe: old.recipe,
-                recipeName: old.recipeName,
-                overrides: old.parameters.overrides,
-                assets: old.parameters.uploads,
-                preview: old.parameters.preview,
-                idempotencyKey: idempotencyKey,
-                notifyUrl: old.parameters.notifyUrl
-            )
-            return JSONResponse.raw(try resources.job(job).json(), status: .accepted, headers: [.location: "/v1/jobs/\(job.id)"])
-        } catch let error as RecipeError {
-            throw ProblemDocument.invalidRecipe(error)
-        } catch let error as JobStoreError {
-            throw ProblemDocument(.conflict, code: .idempotencyConflict, detail: error.description)
+            guard let job = try await services.store.retry(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+            return JSONResponse.raw(try resources.job(job).json(), status: .accepted)
+        } catch JobStoreError.invalidTransition(_, let status) {
+            // Another client retried it first.
+            throw refused(status)
         }
     }
 
