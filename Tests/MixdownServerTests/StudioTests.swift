@@ -27,6 +27,7 @@ struct StudioTests {
             #expect(html.contains("<script src=\"/studio/studio.js\" defer></script>") && html.contains("Mixdown studio"))
             let policy = try #require(page.headers[HTTPField.Name("Content-Security-Policy")!])
             #expect(policy.contains("default-src 'none'") && policy.contains("script-src 'self';") && policy.contains("connect-src 'self';"))
+            #expect(policy.contains("require-trusted-types-for 'script'"))
             #expect(!policy.contains("unsafe-inline") && !policy.contains("unsafe-eval") && !policy.contains("http"))
             #expect(page.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
             #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
@@ -41,6 +42,12 @@ struct StudioTests {
                 let etag = try #require(file.headers[.eTag])
                 let again = try await client.execute(uri: "/studio/\(name)", method: .get, headers: [.ifNoneMatch: etag])
                 #expect(again.status == .notModified && again.body.readableBytes == 0)
+                for header in ["W/\(etag)", "\"other\", \(etag)", "*"] {
+                    #expect(
+                        try await client.execute(uri: "/studio/\(name)", method: .get, headers: [.ifNoneMatch: header]).status == .notModified,
+                        "\(header)"
+                    )
+                }
                 let changed = try await client.execute(uri: "/studio/\(name)", method: .get, headers: [.ifNoneMatch: "\"other\""])
                 #expect(changed.status == .ok && changed.body.readableBytes == file.body.readableBytes)
             }
@@ -48,6 +55,9 @@ struct StudioTests {
                 let missing = try await client.execute(uri: path, method: .get)
                 #expect(missing.status == .notFound, "\(path)")
                 #expect(missing.headers[.contentType] == "application/problem+json")
+                if path.hasPrefix("/studio/") && path != "/studio/" {
+                    #expect(missing.headers[HTTPField.Name("Content-Security-Policy")!] == policy, "\(path)")
+                }
             }
             // The page holds no data: the API behind it still wants the key.
             #expect(try await client.status("/v1/limits") == .unauthorized)
@@ -63,6 +73,7 @@ struct StudioTests {
             let policy = try #require(try await client.execute(uri: "/", method: .get).headers[HTTPField.Name("Content-Security-Policy")!])
             #expect(policy.contains("media-src 'self' \(origin) blob:;"), "\(policy)")
             #expect(policy.contains("connect-src 'self' \(origin);"), "\(policy)")
+            #expect(policy.contains("img-src 'self' \(origin) data:;"), "\(policy)")
         }
     }
 

@@ -25,6 +25,7 @@ os.environ["SE_AVOID_STATS"] = "true"  # Selenium Manager must not contact any o
 
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -125,6 +126,17 @@ def main():
         driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
         wait = WebDriverWait(driver, WAIT)
         by_id = lambda name: driver.find_element(By.ID, name)  # noqa: E731
+
+        def click(css):
+            """Clicks the element once it is there; rows are redrawn as events arrive, so a found element
+            can go stale before the click lands: find it again then."""
+            def attempt(d):
+                try:
+                    d.find_element(By.CSS_SELECTOR, css).click()
+                    return True
+                except (StaleElementReferenceException, NoSuchElementException):
+                    return False
+            wait.until(attempt, message=css)
         shot = lambda name: driver.save_screenshot(os.path.join(ARTIFACTS, f"{name}.png"))  # noqa: E731
 
         # 1. The page asks for the key, refuses a wrong one, takes the right one.
@@ -173,6 +185,14 @@ def main():
             wait.until(lambda d: by_id("recipe-status").get_attribute("data-valid") == "true"
                        and by_id("recipe-errors").find_elements(By.TAG_NAME, "li") == []
                        and "Checking" not in by_id("recipe-status").text, message=title)
+        # A param's field follows the recipe's default until the author types in it.
+        examples.select_by_index(0)  # Clean up speech: param lufs, -16
+        wait.until(lambda d: d.find_elements(By.ID, "param-lufs") and by_id("param-lufs").get_attribute("value") == "-16")
+        driver.execute_script(
+            "const e = document.getElementById('recipe'); e.value = e.value.replace('lufs: -16', 'lufs: -20');"
+            "e.dispatchEvent(new Event('input'))"
+        )
+        wait.until(lambda d: by_id("param-lufs").get_attribute("value") == "-20")
         examples.select_by_index(1)  # Quick preview: EQ, boost, limiter; a param `boost`.
         wait.until(lambda d: d.find_elements(By.ID, "param-boost") and by_id("recipe-status").get_attribute("data-valid") == "true")
         assert by_id("param-boost").get_attribute("value") == "3"
@@ -196,7 +216,7 @@ def main():
         assert by_id("run").text == "Save"
         by_id("run").click()
         wait.until(lambda d: "(save): succeeded" in by_id("job-status").text)
-        by_id("job-outputs").find_element(By.CSS_SELECTOR, "a[data-output='auditioned']").click()
+        click("#job-outputs a[data-output='auditioned']")
         wait.until(lambda d: [f for f in os.listdir(downloads) if f.endswith(".mp3")])
         saved = os.path.join(downloads, [f for f in os.listdir(downloads) if f.endswith(".mp3")][0])
         assert abs(ffprobe_duration(saved) - 8) < 0.15, ffprobe_duration(saved)
@@ -228,28 +248,34 @@ def main():
         queued = "#jobs tbody tr[data-status='queued']"
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, queued + " button[data-action='cancel']"))
         row_id = driver.find_element(By.CSS_SELECTOR, queued).get_attribute("data-job")
-        driver.find_element(By.CSS_SELECTOR, queued + " button[data-action='cancel']").click()
+        click(f"#jobs tbody tr[data-job='{row_id}'] button[data-action='cancel']")
         row = f"#jobs tbody tr[data-job='{row_id}']"
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, row + "[data-status='cancelled']"))
         shot("07-cancelled")
 
-        # 9. Retry it; a worker started again runs the new job to the end.
+        # 9. Retry it: the same job is queued again, and a worker started again runs it to the end.
         step = "retry"
-        driver.find_element(By.CSS_SELECTOR, row + " button[data-action='retry']").click()
+        click(row + " button[data-action='retry']")
         wait.until(lambda d: by_id("job-status").get_attribute("data-status") == "queued")
         worker = Process("worker-2", ["worker"], env, work)
         wait.until(lambda d: "(save): succeeded" in by_id("job-status").text)
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#jobs tbody tr[data-status='succeeded'] a"))
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, row + "[data-status='succeeded'] a"))
 
-        # 10. The job list filters by status.
+        # 10. The job list filters by status (read in one script call: rows are redrawn as events arrive).
         step = "filters"
+        statuses = "return [...document.querySelectorAll('#jobs tbody tr')].map(r => r.dataset.status)"
+        Select(by_id("filter-type")).select_by_visible_text("preview")
+        wait.until(lambda d: d.execute_script(statuses) == ["succeeded"])
+        Select(by_id("filter-type")).select_by_visible_text("any")
         Select(by_id("filter-status")).select_by_visible_text("cancelled")
-        wait.until(lambda d: {r.get_attribute("data-status") for r in d.find_elements(By.CSS_SELECTOR, "#jobs tbody tr")} == {"cancelled"})
+        wait.until(lambda d: d.execute_script(statuses) == [])
+        Select(by_id("filter-status")).select_by_visible_text("succeeded")
+        wait.until(lambda d: len(d.execute_script(statuses)) == 4 and set(d.execute_script(statuses)) == {"succeeded"})
         Select(by_id("filter-status")).select_by_visible_text("any")
 
-        # 11. Phone width: nothing wider than the screen.
+        # 11. Phone width (360 px): nothing wider than the screen.
         step = "phone width"
-        driver.set_window_size(390, 844)
+        driver.set_window_size(360, 780)
         overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, overflow
         shot("08-phone")

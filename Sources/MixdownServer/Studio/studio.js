@@ -111,7 +111,7 @@ outputs:
     cursors: [""],
     nextCursor: null,
     current: null,
-    following: new Set(),
+    waveforms: new Set(),
     listTimer: 0,
   };
 
@@ -174,8 +174,8 @@ outputs:
     let buffer = "";
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
+      // Lines may end in CR LF or CR as well as LF (the event stream format allows all three).
+      buffer = (buffer + (done ? decoder.decode() + "\n\n" : decoder.decode(value, { stream: true }))).replace(/\r\n?/g, "\n");
       let end;
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const block = buffer.slice(0, end);
@@ -194,6 +194,7 @@ outputs:
           return;
         }
       }
+      if (done) return;
     }
   }
 
@@ -201,12 +202,14 @@ outputs:
 
   function keyRefused() {
     const panel = $("key-panel");
+    const opening = panel.hidden;
     panel.hidden = false;
     $("key-message").textContent = state.key
       ? "The server refused this API key (401). Check it and enter it again."
       : "This server needs an API key. Enter one to continue.";
     $("key-status").textContent = state.key ? "API key refused" : "API key needed";
-    $("key-input").focus();
+    // Focus moves once, when the prompt opens, not on every refused background request.
+    if (opening) $("key-input").focus();
   }
 
   function showKeyStatus() {
@@ -214,9 +217,13 @@ outputs:
   }
 
   async function saveKey() {
-    state.key = $("key-input").value.trim();
-    if (state.key) sessionStorage.setItem("mixdown.apiKey", state.key);
-    else sessionStorage.removeItem("mixdown.apiKey");
+    const key = $("key-input").value.trim();
+    if (!key) {
+      $("key-message").textContent = "Enter a key first.";
+      return;
+    }
+    state.key = key;
+    sessionStorage.setItem("mixdown.apiKey", state.key);
     $("key-input").value = "";
     if (await start()) {
       $("key-panel").hidden = true;
@@ -340,7 +347,8 @@ outputs:
     if (!asset) return;
     $("asset-player").src = asset.streamUrl;
     drawWaveform();
-    if (state.peaks.has(id)) return;
+    if (state.peaks.has(id) || state.waveforms.has(id)) return;
+    state.waveforms.add(id);
     $("waveform-status").textContent = "Reading the waveform…";
     try {
       const job = await api("POST", "/v1/jobs", { recipe: WAVEFORM_RECIPE, name: "studio-waveform", inputs: { audio: id } });
@@ -357,6 +365,8 @@ outputs:
       }
     } catch (error) {
       $("waveform-status").textContent = `No waveform: ${error.message}`;
+    } finally {
+      state.waveforms.delete(id);
     }
   }
 
@@ -512,8 +522,9 @@ outputs:
 
   function renderParams() {
     const fields = $("params-fields");
-    const previous = {};
-    for (const input of fields.querySelectorAll("input")) previous[input.name] = input.value;
+    // Only values the author typed are kept (and sent); the others follow the recipe's defaults.
+    const previous = new Map();
+    for (const input of fields.querySelectorAll("input")) if (input.dataset.changed === "true") previous.set(input.name, input.value);
     const params = (state.validation && state.validation.params) || {};
     fields.replaceChildren(fields.querySelector("legend") || document.createElement("legend"));
     fields.querySelector("legend").textContent = "Parameters";
@@ -527,15 +538,17 @@ outputs:
       input.type = "text";
       input.id = `param-${name}`;
       input.name = name;
-      input.value = name in previous ? previous[name] : params[name];
+      input.value = previous.has(name) ? previous.get(name) : params[name];
+      if (previous.has(name)) input.dataset.changed = "true";
+      input.addEventListener("input", () => { input.dataset.changed = "true"; });
       fields.append(label, input);
     }
   }
 
   function renderInputs() {
     const fields = $("inputs-fields");
-    const previous = {};
-    for (const select of fields.querySelectorAll("select")) previous[select.name] = select.value;
+    const previous = new Map();
+    for (const select of fields.querySelectorAll("select")) previous.set(select.name, select.value);
     fields.replaceChildren(document.createElement("legend"));
     fields.querySelector("legend").textContent = "Files for the recipe's uploads";
     const uploads = (state.validation && state.validation.uploads) || [];
@@ -553,7 +566,8 @@ outputs:
         option.textContent = asset.name;
         select.append(option);
       }
-      select.value = previous[name] && state.assets.some((asset) => asset.id === previous[name]) ? previous[name] : $("asset").value;
+      const kept = previous.get(name);
+      select.value = kept && state.assets.some((asset) => asset.id === kept) ? kept : $("asset").value;
       fields.append(label, select);
     }
     renderActions();
@@ -575,9 +589,11 @@ outputs:
   async function submit(preview) {
     $("submit-error").textContent = "";
     const text = $("recipe").value;
-    const body = { recipe: text, name: recipeName(text), params: {}, inputs: {} };
-    for (const input of $("params-fields").querySelectorAll("input")) body.params[input.name] = input.value;
-    for (const select of $("inputs-fields").querySelectorAll("select")) body.inputs[select.name] = select.value;
+    const params = new Map();
+    const inputs = new Map();
+    for (const input of $("params-fields").querySelectorAll("input")) if (input.dataset.changed === "true") params.set(input.name, input.value);
+    for (const select of $("inputs-fields").querySelectorAll("select")) inputs.set(select.name, select.value);
+    const body = { recipe: text, name: recipeName(text), params: Object.fromEntries(params), inputs: Object.fromEntries(inputs) };
     if (preview) body.preview = previewWindow();
     try {
       const job = await api("POST", "/v1/jobs", body);
@@ -600,21 +616,24 @@ outputs:
     return last;
   }
 
+  // Follows the job shown under Result to its end, and returns it as it ended. One stream a job the
+  // page started: a browser allows six connections to a host, and streams hold theirs.
   async function track(job, isPreview) {
     state.current = job.id;
     showJob(job);
     scheduleJobList();
+    let last = job;
     try {
       await follow(job.links.events, (event, data) => {
+        last = data;
         updateRow(data);
-        if (state.current !== job.id) return false;
-        showJob(data, isPreview);
-        return true;
+        if (state.current === job.id) showJob(data, isPreview);
       });
     } catch (error) {
       if (state.current === job.id) $("job-error").textContent = `Lost the job's progress: ${error.message}`;
     }
     scheduleJobList();
+    return last;
   }
 
   function showJob(job, autoplay) {
@@ -627,6 +646,7 @@ outputs:
     const outputs = $("job-outputs");
     if (job.status !== "succeeded" && !(job.error && job.error.rejected)) {
       outputs.replaceChildren();
+      delete outputs.dataset.job;
       return;
     }
     if (outputs.dataset.job === job.id) return;
@@ -687,25 +707,15 @@ outputs:
       body.replaceChildren(...page.jobs.map(jobRow));
       $("jobs-older").disabled = !state.nextCursor;
       $("jobs-newer").disabled = state.cursors.length <= 1;
-      for (const job of page.jobs) {
-        if ((job.status === "queued" || job.status === "running") && !state.following.has(job.id)) watch(job);
+      // Rows of jobs that have not ended are read again every 3 s rather than each holding an event
+      // stream: a list of ten running jobs would take every connection the browser allows the host.
+      if (page.jobs.some((job) => job.status === "queued" || job.status === "running")) {
+        clearTimeout(state.listTimer);
+        state.listTimer = setTimeout(loadJobs, 3000);
       }
     } catch (error) {
       $("jobs-error").textContent = `The job list cannot be read: ${error.message}`;
     }
-  }
-
-  // Rows of jobs that have not ended follow their event streams, one stream a job.
-  async function watch(job) {
-    state.following.add(job.id);
-    try {
-      await follow(job.links.events, (event, data) => { updateRow(data); });
-    } catch {
-      // The next refresh shows where it is.
-    } finally {
-      state.following.delete(job.id);
-    }
-    scheduleJobList();
   }
 
   function jobRow(job) {
@@ -735,16 +745,17 @@ outputs:
     box.className = "row outputs";
     const label = `${job.recipeName}, ${job.id}`;
     if (job.status === "queued" || job.status === "running") {
-      box.append(button("Cancel", `Cancel ${label}`, "cancel", () => act(job, "cancel")));
+      box.append(button("Cancel", `Cancel ${label}`, "cancel", (element) => act(job, "cancel", element)));
     }
     if (job.status === "failed" || job.status === "cancelled") {
-      box.append(button("Retry", `Retry ${label}`, "retry", () => act(job, "retry")));
+      box.append(button("Retry", `Retry ${label}`, "retry", (element) => act(job, "retry", element)));
     }
     if (job.status === "succeeded" && job.result) {
       for (const output of job.result.outputs) {
         const link = document.createElement("a");
         link.href = output.downloadUrl;
         link.textContent = `Download ${output.name}`;
+        link.setAttribute("aria-label", `Download ${output.name} of ${label}`);
         box.append(link);
       }
     }
@@ -759,17 +770,22 @@ outputs:
     element.textContent = text;
     element.dataset.action = action;
     element.setAttribute("aria-label", label);
-    element.addEventListener("click", handler);
+    element.addEventListener("click", () => {
+      // One request a click: a double click must not send two.
+      element.disabled = true;
+      handler(element);
+    });
     return element;
   }
 
-  async function act(job, action) {
+  async function act(job, action, element) {
     try {
       const result = await api("POST", `/v1/jobs/${encodeURIComponent(job.id)}/${action}`);
       if (action === "retry") track(result, result.type === "preview");
       else updateRow(result);
     } catch (error) {
       $("jobs-error").textContent = `${action === "retry" ? "Retry" : "Cancel"} failed: ${error.message}`;
+      element.disabled = false;
     }
     scheduleJobList();
   }
@@ -814,8 +830,7 @@ outputs:
 `;
     api("POST", "/v1/jobs", { recipe, name: "studio-link" })
       .then(async (job) => {
-        track(job, false);
-        const ended = await untilEnd(job);
+        const ended = await track(job, false);
         const output = ended.status === "succeeded" && ended.result && ended.result.outputs.find((item) => item.contentType.startsWith("audio/"));
         if (output) addAsset({ id: output.assetId, name: output.name, durationSeconds: output.durationSeconds, streamUrl: output.streamUrl });
         else $("url-error").textContent = ended.error ? `${ended.error.message} (${ended.error.code})` : `The link's job ${ended.status}.`;
@@ -830,6 +845,10 @@ outputs:
       $("key-input").focus();
     });
     $("key-save").addEventListener("click", saveKey);
+    $("key-close").addEventListener("click", () => { $("key-panel").hidden = true; $("key-open").focus(); });
+    $("key-panel").addEventListener("keydown", (event) => {
+      if (event.key === "Escape") { $("key-panel").hidden = true; $("key-open").focus(); }
+    });
     $("key-input").addEventListener("keydown", (event) => { if (event.key === "Enter") saveKey(); });
     const drop = $("drop");
     drop.addEventListener("click", () => $("file").click());
@@ -844,7 +863,12 @@ outputs:
       const file = event.dataTransfer && event.dataTransfer.files[0];
       if (file) upload(file);
     });
-    $("file").addEventListener("change", () => { const file = $("file").files[0]; if (file) upload(file); });
+    $("file").addEventListener("change", () => {
+      const file = $("file").files[0];
+      // Cleared, so choosing the same file again uploads it again.
+      $("file").value = "";
+      if (file) upload(file);
+    });
     $("fetch-url").addEventListener("click", fetchLink);
     $("asset").addEventListener("change", () => { chooseAsset($("asset").value); renderInputs(); });
     $("preview-start").addEventListener("input", drawWaveform);

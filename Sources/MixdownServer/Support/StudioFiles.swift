@@ -69,13 +69,15 @@ struct StudioFiles: Sendable {
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            "img-src \(media) data:",
             // blob: is the chosen file itself, read by the page for its duration before it is sent.
             "media-src \(media) blob:",
             "connect-src \(media)",
             "form-action 'none'",
             "frame-ancestors 'none'",
             "base-uri 'none'",
+            // The page never turns text into HTML or script, so the browser may refuse every such sink.
+            "require-trusted-types-for 'script'",
         ].joined(separator: "; ")
     }
 
