@@ -136,6 +136,26 @@ struct StudioTests {
         }
     }
 
+    @Test("a JSON preview is {start, duration} in seconds or the query's \"START,DURATION\" text; anything else says which forms it takes")
+    func previewForms() async throws {
+        let harness = try APIHarness()
+        let tone = harness.directory.appendingPathComponent("tone.wav").path
+        try TestMedia.generate("sine=f=440:d=4", to: tone)
+        try await harness.api.application().test(.live) { client in
+            let assetId = try #require(try await client.upload(tone, name: "tone.wav").json()["id"] as? String)
+            let start = "{\"recipe\": \(jsonString(Self.recipe)), \"inputs\": {\"voice\": \"\(assetId)\"}, \"preview\": "
+            for form in ["{\"start\": 1, \"duration\": 2}", "\"1,2\"", "\"1s,2000ms\""] {
+                let (status, job) = try await client.json("/v1/jobs", .post, body: start + form + "}")
+                #expect(status == .accepted && job["type"] as? String == "preview", "\(form)")
+            }
+            for form in ["\"soon\"", "\"1,0\"", "12"] {
+                let (status, problem) = try await client.json("/v1/jobs", .post, body: start + form + "}")
+                #expect(status == .badRequest && problem["code"] as? String == "bad-json", "\(form)")
+                if form != "12" { #expect((problem["detail"] as? String ?? "").contains("START,DURATION"), "\(form)") }
+            }
+        }
+    }
+
     @Test("retry queues a cancelled job again, the same job with its params, asset and preview, and it runs; queued and succeeded jobs are 409")
     func retry() async throws {
         let harness = try APIHarness()

@@ -28,7 +28,21 @@ public struct PreviewWindow: Sendable, Hashable, Codable {
     }
 
     /// Refuses windows the planner could not honour (non-finite, negative or huge numbers), with the reason.
+    /// Also takes the query's `"START,DURATION"` text, so a client may write either form.
     public init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            guard let window = PreviewWindow(argument: text) else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription:
+                            "preview: \"START,DURATION\" in durations (e.g. \"5,10\" or \"1m30s,10s\"), or {\"start\": 5, \"duration\": 10} in seconds"
+                    )
+                )
+            }
+            self = window
+            return
+        }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let start = try container.decode(Double.self, forKey: .start)
         let duration = try container.decode(Double.self, forKey: .duration)
