@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 YTDLP_VERSION ?= 2026.10.26
-APT_PACKAGES := ffmpeg libebur128-dev libsqlite3-dev libcurl4-openssl-dev libyaml-dev fonts-dejavu-core python3 python3-pip curl bc procps wrk postgresql util-linux chromium chromium-driver jq
+APT_PACKAGES := ffmpeg libebur128-dev libsqlite3-dev libcurl4-openssl-dev libyaml-dev fonts-dejavu-core python3 python3-pip curl bc procps wrk postgresql util-linux chromium chromium-driver jq sqlite3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build demo dev test bench format clean

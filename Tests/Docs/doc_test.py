@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Runs the shell examples of the guides as written, and fails when one fails.
+"""Runs the shell examples of README.md and every page of Docs/ as written, and fails when one fails.
 
 Each page's ```sh blocks run in order in one bash session (`set -euo pipefail`), in a scratch folder
-holding a copy of Recipes/, with the built `mixdown` first on PATH. The examples check their own
+holding a copy of Recipes/ (without its media) and Scripts/, with the built `mixdown` first on PATH. The examples check their own
 documented results (`jq -e`, `grep`, a recipe's `expect`), so a claim that stops holding fails here. A block
 the test cannot run (a long-running server, `make test` itself) must be preceded by
 `<!-- doc-test: skip: REASON -->`. Pages that talk to the API get a `mixdown dev` on a free loopback
-port, with `API` set to its address.
+port, with `API` set to its address. Every ```yaml block that is a whole recipe (it has `version:`) is
+checked with `mixdown validate`, written into that folder's Recipes/ (so `file: media/...` resolves once
+the page's own commands made the media, or Scripts/demo-media.sh made it for a recipe-only page).
 
 Run from the repository root after `swift build`: python3 Tests/Docs/doc_test.py
 """
@@ -21,18 +23,19 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY_DIR = os.path.join(ROOT, ".build", "debug")
-# Page -> whether it needs a running API.
-PAGES = {"Docs/getting-started.md": False, "Docs/api-guide.md": True}
+PAGES = ["README.md"] + sorted(os.path.join("Docs", name) for name in os.listdir(os.path.join(ROOT, "Docs")) if name.endswith(".md"))
 SKIP = re.compile(r"^<!-- doc-test: skip: (.+\S) -->$")
 
 
-def blocks(path):
-    """(line, text) of each runnable ```sh block; a skip marker without a reason is an error."""
+def blocks(path, language="sh"):
+    """(line, text) of each runnable block in `language`; a skip marker without a reason is an error."""
     lines = open(os.path.join(ROOT, path), encoding="utf-8").read().split("\n")
     found, index, previous = [], 0, ""
     while index < len(lines):
         line = lines[index]
-        if line.strip() == "```sh":
+        if line.strip() in ("```bash", "```shell", "```console", "```zsh"):
+            raise SystemExit(f"{path}:{index + 1}: write shell examples as ```sh, so this test runs them")
+        if line.strip() == "```" + language:
             start = index + 1
             end = start
             while end < len(lines) and lines[end].strip() != "```":
@@ -71,13 +74,16 @@ def main():
     if not os.access(os.path.join(BINARY_DIR, "mixdown"), os.X_OK):
         raise SystemExit("build first: .build/debug/mixdown is missing")
     failures = []
-    for page, needs_api in PAGES.items():
+    ran = 0
+    for page in PAGES:
         found = blocks(page)
-        if not found:
-            failures.append(f"{page}: no runnable ```sh block")
+        recipes = [(line, text) for line, text in blocks(page, "yaml") if re.search(r"^version:", text, re.M)]
+        if not found and not recipes:
             continue
+        needs_api = any("$API" in text for _, text in found)
         work = tempfile.mkdtemp(prefix="mixdown-doc-")
         shutil.copytree(os.path.join(ROOT, "Recipes"), os.path.join(work, "Recipes"), ignore=shutil.ignore_patterns("media"))
+        shutil.copytree(os.path.join(ROOT, "Scripts"), os.path.join(work, "Scripts"))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MIXDOWN_", "S3_", "TURSO_", "RENDER_")) and k != "DEPLOY_ENV"}
         env["PATH"] = BINARY_DIR + os.pathsep + env.get("PATH", "")
         server = None
@@ -89,12 +95,21 @@ def main():
             for line, text in found:
                 script.append(f"echo '--- {page}:{line}'")
                 script.append(text)
+            if recipes:
+                script.append("[ -d Recipes/media ] || Scripts/demo-media.sh Recipes/media 20")
+            for line, text in recipes:
+                name = f"Recipes/doc-example-{line}.yaml"
+                with open(os.path.join(work, name), "w", encoding="utf-8") as recipe:
+                    recipe.write(text + "\n")
+                script.append(f"echo '--- {page}:{line} (a recipe)'")
+                script.append(f"mixdown validate {name}")
             result = subprocess.run(["bash", "-c", "\n".join(script)], cwd=work, env=env, capture_output=True, text=True, timeout=600)
             if result.returncode != 0:
                 shown = result.stdout[-4000:] + result.stderr[-4000:]
                 failures.append(f"{page}: exit {result.returncode} in the block after the last '---' line:\n{shown}")
             else:
-                print(f"doc test: {page}: {len(found)} blocks ran as written")
+                ran += 1
+                print(f"doc test: {page}: {len(found)} command blocks ran, {len(recipes)} recipes valid")
         finally:
             if server is not None:
                 server.send_signal(signal.SIGTERM)
@@ -103,6 +118,8 @@ def main():
                 except subprocess.TimeoutExpired:
                     server.kill()
             shutil.rmtree(work, ignore_errors=True)
+    if ran < 2:
+        failures.append("fewer pages ran than the guides alone: the page list is wrong")
     if failures:
         print("\n\n".join(failures), file=sys.stderr)
         sys.exit(1)
