@@ -12,10 +12,16 @@ extension OperationCatalogue {
                 text += "No parameters.\n\n"
             } else {
                 text += "| parameter | type | range | default | meaning |\n| --- | --- | --- | --- | --- |\n"
-                for parameter in operation.parameters {
+                func row(_ parameter: ParameterSpec, name: String) -> String {
                     let fallback = parameter.isRequired ? "required" : (parameter.defaultText.map { "`\($0)`" } ?? "—")
-                    text +=
-                        "| `\(parameter.name)` | \(parameter.type.summary) | \(parameter.rangeText ?? "—") | \(fallback) | \(parameter.summary) |\n"
+                    return "| `\(name)` | \(parameter.type.summary) | \(parameter.rangeText ?? "—") | \(fallback) | \(parameter.summary) |\n"
+                }
+                for parameter in operation.parameters {
+                    text += row(parameter, name: parameter.name)
+                    // A list of records documents each field's type, range and default too.
+                    if case .records(let fields) = parameter.type {
+                        for field in fields { text += row(field, name: "\(parameter.name)[].\(field.name)") }
+                    }
                 }
                 text += "\n"
             }
