@@ -29,6 +29,34 @@ struct InputResolverTests {
         }
     }
 
+    @Test("an input no step or output reads is not fetched: a dead url beside a used one does not fail the run")
+    func unusedInputs() async throws {
+        let server = try LoopbackHTTPServer(serving: try TestMedia.directory())
+        defer { server.stop() }
+        let harness = try ExecutionHarness()
+        let recipe = """
+            version: 1
+            kind: ingest
+            inputs:
+              m: { url: "\(server.url("voice.wav"))" }
+              spare: { url: "\(server.url("nope.wav"))" }
+            steps:
+              - from: m
+                gain: -3dB
+            outputs: { audio: { format: flac } }
+
+            """
+        let outputs = try await harness.run(recipe)
+        #expect(abs((outputs["audio"]?.durationSeconds ?? 0) - 20) < 0.05)
+        // Read by a step, the same dead url fails the run: the check above is about use, not luck.
+        let used = recipe.replacingOccurrences(of: "  - from: m\n", with: "  - from: spare\n")
+        await #expect {
+            _ = try await harness.run(used)
+        } throws: { error in
+            (error as? MixdownError)?.message.contains("HTTP 404") == true
+        }
+    }
+
     @Test("network inputs refuse loopback and private addresses unless allowed, for url and youtube alike")
     func privateAddresses() async throws {
         let server = try LoopbackHTTPServer(serving: try TestMedia.directory())

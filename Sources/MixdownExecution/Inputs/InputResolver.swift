@@ -35,9 +35,12 @@ public struct InputResolver: Sendable {
         self.workDirectory = workDirectory
     }
 
+    /// Fetches and probes the inputs the recipe reads. An input no step and no output names is left
+    /// alone: a declared-but-unused `url` is not downloaded, and an unused upload is not probed.
     public func resolve(_ recipe: Recipe) async throws -> [PlanInput] {
         var resolved: [PlanInput] = []
-        for input in recipe.inputs {
+        let used = Set(recipe.steps.flatMap(\.sources)).union(recipe.outputs.map(\.from))
+        for input in recipe.inputs where used.contains(input.name) {
             let path = try await localPath(for: input)
             let facts: MediaFacts
             do {
