@@ -33,7 +33,11 @@ struct ConfigurationDoorTests {
         let text = try String(contentsOf: Self.root.appendingPathComponent("Docs/settings.md"), encoding: .utf8)
         let begin = try #require(text.range(of: "<!-- BEGIN SETTINGS -->\n")), end = try #require(text.range(of: "<!-- END SETTINGS -->"))
         #expect(String(text[begin.upperBound..<end.lowerBound]) == Setting.markdownReference, "run: mixdown config --markdown")
-        for page in ["README.md", "Docs/jobs.md", "Docs/deploy.md", "Docs/backends.md"] {
+        // Every other page: README.md and each page of Docs/, so a new page cannot forget it.
+        let docs = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("Docs").path)
+            .filter { $0.hasSuffix(".md") && $0 != "settings.md" }.map { "Docs/\($0)" }
+        #expect(docs.count >= 10)
+        for page in ["README.md"] + docs.sorted() {
             let linking = try String(contentsOf: Self.root.appendingPathComponent(page), encoding: .utf8)
             #expect(linking.contains("settings.md"), "\(page) does not link the settings reference")
         }
