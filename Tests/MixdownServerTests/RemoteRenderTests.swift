@@ -108,13 +108,16 @@ struct RemoteRenderTests {
         return seen
     }
 
+    /// `spare` is read by nothing: it is neither fetched by the worker nor dispatched to the node (nothing
+    /// listens on port 9, so fetching it would fail the render).
     static let shortRecipe = """
         version: 1
         kind: render
         render: { device: auto }
-        inputs: { voice: { upload: true } }
+        inputs: { voice: { upload: true }, spare: { url: "http://127.0.0.1:9/none.wav" } }
         steps:
-          - trim: { duration: 2s }
+          - from: voice
+            trim: { duration: 2s }
           - visualize: { style: waveform, size: 320x180, fps: 10 }
           - title: "Remote: it's [fine]"
         outputs: { video: { format: mp4 } }

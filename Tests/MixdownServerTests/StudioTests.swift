@@ -166,7 +166,7 @@ struct StudioTests {
             let assetId = try #require(asset["id"] as? String)
             let body = """
                 {"recipe": \(jsonString(Self.recipe)), "params": {"boost": -6}, "inputs": {"voice": "\(assetId)"},
-                 "preview": {"start": 1, "duration": 2}}
+                 "preview": {"start": 1, "duration": 2}, "notifyUrl": "http://127.0.0.1:9/hook"}
                 """
             // No worker: jobs stay queued.
             let (_, first) = try await client.json("/v1/jobs", .post, body: body)
@@ -174,6 +174,8 @@ struct StudioTests {
             let (conflict, problem) = try await client.json("/v1/jobs/\(id)/retry", .post)
             #expect(conflict == .conflict && problem["code"] as? String == "not-retryable")
             #expect(try await client.json("/v1/jobs/\(id)/cancel", .post).0 == .accepted)
+            let pending = try await client.json("/v1/jobs/\(id)").1["notification"] as? [String: Any]
+            #expect(pending?["status"] as? String == "pending")
             let (_, second) = try await client.json("/v1/jobs", .post, body: body)
             #expect(try await client.json("/v1/jobs/job_00000000000000000000000000/retry", .post).0 == .notFound)
             return (id, try #require(second["id"] as? String))
@@ -183,6 +185,9 @@ struct StudioTests {
             #expect(status == .accepted)
             #expect(retried["id"] as? String == cancelled && retried["status"] as? String == "queued" && retried["type"] as? String == "preview")
             #expect(retried["error"] == nil && retried["finishedAt"] == nil)
+            // The cancelled end's webhook, still pending, is dropped: a receiver must never be told of a job
+            // that has not ended. The retried job's own end makes a new one.
+            #expect(retried["notification"] == nil, "\(retried)")
             let done = try await client.finished(cancelled)
             #expect(done["status"] as? String == "succeeded")
             let output = try #require(((done["result"] as? [String: Any])?["outputs"] as? [[String: Any]])?.first)

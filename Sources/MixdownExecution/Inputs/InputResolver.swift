@@ -39,7 +39,7 @@ public struct InputResolver: Sendable {
     /// alone: a declared-but-unused `url` is not downloaded, and an unused upload is not probed.
     public func resolve(_ recipe: Recipe) async throws -> [PlanInput] {
         var resolved: [PlanInput] = []
-        let used = Set(recipe.steps.flatMap(\.sources)).union(recipe.outputs.map(\.from))
+        let used = recipe.usedInputNames
         for input in recipe.inputs where used.contains(input.name) {
             let path = try await localPath(for: input)
             let facts: MediaFacts

@@ -286,7 +286,8 @@ enum JobSQL {
     /// Queues a job again with fresh attempts, from the statuses the state machine allows. Argument: job id.
     static let retry = """
         UPDATE jobs SET status = 'queued', attempts = 0, progress = 0, stage = NULL, error = NULL, result = NULL,
-            cancel_requested = 0, finished_at = NULL, started_at = NULL, run_after = \(now), updated_at = \(now)
+            cancel_requested = 0, finished_at = NULL, started_at = NULL, run_after = \(now), updated_at = \(now),
+            notify_state = NULL, notify_attempts = 0, notify_next_at = NULL, notify_error = NULL
         WHERE id = ? AND status IN (\(JobStatus.allCases.filter { JobTransition.retry.apply(to: $0) != nil }.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
         """
 

@@ -395,7 +395,8 @@ public final class PostgresJobStore: JobStore {
             """
             UPDATE jobs SET status = 'queued', attempts = 0, progress = 0, stage = NULL, error = NULL, result = NULL,
                 cancel_requested = false, finished_at = NULL, started_at = NULL, run_after = \(unescaped: Self.nowSQL),
-                updated_at = \(unescaped: Self.nowSQL)
+                updated_at = \(unescaped: Self.nowSQL),
+                notify_state = NULL, notify_attempts = 0, notify_next_at = NULL, notify_error = NULL
             WHERE id = \(id) AND status = ANY(\(from))
             RETURNING *
             """

@@ -20,7 +20,8 @@ struct GraphModel {
     var workingRate: Int
 
     init(recipe: Recipe, inputs: [String: PlanInput], preview: PreviewWindow?, foldedTrims: [String: Double]) throws(RecipeError) {
-        let firstAudio = recipe.inputs.first { $0.type == .audio }.flatMap { inputs[$0.name]?.facts.sampleRate }
+        // The first audio input that was resolved: an unused one is never probed.
+        let firstAudio = recipe.inputs.first { $0.type == .audio && inputs[$0.name] != nil }.flatMap { inputs[$0.name]?.facts.sampleRate }
         workingRate = firstAudio ?? 48_000
         for input in recipe.inputs {
             // ffprobe's numbers, held to what ffmpeg's filters accept.

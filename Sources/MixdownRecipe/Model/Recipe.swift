@@ -45,3 +45,11 @@ public struct Recipe: Sendable, Hashable, Codable {
         step(id: name)?.output ?? input(named: name)?.type
     }
 }
+
+extension Recipe {
+    /// The inputs some step or output reads; the others are never fetched, probed or dispatched.
+    public var usedInputNames: Set<String> {
+        let read = Set(steps.flatMap(\.sources)).union(outputs.map(\.from))
+        return Set(inputs.map(\.name)).intersection(read)
+    }
+}

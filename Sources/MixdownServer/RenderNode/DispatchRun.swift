@@ -41,7 +41,8 @@ struct DispatchRun: Sendable {
     static func recipe(of document: DispatchDocument) throws -> Recipe {
         let options = RecipeParser.Options(
             parameterOverrides: document.overrides,
-            providedUploads: Set(document.inputs.keys),
+            // Unused inputs are not dispatched (nothing fetches them); the used ones are checked below.
+            providedUploads: nil,
             fileExists: { _ in true }
         )
         var recipe = try RecipeParser(options: options).parse(document.recipe, file: "\(document.jobId).yaml")
@@ -55,7 +56,8 @@ struct DispatchRun: Sendable {
             )
         }
         let inputNames = Set(recipe.inputs.map(\.name)), outputNames = Set(recipe.outputs.map(\.name))
-        guard inputNames == Set(document.inputs.keys) else {
+        // Every input the recipe reads comes with the dispatch, and the dispatch names no other.
+        guard recipe.usedInputNames.isSubset(of: document.inputs.keys), Set(document.inputs.keys).isSubset(of: inputNames) else {
             throw MixdownError(
                 .badInput,
                 "the recipe's inputs (\(inputNames.sorted().joined(separator: ", "))) are not the dispatch's (\(document.inputs.keys.sorted().joined(separator: ", ")))",
