@@ -3,15 +3,16 @@
 deploy/) as written, and fails when one fails.
 
 Each page's ```sh blocks run in order in one bash session (`set -euo pipefail`), in a scratch folder
-holding a copy of Recipes/ (without its media) and Scripts/, with the built `mixdown` first on PATH. Fences may be indented (in a list)
-or written with tildes; a shell block under another name (```bash, ```console) is refused, not skipped.
-The examples check their own
-documented results (`jq -e`, `grep`, a recipe's `expect`), so a claim that stops holding fails here. A block
-the test cannot run (a long-running server, `make test` itself) must be preceded by
-`<!-- doc-test: skip: REASON -->` directly above it (a marker anywhere else, or without a block, is an error). Pages that talk to the API get a `mixdown dev` on a free loopback
-port, with `API` set to its address. Every ```yaml block that is a whole recipe (it has `version:`) is
-checked with `mixdown validate`, written into that folder's Recipes/ (so `file: media/...` resolves once
-the page's own commands made the media, or Scripts/demo-media.sh made it for a recipe-only page).
+holding a copy of Recipes/ (without its media) and Scripts/, with the built `mixdown` first on PATH.
+Fences may be indented (in a list) or written with tildes; a shell block under another name (```bash,
+```console) is refused, not skipped. The examples check their own documented results (`jq -e`, `grep`,
+a recipe's `expect`), so a claim that stops holding fails here. A block the test cannot run (a
+long-running server, `make test` itself) must have `<!-- doc-test: skip: REASON -->` directly above it;
+a marker anywhere else, or without a block, is an error. Pages that talk to the API get a `mixdown dev`
+on a free loopback port, with `API` set to its address. Every ```yaml block that is a whole recipe (it
+has `version:`) is checked with `mixdown validate`, written into that folder's Recipes/ (so
+`file: media/...` resolves once the page's own commands made the media, or Scripts/demo-media.sh made it
+for a recipe-only page).
 
 Run from the repository root after `swift build`: python3 Tests/Docs/doc_test.py
 """
