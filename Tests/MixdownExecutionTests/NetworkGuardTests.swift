@@ -1,6 +1,12 @@
+import Foundation
+import MixdownRecipe
 import Testing
 
 @testable import MixdownExecution
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite("Network guard")
 struct NetworkGuardTests {
@@ -32,5 +38,62 @@ struct NetworkGuardTests {
             Self.v6([0x2002, 0x5DB8, 0xD822, 0, 0, 0, 0, 1]),  // 6to4 of 93.184.216.34
         ]
         for address in allowed { #expect(NetworkGuard.isPublic(address), "\(address)") }
+    }
+}
+
+@Suite("Download cancellation")
+struct DownloadCancellationTests {
+    /// A loopback port whose connections the kernel accepts and nobody ever answers.
+    static func silentPort() throws -> (socket: Int32, port: Int) {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
+        }
+        guard bound, listen(listener, 8) == 0 else { throw MixdownError(code: .internal, message: "cannot listen") }
+        return (listener, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    @Test("a download cancelled before it starts ends at once as cancelled, and one cancelled mid-request too")
+    func cancelledDownloads() async throws {
+        let (listener, port) = try Self.silentPort()
+        defer { close(listener) }
+        let url = try #require(URL(string: "http://127.0.0.1:\(port)/never"))
+        let downloader = HTTPDownloader(maximumBytes: 1 << 20, guard_: NetworkGuard(allowPrivateAddresses: true))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cancel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Cancelled first: the handler runs before any data task exists (a render node drained while a
+        // dispatch was still on its way to its download). Before the fix this waited out URLSession's 60 s.
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        let early = Task {
+            for await _ in gate { break }
+            try await downloader.download(url, to: folder.appendingPathComponent("early").path)
+        }
+        early.cancel()
+        open.finish()
+        await #expect {
+            try await early.value
+        } throws: { error in
+            (error as? MixdownError)?.code == .cancelled
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("early").path))
+        // Cancelled while the request waits for an answer that never comes.
+        let (started, begin) = AsyncStream<Void>.makeStream()
+        let late = Task {
+            begin.yield()
+            try await downloader.download(url, to: folder.appendingPathComponent("late").path)
+        }
+        for await _ in started { break }
+        late.cancel()
+        await #expect {
+            try await late.value
+        } throws: { error in
+            (error as? MixdownError)?.code == .cancelled
+        }
     }
 }

@@ -37,6 +37,9 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
     private var failure: MixdownError?
     private var continuation: CheckedContinuation<Void, any Error>?
     private var task: URLSessionDataTask?
+    /// Set by `cancel`, which can come first: a task cancelled before its download starts runs the
+    /// cancellation handler at once, when there is no data task yet to stop.
+    private var cancelled = false
 
     init(destination: String, maximumBytes: Int, guard_: NetworkGuard) {
         self.destination = destination
@@ -67,6 +70,11 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
 
     func start(session: URLSession, url: URL, continuation: CheckedContinuation<Void, any Error>) {
         lock.lock()
+        guard !cancelled else {
+            lock.unlock()
+            continuation.resume(throwing: MixdownError(code: .cancelled, message: "download cancelled"))
+            return
+        }
         self.continuation = continuation
         _ = FileManager.default.createFile(atPath: destination, contents: nil)
         handle = FileHandle(forWritingAtPath: destination)
@@ -78,6 +86,7 @@ private final class DownloadDelegate: NSObject, URLSessionDataDelegate, @uncheck
 
     func cancel() {
         lock.lock()
+        cancelled = true
         failure = failure ?? MixdownError(code: .cancelled, message: "download cancelled")
         let task = self.task
         lock.unlock()

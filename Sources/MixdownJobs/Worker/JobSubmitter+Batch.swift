@@ -108,7 +108,9 @@ extension JobSubmitter {
                     if let directory = run.recipeDirectory {
                         fileExists = { path in FileManager.default.fileExists(atPath: path.hasPrefix("/") ? path : "\(directory)/\(path)") }
                     }
-                    let options = RecipeParser.Options(parameterOverrides: run.overrides, providedUploads: provided, fileExists: fileExists)
+                    var options = RecipeParser.Options(parameterOverrides: run.overrides, providedUploads: provided, fileExists: fileExists)
+                    // A run without a recipe folder came over HTTP: its uploads are assets in `inputs`.
+                    if run.recipeDirectory == nil { options.uploadChannel = .request }
                     result = Result { () throws(RecipeError) -> Recipe in try RecipeParser(options: options).parse(run.recipe, file: run.recipeName) }
                     parsed[key] = result
                 }
