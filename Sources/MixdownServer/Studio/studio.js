@@ -520,46 +520,46 @@ outputs:
     renderActions();
   }
 
+  // Empties a fieldset down to its legend, then adds a labelled control (made by `make`) for each name.
+  function fillFieldset(fields, legend, prefix, names, make) {
+    const title = document.createElement("legend");
+    title.textContent = legend;
+    fields.replaceChildren(title);
+    fields.classList.toggle("empty", names.length === 0);
+    for (const name of names) {
+      const label = document.createElement("label");
+      label.htmlFor = `${prefix}-${name}`;
+      label.textContent = name;
+      const control = make(name);
+      control.id = `${prefix}-${name}`;
+      control.name = name;
+      fields.append(label, control);
+    }
+  }
+
   function renderParams() {
     const fields = $("params-fields");
     // Only values the author typed are kept (and sent); the others follow the recipe's defaults.
     const previous = new Map();
     for (const input of fields.querySelectorAll("input")) if (input.dataset.changed === "true") previous.set(input.name, input.value);
     const params = (state.validation && state.validation.params) || {};
-    fields.replaceChildren(fields.querySelector("legend") || document.createElement("legend"));
-    fields.querySelector("legend").textContent = "Parameters";
-    const names = Object.keys(params).sort();
-    fields.classList.toggle("empty", names.length === 0);
-    for (const name of names) {
-      const label = document.createElement("label");
-      label.htmlFor = `param-${name}`;
-      label.textContent = name;
+    fillFieldset(fields, "Parameters", "param", Object.keys(params).sort(), (name) => {
       const input = document.createElement("input");
       input.type = "text";
-      input.id = `param-${name}`;
-      input.name = name;
       input.value = previous.has(name) ? previous.get(name) : params[name];
       if (previous.has(name)) input.dataset.changed = "true";
       input.addEventListener("input", () => { input.dataset.changed = "true"; });
-      fields.append(label, input);
-    }
+      return input;
+    });
   }
 
   function renderInputs() {
     const fields = $("inputs-fields");
     const previous = new Map();
     for (const select of fields.querySelectorAll("select")) previous.set(select.name, select.value);
-    fields.replaceChildren(document.createElement("legend"));
-    fields.querySelector("legend").textContent = "Files for the recipe's uploads";
     const uploads = (state.validation && state.validation.uploads) || [];
-    fields.classList.toggle("empty", uploads.length === 0);
-    for (const name of uploads) {
-      const label = document.createElement("label");
-      label.htmlFor = `input-${name}`;
-      label.textContent = name;
+    fillFieldset(fields, "Files for the recipe's uploads", "input", uploads, (name) => {
       const select = document.createElement("select");
-      select.id = `input-${name}`;
-      select.name = name;
       for (const asset of state.assets) {
         const option = document.createElement("option");
         option.value = asset.id;
@@ -568,8 +568,8 @@ outputs:
       }
       const kept = previous.get(name);
       select.value = kept && state.assets.some((asset) => asset.id === kept) ? kept : $("asset").value;
-      fields.append(label, select);
-    }
+      return select;
+    });
     renderActions();
   }
 
