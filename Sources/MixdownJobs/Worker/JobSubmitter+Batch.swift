@@ -263,34 +263,27 @@ struct ContentAddressedUploads {
         }
         // Ids from one read of the store clock: ordered, so they sort by submission like any other.
         let now = UInt64(clamping: try await submitter.services.store.now())
-        let named = toStore.map { file in
+        let named = try toStore.map { file in
             (
-                file, Identifier.makeOrdered(prefix: "ast_", milliseconds: now),
-                JobSubmitter.safeFileName(URL(fileURLWithPath: file.path).lastPathComponent)
+                file,
+                try JobSubmitter.NewUpload(
+                    id: Identifier.makeOrdered(prefix: "ast_", milliseconds: now),
+                    name: URL(fileURLWithPath: file.path).lastPathComponent
+                )
             )
         }
         let storage = submitter.services.storage
-        let puts = try await Self.concurrently(named) { file, id, name -> Asset in
-            let key = try StorageKey("uploads/\(id)/\(name)")
-            let object = try await storage.put(file: file.path, key: key, contentType: "application/octet-stream")
+        let puts = try await Self.concurrently(named) { file, upload -> Asset in
+            let object = try await storage.put(file: file.path, key: upload.key, contentType: "application/octet-stream")
             // The hash was taken before the copy: a file written to meanwhile is refused, not recorded
             // under a hash its stored bytes do not have.
             guard object.bytes == file.bytes else {
-                try? await storage.delete(key)
+                try? await storage.delete(upload.key)
                 throw MixdownError(code: .missingFile, message: "\(file.path) changed while it was being stored; submit it again")
             }
-            return Asset(
-                id: id,
-                key: key,
-                name: name,
-                contentType: object.contentType,
-                bytes: object.bytes,
-                durationSeconds: nil,
-                sha256: file.sha256,
-                jobId: nil
-            )
+            return upload.asset(stored: object, durationSeconds: nil, sha256: file.sha256)
         }
-        for ((file, _, _), put) in zip(named, puts) {
+        for ((file, _), put) in zip(named, puts) {
             switch put {
             case .success(let asset):
                 result.new.append(asset)

@@ -140,29 +140,39 @@ public struct JobSubmitter: Sendable {
         public var id: String
         public var name: String
         public var key: StorageKey
+
+        /// The upload `id` of a file called `name`: the name made one plain key segment, under `uploads/ID/`.
+        public init(id: String, name: String) throws {
+            self.id = id
+            self.name = JobSubmitter.safeFileName(name)
+            key = try StorageKey("uploads/\(id)/\(self.name)")
+        }
+
+        /// The asset record of this upload once its bytes are stored.
+        public func asset(stored: StoredObject, durationSeconds: Double?, sha256: String) -> Asset {
+            Asset(
+                id: id,
+                key: key,
+                name: name,
+                contentType: stored.contentType,
+                bytes: stored.bytes,
+                durationSeconds: durationSeconds,
+                sha256: sha256,
+                jobId: nil
+            )
+        }
     }
 
     /// Names an upload: an asset id from the store's clock and a key under `uploads/ID/`.
     public func newUpload(name: String) async throws -> NewUpload {
         let now = try await services.store.now()
-        let id = Identifier.make(prefix: "ast_", milliseconds: UInt64(now))
-        let safeName = Self.safeFileName(name)
-        return NewUpload(id: id, name: safeName, key: try StorageKey("uploads/\(id)/\(safeName)"))
+        return try NewUpload(id: Identifier.make(prefix: "ast_", milliseconds: UInt64(now)), name: name)
     }
 
     /// Records a stored upload as an asset; when that fails the object is removed, since without its row
     /// nothing would ever find or remove it.
     public func recordUpload(_ upload: NewUpload, stored: StoredObject, durationSeconds: Double?, sha256: String) async throws -> Asset {
-        let asset = Asset(
-            id: upload.id,
-            key: upload.key,
-            name: upload.name,
-            contentType: stored.contentType,
-            bytes: stored.bytes,
-            durationSeconds: durationSeconds,
-            sha256: sha256,
-            jobId: nil
-        )
+        let asset = upload.asset(stored: stored, durationSeconds: durationSeconds, sha256: sha256)
         do {
             try await services.store.addAsset(asset)
         } catch {
