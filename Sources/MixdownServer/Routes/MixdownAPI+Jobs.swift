@@ -45,13 +45,12 @@ extension MixdownAPI {
     /// may read the server's files (its recipe's folder), which a network client may not ask for: 422.
     func retry(_ context: BasicRequestContext) async throws -> Response {
         let id = try jobId(context)
-        guard let old = try await services.store.status(id: id) else { throw ProblemDocument.notFound("job \(id)") }
+        guard let old = try await services.store.job(id: id) else { throw ProblemDocument.notFound("job \(id)") }
         func refused(_ status: JobStatus) -> ProblemDocument {
             ProblemDocument(.conflict, code: .notRetryable, detail: "job \(id) is \(status.rawValue); only a failed or cancelled job can be retried")
         }
         guard old.status == .failed || old.status == .cancelled else { throw refused(old.status) }
-        guard let full = try await services.store.job(id: id) else { throw ProblemDocument.notFound("job \(id)") }
-        if full.parameters.recipeDirectory != nil {
+        if old.parameters.recipeDirectory != nil {
             throw ProblemDocument(
                 .unprocessableContent,
                 code: .fileInputNotAllowed,
