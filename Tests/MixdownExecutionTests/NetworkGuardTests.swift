@@ -1,12 +1,9 @@
 import Foundation
 import MixdownRecipe
+import MixdownTestSupport
 import Testing
 
 @testable import MixdownExecution
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 @Suite("Network guard")
 struct NetworkGuardTests {
@@ -43,26 +40,12 @@ struct NetworkGuardTests {
 
 @Suite("Download cancellation")
 struct DownloadCancellationTests {
-    /// A loopback port whose connections the kernel accepts and nobody ever answers.
-    static func silentPort() throws -> (socket: Int32, port: Int) {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0 }
-        }
-        guard bound, listen(listener, 8) == 0 else { throw MixdownError(code: .internal, message: "cannot listen") }
-        return (listener, Int(UInt16(bigEndian: address.sin_port)))
-    }
-
     @Test("a download cancelled before it starts ends at once as cancelled, and one cancelled mid-request too")
     func cancelledDownloads() async throws {
-        let (listener, port) = try Self.silentPort()
-        defer { close(listener) }
-        let url = try #require(URL(string: "http://127.0.0.1:\(port)/never"))
+        // Connections the kernel accepts and nobody ever answers.
+        let silent = try LoopbackSocket(listening: true)
+        defer { silent.close() }
+        let url = try #require(URL(string: "http://127.0.0.1:\(silent.port)/never"))
         let downloader = HTTPDownloader(maximumBytes: 1 << 20, guard_: NetworkGuard(allowPrivateAddresses: true))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cancel-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
