@@ -197,7 +197,10 @@ public struct Planner: Sendable {
         var ordered: [String] = []
         for target in targets where !ordered.contains(target.node) { ordered.append(target.node) }
         for (position, key) in ordered.enumerated() {
-            let group = groups[key, default: []]
+            var group = groups[key, default: []]
+            let meter = options.preview == nil ? Self.outputMeter(group, recipe: recipe, model: model) : nil
+            if let meter { group.append(.meter(node: key, conversion: meter.conversion)) }
+            let meters = meter?.outputs ?? []
             let id = position == 0 ? "render" : "render-\(position + 1)"
             let duration = group.compactMap { model.durations[$0.node] }.max() ?? 0
             if ordered.count == 1, let cuts = pipeCuts(recipe, replacements: replacements, consumers: consumers) {
@@ -218,10 +221,10 @@ public struct Planner: Sendable {
                     chainReplacements[cut] = .pipe
                 }
                 let downstream = try compiler.compile(targets: group, replacements: chainReplacements, gainPlaceholders: measured)
-                stages.append(Stage(id: "encode", kind: .ffmpeg, arguments: downstream, expectedDuration: duration))
+                stages.append(Stage(id: "encode", kind: .ffmpeg, arguments: downstream, meters: meters, expectedDuration: duration))
             } else {
                 let arguments = try compiler.compile(targets: group, replacements: replacements, gainPlaceholders: measured)
-                stages.append(Stage(id: id, kind: .ffmpeg, arguments: arguments, expectedDuration: duration))
+                stages.append(Stage(id: id, kind: .ffmpeg, arguments: arguments, meters: meters, expectedDuration: duration))
             }
         }
         stages += dataStages
@@ -240,6 +243,24 @@ public struct Planner: Sendable {
         var plan = Plan(recipe: recipe.file, kind: recipe.kind, preview: options.preview, stages: stages, outputs: outputs, workFiles: workFiles)
         if recipe.outputs.contains(where: { $0.format == .mp4 }) { plan.video = options.videoEncoding(for: recipe) }
         return plan
+    }
+
+    /// The outputs of a process whose `expect` reads loudness, measured from the audio on its way to their
+    /// encoder: the outputs converted alike (the first such output's `-ac`/`-ar`) share one meter. Another
+    /// conversion of the same node is measured by decoding its file afterwards; a recipe asks that rarely.
+    static func outputMeter(_ group: [GraphCompiler.Target], recipe: Recipe, model: GraphModel) -> (conversion: [String], outputs: [String])? {
+        var conversion: [String]?
+        var outputs: [String] = []
+        for target in group {
+            guard case .output(let output) = target, output.expect?.needsLoudness == true,
+                recipe.streamType(of: output.from) == .audio || recipe.streamType(of: output.from) == .video,
+                output.format.accepts.contains(.audio)
+            else { continue }
+            let converted = OutputEncoding.conversion(for: output, sourceRate: model.rates[output.from])
+            if conversion == nil { conversion = converted }
+            if converted == conversion { outputs.append(output.name) }
+        }
+        return conversion.map { ($0, outputs) }
     }
 
     static func measurementGoal(_ step: RecipeStep) -> GainMeasurement.Goal? {

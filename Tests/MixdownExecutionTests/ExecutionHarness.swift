@@ -7,7 +7,7 @@ import MixdownTestSupport
 /// Writes a recipe into a fresh folder (beside symlinks to the test media) and runs it for real.
 struct ExecutionHarness {
     let directory: URL
-    let tools = MediaTools.fromEnvironment()
+    var tools = MediaTools.fromEnvironment()
     var limits = InputLimits(allowPrivateAddresses: true)
 
     init() throws {

@@ -130,7 +130,21 @@ public enum ChildProcess {
     public static func runReadingBytes(
         _ executable: String,
         _ arguments: [String],
+        standardInput: Stream = .inherit,
         onStart: @escaping @Sendable (Int32) -> Void = { _ in },
+        consume: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
+    ) async throws -> Outcome {
+        switch standardInput {
+        case .inherit: try await readingBytes(executable, arguments, input: NoInput.none, onStart: onStart, consume: consume)
+        case .descriptor(let descriptor): try await readingBytes(executable, arguments, input: inputDescriptor(descriptor), onStart: onStart, consume: consume)
+        }
+    }
+
+    private static func readingBytes<Input: InputProtocol>(
+        _ executable: String,
+        _ arguments: [String],
+        input: Input,
+        onStart: @escaping @Sendable (Int32) -> Void,
         consume: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
     ) async throws -> Outcome {
         let command = launch(executable, arguments)
@@ -138,7 +152,7 @@ public enum ChildProcess {
             .path(FilePath(command.executable)),
             arguments: Arguments(command.arguments),
             platformOptions: platformOptions(),
-            input: .none,
+            input: input,
             output: .sequence,
             error: .sequence
         ) { execution in

@@ -62,7 +62,7 @@ public struct PlanExecutor: Sendable {
             guard let path = temporary[output.name], fileManager.fileExists(atPath: path) else {
                 throw MixdownError(code: .outputMissing, message: "output '\(output.name)' was not produced", location: output.location)
             }
-            let (artifact, miss) = try await describe(output, at: path)
+            let (artifact, miss) = try await describe(output, at: path, measured: run.outputLoudness[output.name])
             artifacts.append(artifact)
             if let miss { misses.append(miss) }
             produced.append((path, "\(outputDirectory)/\(output.fileName)"))
@@ -109,6 +109,8 @@ public struct PlanExecutor: Sendable {
         let temporary: [String: String]
         let onEvent: @Sendable (ExecutionEvent) -> Void
         var gains: [String: String] = [:]
+        /// What the meters of output stages read, by output name.
+        var outputLoudness: [String: LoudnessReport] = [:]
         var completedWeight = 0.0
         let totalWeight: Double
 
@@ -197,7 +199,7 @@ public struct PlanExecutor: Sendable {
     }
 
     private func runFFmpeg(_ stage: Stage, run: inout StageRun) async throws {
-        guard !stage.measures.isEmpty else {
+        guard !stage.measures.isEmpty || !stage.meters.isEmpty else {
             let outcome = try await ChildProcess.run(
                 tools.ffmpeg,
                 ["-nostats", "-progress", "pipe:1", "-loglevel", "error"] + (try run.arguments(for: stage)),
@@ -223,7 +225,13 @@ public struct PlanExecutor: Sendable {
         )
         try Task.checkCancellation()
         guard outcome.succeeded else { throw failure(stage, outcome) }
+        try record(stream, of: stage, run: &run)
+    }
+
+    /// Hands what a stage's meter read to the later stages' gains and to its outputs' expectations.
+    private func record(_ stream: WAVLoudnessStream, of stage: Stage, run: inout StageRun) throws {
         let report = try stream.report()
+        for name in stage.meters { run.outputLoudness[name] = report }
         for measurement in stage.measures {
             let gain = GainRule.gain(for: measurement.goal, measured: report.gainInput)
             run.gains[measurement.step] = gain.filters
@@ -264,8 +272,12 @@ public struct PlanExecutor: Sendable {
             run.completedWeight += StageRun.weight(stage)
         }
         let reporter = run.reporter(for: last)
+        // The last process reports its progress on standard output, unless its meter has that: then how
+        // much audio the meter has read is the progress.
+        let meter = last.meters.isEmpty ? nil : WAVLoudnessStream()
+        let meterProgress = run.progressReporter(for: last)
         let arguments = try chain.enumerated().map { index, stage in
-            let progress = index == chain.count - 1 ? ["-progress", "pipe:1"] : []
+            let progress = index == chain.count - 1 && meter == nil ? ["-progress", "pipe:1"] : []
             return ["-nostats"] + progress + ["-loglevel", "error"] + (try run.arguments(for: stage))
         }
         let outcomes = try await withThrowingTaskGroup(of: (Int, ChildProcess.Outcome).self) { group in
@@ -276,6 +288,14 @@ public struct PlanExecutor: Sendable {
                     let output = pipes[index].write
                     group.addTask {
                         (index, try await ChildProcess.run(ffmpeg, arguments[index], standardInput: input, standardOutput: output, onStart: onStart))
+                    }
+                } else if let meter {
+                    group.addTask {
+                        let outcome = try await ChildProcess.runReadingBytes(ffmpeg, arguments[index], standardInput: input, onStart: onStart) { bytes in
+                            meter.consume(bytes)
+                            meterProgress(meter.seconds)
+                        }
+                        return (index, outcome)
                     }
                 } else {
                     group.addTask {
@@ -292,6 +312,7 @@ public struct PlanExecutor: Sendable {
         for index in chain.indices.reversed() where outcomes[index]?.succeeded != true {
             throw failure(chain[index], outcomes[index] ?? ChildProcess.Outcome(exitCode: nil, standardErrorTail: []))
         }
+        if let meter { try record(meter, of: last, run: &run) }
         run.finish(last)
     }
 
@@ -352,7 +373,8 @@ public struct PlanExecutor: Sendable {
     // MARK: Outputs
 
     /// The artifact, and the expectation it missed, if any.
-    private func describe(_ output: PlannedOutput, at path: String) async throws -> (OutputArtifact, MixdownError?) {
+    /// `measured`: the loudness the output's stage read on its way to the encoder, if it had a meter.
+    private func describe(_ output: PlannedOutput, at path: String, measured: LoudnessReport?) async throws -> (OutputArtifact, MixdownError?) {
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         var duration: Double?
         var miss: MixdownError?
@@ -378,7 +400,7 @@ public struct PlanExecutor: Sendable {
             duration = facts.duration
             if let expect = output.expect {
                 do {
-                    try await check(expect, output: output, path: path, facts: facts)
+                    try await check(expect, output: output, path: path, facts: facts, measured: measured)
                 } catch let error as MixdownError where error.code == .expectationFailed {
                     miss = error
                 }
@@ -395,7 +417,7 @@ public struct PlanExecutor: Sendable {
         return (artifact, miss)
     }
 
-    private func check(_ expect: Expectation, output: PlannedOutput, path: String, facts: MediaFacts) async throws {
+    private func check(_ expect: Expectation, output: PlannedOutput, path: String, facts: MediaFacts, measured: LoudnessReport?) async throws {
         func miss(_ key: String, _ message: String) -> MixdownError {
             MixdownError(
                 code: .expectationFailed,
@@ -415,7 +437,9 @@ public struct PlanExecutor: Sendable {
             throw miss("channels", "\(facts.channels ?? 0) channels, expected \(channels)")
         }
         guard expect.needsLoudness else { return }
-        let report = try await LoudnessMeter(tools: tools).measure(path)
+        // Measured on the way when the plan gave the output a meter; decoded again only when it could not.
+        let report: LoudnessReport
+        if let measured { report = measured } else { report = try await LoudnessMeter(tools: tools).measure(path) }
         if let range = expect.lufs, !range.contains(report.integratedLufs) {
             throw miss("lufs", String(format: "integrated loudness %.1f LUFS is outside %@", report.integratedLufs, show(range)))
         }

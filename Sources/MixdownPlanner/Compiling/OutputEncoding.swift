@@ -30,12 +30,19 @@ enum OutputEncoding {
         case .png: arguments = ["-frames:v", "1", "-c:v", "png", "-update", "1", "-f", "image2"]
         case .json: arguments = []
         }
+        return conversion(for: output, sourceRate: sourceRate) + arguments
+    }
+
+    /// The rate and layout conversion between the graph and the encoder (`-ac`, `-ar`): the meter of an
+    /// output's `expect` applies the same, so it measures the samples the encoder is given.
+    static func conversion(for output: RecipeOutput, sourceRate: Int?) -> [String] {
+        var arguments: [String] = []
+        if let channels = output.channels { arguments += ["-ac", "\(channels)"] }
         if let rate = output.sampleRate, output.format.accepts.contains(.audio) || output.format.accepts.contains(.video) {
-            arguments = ["-ar", "\(rate)"] + arguments
+            arguments += ["-ar", "\(rate)"]
         } else if listenerRates.contains(output.format), let rate = sourceRate, !(44_100...48_000).contains(rate) {
-            arguments = ["-ar", rate < 44_100 ? "44100" : "48000"] + arguments
+            arguments += ["-ar", rate < 44_100 ? "44100" : "48000"]
         }
-        if let channels = output.channels { arguments = ["-ac", "\(channels)"] + arguments }
         return arguments
     }
 }
