@@ -9,6 +9,7 @@ struct ExecutionHarness {
     let directory: URL
     var tools = MediaTools.fromEnvironment()
     var limits = InputLimits(allowPrivateAddresses: true)
+    var discardsMeasurements = false
 
     init() throws {
         directory = try TestMedia.temporaryDirectory("exec")
@@ -41,7 +42,9 @@ struct ExecutionHarness {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
         let (plan, _) = try await preparation.plan(recipe, recipeDirectory: directory.path, uploads: uploads, preview: preview, workDirectory: work)
-        let outputs = try await PlanExecutor(tools: tools, prober: preparation.prober).run(plan, outputDirectory: out, onEvent: onEvent)
+        var executor = PlanExecutor(tools: tools, prober: preparation.prober)
+        executor.discardsMeasurements = discardsMeasurements
+        let outputs = try await executor.run(plan, outputDirectory: out, onEvent: onEvent)
         return Dictionary(uniqueKeysWithValues: outputs.map { ($0.name, $0) })
     }
 

@@ -16,7 +16,11 @@ struct OutputMeterTests {
         var harness = try ExecutionHarness()
         let log = harness.directory.appendingPathComponent("ffmpeg.log").path
         let wrapper = harness.directory.appendingPathComponent("ffmpeg").path
-        try "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '\(log)'\nexec '\(harness.tools.ffmpeg)' \"$@\"\n".write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '\(log)'\nexec '\(harness.tools.ffmpeg)' \"$@\"\n".write(
+            toFile: wrapper,
+            atomically: true,
+            encoding: .utf8
+        )
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
         harness.tools.ffmpeg = wrapper
         try TestMedia.generate(
@@ -118,6 +122,32 @@ struct OutputMeterTests {
         // The mono file is converted otherwise than the meter's: it, and only it, is decoded to be checked.
         let decodes = try Self.decodesOfOutputs(log)
         #expect(decodes.count == 1 && decodes.allSatisfy { $0.contains(".mono.wav.") })
+    }
+
+    @Test("a benchmark's baseline (discarded measurements) runs the same plan with no gain and checks no loudness")
+    func discarded() async throws {
+        var harness = try ExecutionHarness()
+        harness.discardsMeasurements = true
+        let collected = EventLog()
+        let text = """
+            version: 1
+            kind: edit
+            inputs: { v: { file: voice.wav } }
+            steps:
+              - loudnorm: { target: -30, true_peak: -1 }
+            outputs:
+              out: { format: wav, expect: { lufs: [-31, -29], duration: [19.9, 20.1] } }
+            """
+        let outputs = try await harness.run(text, onEvent: { collected.append($0) })
+        #expect(!collected.events.contains { $0.kind == .measured })
+        #expect(collected.events.contains { $0.stage == "measure-step1" && $0.kind == .progress && $0.stageProgress >= 0.99 })
+        let source = try await TestMedia.loudness(try TestMedia.path("voice.wav"))
+        let out = try await TestMedia.loudness(try #require(outputs["out"]).path)
+        #expect(abs(out.integratedLufs - source.integratedLufs) < 0.5, "source \(source.integratedLufs), out \(out.integratedLufs)")
+        // Measured for real, the same recipe lands on its target.
+        harness.discardsMeasurements = false
+        let measured = try await harness.run(text)
+        #expect(abs(try await TestMedia.loudness(try #require(measured["out"]).path).integratedLufs + 30) < 0.5)
     }
 }
 

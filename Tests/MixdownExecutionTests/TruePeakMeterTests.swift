@@ -52,4 +52,24 @@ struct TruePeakMeterTests {
             if rate < 192_000 { #expect(measured > samplePeak, "the oversampled peak is above the samples' for this signal") }
         }
     }
+
+    @Test("a crest after quieter and louder-sampled stretches is found: bursts growing louder, each new one the peak", arguments: [44_100, 48_000])
+    func skippedBlocksHideNothing(rate: Int) throws {
+        // Each burst is a little louder than the last, and its crest falls between samples; between them,
+        // long quiet stretches the meter may skip.
+        let samples = (0..<200_000).map { index -> Float in
+            let level = 0.3 + 0.6 * Float(index) / 200_000
+            return index % 20_000 < 200 ? level * sin(Float(index) * 2.2 + 0.7) : 0.05 * sin(Float(index) * 0.01)
+        }
+        let expected = try Self.libebur128(samples, rate: rate)
+        let meter = try #require(mixdown_true_peak_create(UInt(rate)))
+        defer { mixdown_true_peak_destroy(meter) }
+        samples.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for start in stride(from: 0, to: buffer.count, by: 1000) { mixdown_true_peak_add(meter, base + start, min(1000, buffer.count - start)) }
+        }
+        let measured = mixdown_true_peak_value(meter)
+        #expect(abs(measured - expected) <= 1e-5 * expected, "\(measured) against \(expected)")
+        #expect(measured > Double(samples.map(abs).max() ?? 0))
+    }
 }

@@ -31,7 +31,10 @@ struct OutputMeterPlanTests {
         let script = ShellScript.render(plan)
         #expect(!script.contains("pipe:1") && script.contains("-f wav /dev/null"))
 
-        let preview = try Planner(options: .init(preview: PreviewWindow(start: 0, duration: 5))).plan(try recipe(Self.text), inputs: [audio("v", seconds: 30)])
+        let preview = try Planner(options: .init(preview: PreviewWindow(start: 0, duration: 5))).plan(
+            try recipe(Self.text),
+            inputs: [audio("v", seconds: 30)]
+        )
         #expect(preview.stages.allSatisfy { $0.meters.isEmpty && !$0.arguments.contains("pipe:1") })
     }
 

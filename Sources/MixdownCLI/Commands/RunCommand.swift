@@ -26,6 +26,10 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON-lines events and the outputs as JSON.")
     var json = false
 
+    /// Benchmarks/meter.sh's baseline: the same plan with its meters' audio thrown away.
+    @Flag(help: .hidden)
+    var discardMeasurements = false
+
     struct Summary: Encodable {
         var event = "finished"
         var outputs: [OutputArtifact]
@@ -57,6 +61,7 @@ struct RunCommand: AsyncParsableCommand {
             uploads: try recipe.uploads(),
             preview: window,
             outputDirectory: out,
+            discardsMeasurements: discardMeasurements,
             preparation: RecipePreparation(
                 tools: tools,
                 prober: MediaProber(tools: tools),

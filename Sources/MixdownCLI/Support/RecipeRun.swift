@@ -10,6 +10,7 @@ struct RecipeRun: Sendable {
     var uploads: [String: String]
     var preview: PreviewWindow?
     var outputDirectory: String
+    var discardsMeasurements = false
     var preparation: RecipePreparation
 
     func execute(onEvent: @escaping @Sendable (ExecutionEvent) -> Void) async throws -> [OutputArtifact] {
@@ -25,7 +26,8 @@ struct RecipeRun: Sendable {
             preview: preview,
             workDirectory: work
         )
-        let executor = PlanExecutor(tools: preparation.tools, prober: preparation.prober)
+        var executor = PlanExecutor(tools: preparation.tools, prober: preparation.prober)
+        executor.discardsMeasurements = discardsMeasurements
         return try await executor.run(plan, outputDirectory: outputDirectory, onEvent: onEvent)
     }
 }

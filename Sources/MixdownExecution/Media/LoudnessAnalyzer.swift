@@ -18,6 +18,16 @@ final class LoudnessAnalyzer {
     /// Short-term loudness is read every 100 ms, the update rate EBU Tech 3341 asks of a meter.
     static let shortTermStep = 0.1
 
+    /// What a meter measures.
+    enum Figures: Sendable {
+        /// Everything `analyze` reports.
+        case all
+        /// Integrated loudness, sample and true peak: what a gain and an `expect` read. Loudness range and
+        /// short-term loudness cost most of libebur128's time (each sums a 3 s window every 100 ms), so
+        /// they are left out; the report reads 0 LU and -120 LUFS for them.
+        case levels
+    }
+
     let channels: Int
     let sampleRate: Int
     /// Gated loudness, range and short-term loudness, over all channels.
@@ -36,7 +46,7 @@ final class LoudnessAnalyzer {
 
     /// `channelMask`: WAVE_FORMAT_EXTENSIBLE's speaker bits, one per channel in order; without one,
     /// libebur128's default map (L, R, C, LFE unused, Ls, Rs) applies.
-    init(channels: Int, sampleRate: Int, channelMask: UInt32? = nil, curveInterval: Double? = nil) throws(MixdownError) {
+    init(channels: Int, sampleRate: Int, channelMask: UInt32? = nil, curveInterval: Double? = nil, figures: Figures = .all) throws(MixdownError) {
         guard (1...64).contains(channels), (1_000...768_000).contains(sampleRate) else {
             throw MixdownError(code: .measureFailed, message: "cannot measure \(channels) channel(s) at \(sampleRate) Hz")
         }
@@ -44,7 +54,8 @@ final class LoudnessAnalyzer {
             code: .measureFailed,
             message: "libebur128 could not start a meter for \(channels) channel(s) at \(sampleRate) Hz"
         )
-        let mode = EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue
+        let mode =
+            figures == .all ? EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue : EBUR128_MODE_I.rawValue
         guard let state = ebur128_init(UInt32(channels), UInt(sampleRate), Int32(bitPattern: mode)) else { throw failure }
         var truePeaks: [OpaquePointer] = []
         for _ in 0..<channels {
@@ -74,8 +85,8 @@ final class LoudnessAnalyzer {
         self.sampleRate = sampleRate
         shortTermFrames = max(1, Int((Double(sampleRate) * Self.shortTermStep).rounded()))
         curveFrames = curveInterval.map { max(1, Int((Double(sampleRate) * $0).rounded())) }
-        nextShortTerm = shortTermFrames
-        nextCurve = curveFrames ?? Int.max
+        nextShortTerm = figures == .all ? shortTermFrames : Int.max
+        nextCurve = figures == .all ? curveFrames ?? Int.max : Int.max
     }
 
     /// BS.1770-4's weighting for a WAVE speaker bit, as ffmpeg's ebur128 filter applies it: front
@@ -172,7 +183,7 @@ final class LoudnessAnalyzer {
     func report() -> LoudnessReport {
         var integrated = -Double.infinity, range = 0.0
         ebur128_loudness_global(state, &integrated)
-        ebur128_loudness_range(state, &range)
+        if nextShortTerm != Int.max { ebur128_loudness_range(state, &range) }
         var samplePeak = 0.0, truePeak = 0.0
         for channel in 0..<channels {
             samplePeak = max(samplePeak, mixdown_sample_peak_value(truePeaks[channel]))

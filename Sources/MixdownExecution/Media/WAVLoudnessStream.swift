@@ -15,13 +15,20 @@ final class WAVLoudnessStream: Sendable {
         var analyzer: LoudnessAnalyzer?
         var failure: MixdownError?
         var scratch: [Float] = []
+        /// Frames read and thrown away, when not measuring.
+        var discarded = 0
     }
 
     private let state = Mutex(State())
     private let curveInterval: Double?
+    private let figures: LoudnessAnalyzer.Figures
+    private let measuring: Bool
 
-    init(curveInterval: Double? = nil) {
+    /// `measuring: false` reads the stream and throws its audio away (a benchmark's baseline).
+    init(curveInterval: Double? = nil, figures: LoudnessAnalyzer.Figures = .all, measuring: Bool = true) {
         self.curveInterval = curveInterval
+        self.figures = figures
+        self.measuring = measuring
     }
 
     /// Feeds one read's bytes. After a malformed header the rest is ignored and ``report()`` throws.
@@ -36,7 +43,8 @@ final class WAVLoudnessStream: Sendable {
                         channels: format.channels,
                         sampleRate: format.sampleRate,
                         channelMask: format.channelMask,
-                        curveInterval: curveInterval
+                        curveInterval: curveInterval,
+                        figures: figures
                     )
                     state.pending.removeFirst(dataOffset)
                 } catch {
@@ -47,16 +55,21 @@ final class WAVLoudnessStream: Sendable {
             }
             // Each read is measured at once: holding reads back to measure larger batches stalls ffmpeg on
             // the full pipe for longer and was slower.
-            Self.measurePending(&state)
+            Self.measurePending(&state, measuring: measuring)
         }
     }
 
     /// Measures every whole frame waiting in `pending`.
-    private static func measurePending(_ state: inout State) {
+    private static func measurePending(_ state: inout State, measuring: Bool) {
         guard state.failure == nil, let analyzer = state.analyzer else { return }
         let frameBytes = analyzer.channels * 4
         let whole = state.pending.count / frameBytes * frameBytes
         guard whole > 0 else { return }
+        guard measuring else {
+            state.discarded += whole / frameBytes
+            state.pending.removeFirst(whole)
+            return
+        }
         let samples = whole / 4
         if state.scratch.count < samples { state.scratch = Array(repeating: 0, count: samples) }
         state.pending.withUnsafeBytes { source in
@@ -81,12 +94,17 @@ final class WAVLoudnessStream: Sendable {
     }
 
     /// Seconds of audio measured so far (for progress; it moves a batch at a time).
-    var seconds: Double { state.withLock { $0.analyzer?.seconds ?? 0 } }
+    var seconds: Double {
+        state.withLock { state in
+            guard let analyzer = state.analyzer else { return 0 }
+            return analyzer.seconds + Double(state.discarded) / Double(analyzer.sampleRate)
+        }
+    }
 
     func report() throws(MixdownError) -> LoudnessReport {
         let result: Result<LoudnessReport, MixdownError> = state.withLock { state in
             // The stream has ended: the last, short batch.
-            Self.measurePending(&state)
+            Self.measurePending(&state, measuring: measuring)
             if let failure = state.failure { return .failure(failure) }
             guard let analyzer = state.analyzer else {
                 return .failure(MixdownError(code: .measureFailed, message: "the audio to measure ended before its WAV header"))

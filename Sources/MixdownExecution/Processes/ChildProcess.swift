@@ -136,7 +136,8 @@ public enum ChildProcess {
     ) async throws -> Outcome {
         switch standardInput {
         case .inherit: try await readingBytes(executable, arguments, input: NoInput.none, onStart: onStart, consume: consume)
-        case .descriptor(let descriptor): try await readingBytes(executable, arguments, input: inputDescriptor(descriptor), onStart: onStart, consume: consume)
+        case .descriptor(let descriptor):
+            try await readingBytes(executable, arguments, input: inputDescriptor(descriptor), onStart: onStart, consume: consume)
         }
     }
 

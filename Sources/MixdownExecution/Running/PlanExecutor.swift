@@ -11,6 +11,11 @@ internal import Synchronization
 public struct PlanExecutor: Sendable {
     public var tools: MediaTools
     public var prober: MediaProber
+    /// For benchmarks only (`mixdown run --discard-measurements`): every meter reads its audio and throws
+    /// it away, and each gain is that of audio already at its goal, with the same filters (the limiter
+    /// included). Against a normal run of the same plan it shows what measuring costs. Loudness
+    /// expectations are not checked.
+    public var discardsMeasurements = false
 
     public init(tools: MediaTools, prober: MediaProber) {
         self.tools = tools
@@ -212,7 +217,7 @@ public struct PlanExecutor: Sendable {
         }
         // A measuring stage writes its measured audio as float WAV on standard output; libebur128
         // measures it as it arrives, and how much has arrived is the stage's progress.
-        let stream = WAVLoudnessStream()
+        let stream = WAVLoudnessStream(figures: .levels, measuring: !discardsMeasurements)
         let progress = run.progressReporter(for: stage)
         let outcome = try await ChildProcess.runReadingBytes(
             tools.ffmpeg,
@@ -230,6 +235,12 @@ public struct PlanExecutor: Sendable {
 
     /// Hands what a stage's meter read to the later stages' gains and to its outputs' expectations.
     private func record(_ stream: WAVLoudnessStream, of stage: Stage, run: inout StageRun) throws {
+        guard !discardsMeasurements else {
+            for measurement in stage.measures {
+                run.gains[measurement.step] = GainRule.gain(for: measurement.goal, measured: .atGoal(measurement.goal)).filters
+            }
+            return
+        }
         let report = try stream.report()
         for name in stage.meters { run.outputLoudness[name] = report }
         for measurement in stage.measures {
@@ -274,7 +285,7 @@ public struct PlanExecutor: Sendable {
         let reporter = run.reporter(for: last)
         // The last process reports its progress on standard output, unless its meter has that: then how
         // much audio the meter has read is the progress.
-        let meter = last.meters.isEmpty ? nil : WAVLoudnessStream()
+        let meter = last.meters.isEmpty ? nil : WAVLoudnessStream(figures: .levels, measuring: !discardsMeasurements)
         let meterProgress = run.progressReporter(for: last)
         let arguments = try chain.enumerated().map { index, stage in
             let progress = index == chain.count - 1 && meter == nil ? ["-progress", "pipe:1"] : []
@@ -291,7 +302,8 @@ public struct PlanExecutor: Sendable {
                     }
                 } else if let meter {
                     group.addTask {
-                        let outcome = try await ChildProcess.runReadingBytes(ffmpeg, arguments[index], standardInput: input, onStart: onStart) { bytes in
+                        let outcome = try await ChildProcess.runReadingBytes(ffmpeg, arguments[index], standardInput: input, onStart: onStart) {
+                            bytes in
                             meter.consume(bytes)
                             meterProgress(meter.seconds)
                         }
@@ -436,7 +448,7 @@ public struct PlanExecutor: Sendable {
         if let channels = expect.channels, facts.channels != channels {
             throw miss("channels", "\(facts.channels ?? 0) channels, expected \(channels)")
         }
-        guard expect.needsLoudness else { return }
+        guard expect.needsLoudness, !discardsMeasurements else { return }
         // Measured on the way when the plan gave the output a meter; decoded again only when it could not.
         let report: LoudnessReport
         if let measured { report = measured } else { report = try await LoudnessMeter(tools: tools).measure(path) }

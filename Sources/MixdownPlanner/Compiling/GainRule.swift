@@ -15,6 +15,15 @@ public enum GainRule {
             self.truePeakDbtp = truePeakDbtp
             self.samplePeakDbfs = samplePeakDbfs
         }
+
+        /// Audio already at the goal, its true peak just over the ceiling: no gain, the limiter kept, as a
+        /// benchmark's stand-in for a measurement (`PlanExecutor.discardsMeasurements`).
+        public static func atGoal(_ goal: GainMeasurement.Goal) -> Measured {
+            switch goal {
+            case .loudness(let target, let truePeak): Measured(integratedLufs: target, truePeakDbtp: truePeak + 0.5, samplePeakDbfs: truePeak)
+            case .peak(let peak): Measured(integratedLufs: -23, truePeakDbtp: peak, samplePeakDbfs: peak)
+            }
+        }
     }
 
     /// At or below this the input is effectively silent and no gain is applied.
