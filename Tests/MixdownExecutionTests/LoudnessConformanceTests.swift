@@ -56,24 +56,73 @@ struct LoudnessConformanceTests {
         #expect(abs(report.integratedLufs - -23) <= 0.1, "measured \(report.integratedLufs) LUFS")
     }
 
-    @Test("Tech 3341 case 9: 1.34 s at -20 and 1.66 s at -30 dBFS, repeated, hold short-term loudness at -23.0 LUFS")
+    @Test("Tech 3341 case 9: 1.34 s at -20 and 1.66 s at -30 dBFS, five times over, hold short-term loudness at -23.0 LUFS from 3 s on")
     func shortTerm() async throws {
-        let segments = (0..<20).flatMap { _ in [(seconds: 1.34, dbfs: -20.0), (seconds: 1.66, dbfs: -30.0)] }
+        let segments = (0..<5).flatMap { _ in [(seconds: 1.34, dbfs: -20.0), (seconds: 1.66, dbfs: -30.0)] }
+        let directory = try TestMedia.temporaryDirectory("ebu")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("signal.wav").path
+        try TestMedia.generate(Self.tone(segments), to: path, extra: ["-c:a", "pcm_f32le"])
+        // Short-term loudness every 100 ms, as the standard asks a meter to update it.
+        let report = try await LoudnessMeter(tools: MediaTools.fromEnvironment()).measure(path, curveInterval: 0.1)
+        let curve = try #require(report.curve)
+        #expect(curve.count == 150)
+        let held = curve[29...]
+        #expect(held.allSatisfy { abs($0 - -23) <= 0.1 }, "short-term from 3 s: \(held.min() ?? 0) to \(held.max() ?? 0) LUFS")
+        #expect(abs(report.shortTermMaxLufs - -23) <= 0.1)
+    }
+
+    @Test(
+        "Tech 3341 case 10: 3 s at -23 dBFS after 0 to 2.85 s of silence reads a short-term maximum of -23.0 LUFS",
+        arguments: 0..<20
+    )
+    func shortTermMaximum(segment: Int) async throws {
+        let lead = Double(segment) * 0.15
+        let segments = (lead > 0 ? [(seconds: lead, dbfs: -400.0)] : []) + [(seconds: 3, dbfs: -23), (seconds: 1, dbfs: -400)]
         let report = try await Self.measure(Self.tone(segments))
         #expect(abs(report.shortTermMaxLufs - -23) <= 0.1, "short-term maximum \(report.shortTermMaxLufs) LUFS")
     }
 
+    /// True peak within the standard's +0.2/-0.4 dB of `expected`.
+    static func truePeakHolds(_ report: LoudnessReport, _ expected: Double) -> Bool {
+        report.truePeakDbtp <= expected + 0.2 && report.truePeakDbtp >= expected - 0.4
+    }
+
     @Test(
-        "Tech 3341 cases 15-18: a 12 kHz sine of amplitude 0.5 at 48 kHz reads -6.02 dBTP (+0.2/-0.4) at any phase",
-        arguments: [0.0, 45.0, 60.0, 67.5]
+        "Tech 3341 cases 15-19: stereo sines at fs/4, fs/6 and fs/8 of 48 kHz read their crest (+0.2/-0.4 dB), between samples too",
+        arguments: [
+            (12_000.0, 0.5, 0.0), (12_000.0, 0.5, 45.0), (8_000.0, 0.5, 60.0), (6_000.0, 0.5, 67.5),
+            // Case 19: 1.41 of full scale, its samples just under 1.0: +3.0 dBTP.
+            (12_000.0, 1.41, 45.0),
+        ]
     )
-    func truePeak(phase: Double) async throws {
+    func truePeak(frequency: Double, amplitude: Double, phase: Double) async throws {
         let radians = phase * Double.pi / 180
-        let report = try await Self.measure("aevalsrc=exprs='0.5*sin(2*PI*12000*t+\(radians))':s=48000:d=5")
-        let expected = 20 * log10(0.5)
-        #expect(report.truePeakDbtp <= expected + 0.2 && report.truePeakDbtp >= expected - 0.4, "measured \(report.truePeakDbtp) dBTP")
-        // The sample peak misses the crest between samples at 45 degrees and more: only true peak finds it.
+        let sine = "\(amplitude)*sin(2*PI*\(frequency)*t+\(radians))"
+        // With the 10 ms fades the standard gives them: a sine switched on mid-crest is a step, and a step
+        // rings in any interpolator.
+        let report = try await Self.measure("aevalsrc=exprs='\(sine)|\(sine)':s=48000:d=3.2,afade=t=in:d=0.01,afade=t=out:st=3.19:d=0.01")
+        let expected = 20 * log10(amplitude)
+        #expect(Self.truePeakHolds(report, expected), "measured \(report.truePeakDbtp) dBTP, expected \(expected)")
+        // At 45 degrees and more the crest falls between samples: the sample peak misses it.
         #expect(report.samplePeakDbfs <= report.truePeakDbtp + 0.001)
+        if phase > 0 { #expect(report.samplePeakDbfs < expected - 0.5) }
+    }
+
+    @Test(
+        "Tech 3341 cases 20-23: one period of fs/4 at full scale inside an fs/6 sine, made at 192 kHz and decimated at each of 4 offsets, reads 0.0 dBTP",
+        arguments: [(0, -0.13), (1, -0.46), (2, -2.51), (3, -0.46)]
+    )
+    func truePeakDecimated(offset: Int, samplePeak: Double) async throws {
+        // As the standard makes them: synthesised at 4 fs, the burst phase-continuous on both sides (the fs/6
+        // sine resumes where it paused), low-passed and decimated to 48 kHz after `offset` samples at 192 kHz.
+        let burst = "if(lt(t,1.6),0.5*sin(2*PI*8000*t),if(lt(t,1.6+1/12000),sin(2*PI*12000*(t-1.6)),0.5*sin(2*PI*8000*(t-1/12000))))"
+        let report = try await Self.measure(
+            "aevalsrc=exprs='\(burst)|\(burst)':s=192000:d=3.2,adelay=delays=\(offset)S:all=1,aresample=48000"
+        )
+        #expect(Self.truePeakHolds(report, 0), "measured \(report.truePeakDbtp) dBTP")
+        // The signal is the standard's: its sample peak is the one EBU's own file of the case has.
+        #expect(abs(report.samplePeakDbfs - samplePeak) <= 0.15, "sample peak \(report.samplePeakDbfs) dBFS, EBU's file \(samplePeak)")
     }
 
     @Test(
