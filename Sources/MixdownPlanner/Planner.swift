@@ -198,9 +198,8 @@ public struct Planner: Sendable {
         for target in targets where !ordered.contains(target.node) { ordered.append(target.node) }
         for (position, key) in ordered.enumerated() {
             var group = groups[key, default: []]
-            let meter = options.preview == nil ? Self.outputMeter(group, recipe: recipe, model: model) : nil
-            if let meter { group.append(.meter(node: key, conversion: meter.conversion)) }
-            let meters = meter?.outputs ?? []
+            let meters = options.preview == nil ? Self.outputMeter(group, recipe: recipe, model: model) : []
+            if !meters.isEmpty { group.append(.meter(node: key)) }
             let id = position == 0 ? "render" : "render-\(position + 1)"
             let duration = group.compactMap { model.durations[$0.node] }.max() ?? 0
             if ordered.count == 1, let cuts = pipeCuts(recipe, replacements: replacements, consumers: consumers) {
@@ -245,22 +244,23 @@ public struct Planner: Sendable {
         return plan
     }
 
-    /// The outputs of a process whose `expect` reads loudness, measured from the audio on its way to their
-    /// encoder: the outputs converted alike (the first such output's `-ac`/`-ar`) share one meter. Another
-    /// conversion of the same node is measured by decoding its file afterwards; a recipe asks that rarely.
-    static func outputMeter(_ group: [GraphCompiler.Target], recipe: Recipe, model: GraphModel) -> (conversion: [String], outputs: [String])? {
-        var conversion: [String]?
-        var outputs: [String] = []
-        for target in group {
-            guard case .output(let output) = target, output.expect?.needsLoudness == true,
-                recipe.streamType(of: output.from) == .audio || recipe.streamType(of: output.from) == .video,
-                output.format.accepts.contains(.audio)
-            else { continue }
-            let converted = OutputEncoding.conversion(for: output, sourceRate: model.rates[output.from])
-            if conversion == nil { conversion = converted }
-            if converted == conversion { outputs.append(output.name) }
+    /// The outputs of a process whose `expect` reads loudness and can be measured from the audio on its
+    /// way to their encoder, with no second decode. That holds only where the encoder takes the step's
+    /// audio as it is: a conversion (`-ac`, `-ar`, or one ffmpeg makes for an encoder, 5.1 to stereo for
+    /// mp3, any rate to 48 kHz for Opus) is negotiated differently once a float copy leaves beside it (a
+    /// downmix to s16 came out 3 dB louder). A lossy file's peaks are those its decoder makes, codec
+    /// overshoot included, so a peak expectation on one is read from the file. The others are decoded.
+    static func outputMeter(_ group: [GraphCompiler.Target], recipe: Recipe, model: GraphModel) -> [String] {
+        group.compactMap { target in
+            guard case .output(let output) = target, let expect = output.expect, expect.needsLoudness,
+                recipe.step(id: output.from)?.output == .audio, output.format.accepts.contains(.audio),
+                let rate = model.rates[output.from], let channels = model.channels[output.from],
+                OutputEncoding.conversion(for: output, sourceRate: rate).isEmpty,
+                OutputEncoding.encodesUnconverted(output.format, rate: rate, channels: channels),
+                !output.format.isLossy || (expect.truePeakMax == nil && expect.peakMax == nil)
+            else { return nil }
+            return output.name
         }
-        return conversion.map { ($0, outputs) }
     }
 
     static func measurementGoal(_ step: RecipeStep) -> GainMeasurement.Goal? {

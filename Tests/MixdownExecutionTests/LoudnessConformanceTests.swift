@@ -160,6 +160,21 @@ struct LoudnessConformanceTests {
         #expect(abs(whole.seconds - 6) < 0.001)
     }
 
+    @Test("a meter for a gain or an expect (integrated loudness and peaks only) reads them exactly as the full meter does")
+    func levelsOnly() async throws {
+        let directory = try TestMedia.temporaryDirectory("ebu")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("signal.wav").path
+        try TestMedia.generate(Self.tone([(10, -36), (20, -23), (5, -12), (10, -36)]), to: path, extra: ["-c:a", "pcm_f32le"])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let all = WAVLoudnessStream(), levels = WAVLoudnessStream(figures: .levels)
+        bytes.withUnsafeBytes { all.consume($0) }
+        bytes.withUnsafeBytes { levels.consume($0) }
+        let (full, fast) = (try all.report(), try levels.report())
+        #expect(fast.integratedLufs == full.integratedLufs && fast.truePeakDbtp == full.truePeakDbtp && fast.samplePeakDbfs == full.samplePeakDbfs)
+        #expect(full.loudnessRangeLu > 5 && full.shortTermMaxLufs > -13)
+    }
+
     @Test("anything but float WAV is refused by name, and a stream that ends inside its header is an error")
     func refusesOtherStreams() throws {
         let text = WAVLoudnessStream()

@@ -72,4 +72,27 @@ struct TruePeakMeterTests {
         #expect(abs(measured - expected) <= 1e-5 * expected, "\(measured) against \(expected)")
         #expect(measured > Double(samples.map(abs).max() ?? 0))
     }
+
+    @Test(
+        "a crest between samples quieter than the loudest sample so far is still found (the skipping bound is not too tight)",
+        arguments: [44_100, 48_000]
+    )
+    func crestBelowEarlierSamples(rate: Int) throws {
+        // 0.8 at a low frequency first; then fs/4 at 45 degrees, amplitude 1.0: its samples are 0.707, under
+        // the 0.8 already met, and its true peak near 1.0 is above it.
+        let quarter = Float.pi / 2
+        let samples = (0..<60_000).map { index -> Float in
+            index < 20_000 ? 0.8 * sin(Float(index) * 0.01) : (index < 20_100 ? 0 : sin(Float(index) * quarter + Float.pi / 4))
+        }
+        let expected = try Self.libebur128(samples, rate: rate)
+        let meter = try #require(mixdown_true_peak_create(UInt(rate)))
+        defer { mixdown_true_peak_destroy(meter) }
+        samples.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for start in stride(from: 0, to: buffer.count, by: 4096) { mixdown_true_peak_add(meter, base + start, min(4096, buffer.count - start)) }
+        }
+        let measured = mixdown_true_peak_value(meter)
+        #expect(abs(measured - expected) <= 1e-5 * expected, "\(measured) against \(expected)")
+        #expect(measured > 0.9)
+    }
 }

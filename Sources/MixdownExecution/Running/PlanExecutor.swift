@@ -282,11 +282,16 @@ public struct PlanExecutor: Sendable {
             run.onEvent(ExecutionEvent(kind: .stageStarted, stage: stage.id, stageProgress: 0, progress: run.completedWeight / run.totalWeight))
             run.completedWeight += StageRun.weight(stage)
         }
-        let reporter = run.reporter(for: last)
         // The last process reports its progress on standard output, unless its meter has that: then how
-        // much audio the meter has read is the progress.
+        // much audio the meter has read is the progress. Either reporter announces the stage, so one is made.
         let meter = last.meters.isEmpty ? nil : WAVLoudnessStream(figures: .levels, measuring: !discardsMeasurements)
-        let meterProgress = run.progressReporter(for: last)
+        let reporter: @Sendable (String) -> Void
+        let meterProgress: @Sendable (Double) -> Void
+        if meter == nil {
+            (reporter, meterProgress) = (run.reporter(for: last), { _ in })
+        } else {
+            (reporter, meterProgress) = ({ _ in }, run.progressReporter(for: last))
+        }
         let arguments = try chain.enumerated().map { index, stage in
             let progress = index == chain.count - 1 && meter == nil ? ["-progress", "pipe:1"] : []
             return ["-nostats"] + progress + ["-loglevel", "error"] + (try run.arguments(for: stage))

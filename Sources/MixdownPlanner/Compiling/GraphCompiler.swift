@@ -12,9 +12,9 @@ struct GraphCompiler {
         case work(node: String, file: String, measure: GainMeasurement?)
         /// A node's audio streamed as float PCM in NUT to the next process.
         case pipe(node: String)
-        /// A node's audio, converted as its outputs are (`-ac`, `-ar`), as float WAV on standard output for
-        /// the executor's meter: an output's `expect` measured with no second decode.
-        case meter(node: String, conversion: [String])
+        /// A node's audio as float WAV on standard output for the executor's meter: the `expect` of outputs
+        /// that encode it unconverted, measured with no second decode.
+        case meter(node: String)
     }
 
     enum External {
@@ -134,10 +134,8 @@ struct GraphCompiler {
                 mappings += ["-map", Self.mapSpecifier(audio), "-c:a", "pcm_f32le", "-rf64", "auto", "-f", "wav", "{{work:\(file)}}"]
             case .pipe:
                 mappings += ["-map", Self.mapSpecifier(labels.audio ?? ""), "-c:a", "pcm_f32le", "-f", "nut", "pipe:1"]
-            case .meter(_, let conversion):
-                // The meter reads sound only; a picture split off with it for the node's other readers is dropped.
-                if let video = labels.video { state.chains.append("[\(video)]nullsink") }
-                mappings += ["-map", Self.mapSpecifier(labels.audio ?? "")] + conversion + Self.meterWAV
+            case .meter:
+                mappings += ["-map", Self.mapSpecifier(labels.audio ?? "")] + Self.meterWAV
             }
         }
 
@@ -246,7 +244,7 @@ extension GraphCompiler.Target {
     var node: String {
         switch self {
         case .output(let output): output.from
-        case .work(let node, _, _), .pipe(let node), .meter(let node, _): node
+        case .work(let node, _, _), .pipe(let node), .meter(let node): node
         }
     }
 }

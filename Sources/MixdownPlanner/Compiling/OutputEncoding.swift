@@ -33,8 +33,7 @@ enum OutputEncoding {
         return conversion(for: output, sourceRate: sourceRate) + arguments
     }
 
-    /// The rate and layout conversion between the graph and the encoder (`-ac`, `-ar`): the meter of an
-    /// output's `expect` applies the same, so it measures the samples the encoder is given.
+    /// The rate and layout conversion the recipe asks between the graph and the encoder (`-ac`, `-ar`).
     static func conversion(for output: RecipeOutput, sourceRate: Int?) -> [String] {
         var arguments: [String] = []
         if let channels = output.channels { arguments += ["-ac", "\(channels)"] }
@@ -44,5 +43,20 @@ enum OutputEncoding {
             arguments += ["-ar", rate < 44_100 ? "44100" : "48000"]
         }
         return arguments
+    }
+
+    /// Whether the format's encoder takes audio of this rate and channel count as it is; otherwise ffmpeg
+    /// converts it on the way (conservatively: mono and stereo for the lossy codecs).
+    static func encodesUnconverted(_ format: OutputFormat, rate: Int, channels: Int) -> Bool {
+        switch format {
+        case .wav: true
+        case .flac: channels <= 8 && rate <= 655_350
+        case .mp3: channels <= 2 && [8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000].contains(rate)
+        case .m4a, .mp4:
+            channels <= 2 && [7_350, 8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000, 88_200, 96_000].contains(rate)
+        case .opus, .webm: channels <= 2 && [8_000, 12_000, 16_000, 24_000, 48_000].contains(rate)
+        case .ogg: channels <= 2 && (8_000...192_000).contains(rate)
+        case .json, .png: false
+        }
     }
 }
