@@ -24,7 +24,9 @@ final class LoudnessAnalyzer {
         case all
         /// Integrated loudness, sample and true peak: what a gain and an `expect` read. Loudness range and
         /// short-term loudness cost most of libebur128's time (each sums a 3 s window every 100 ms), so
-        /// they are left out; the report reads 0 LU and -120 LUFS for them.
+        /// they are left out; the report reads 0 LU and -120 LUFS for them. Such a meter reads beside
+        /// ffmpeg processes that want the cores, so it measures on the reading thread: spreading each
+        /// 64 KiB pipe read over other threads cost more CPU than measuring it.
         case levels
     }
 
@@ -43,6 +45,9 @@ final class LoudnessAnalyzer {
     private var nextCurve: Int
     private var shortTermMaximum = -Double.infinity
     private var curve: [Double] = []
+    /// Whether each chunk's channels are measured on several cores at once (`analyze`, where the meter is
+    /// the whole stage and the wall time is what counts).
+    private let parallel: Bool
 
     /// `channelMask`: WAVE_FORMAT_EXTENSIBLE's speaker bits, one per channel in order; without one,
     /// libebur128's default map (L, R, C, LFE unused, Ls, Rs) applies.
@@ -83,6 +88,7 @@ final class LoudnessAnalyzer {
         }
         self.channels = channels
         self.sampleRate = sampleRate
+        parallel = figures == .all
         shortTermFrames = max(1, Int((Double(sampleRate) * Self.shortTermStep).rounded()))
         curveFrames = curveInterval.map { max(1, Int((Double(sampleRate) * $0).rounded())) }
         nextShortTerm = figures == .all ? shortTermFrames : Int.max
@@ -129,7 +135,11 @@ final class LoudnessAnalyzer {
         planar.withUnsafeBufferPointer { planes in
             guard let source = planes.baseAddress else { return }
             let work = ChunkWork(analyzer: self, interleaved: base, planes: source, truePeaks: truePeaks, frames: total)
-            DispatchQueue.concurrentPerform(iterations: channels + 1) { index in work.run(index) }
+            if parallel {
+                DispatchQueue.concurrentPerform(iterations: channels + 1) { index in work.run(index) }
+            } else {
+                for index in 0...channels { work.run(index) }
+            }
         }
     }
 
