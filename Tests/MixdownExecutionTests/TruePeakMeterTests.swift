@@ -53,6 +53,20 @@ struct TruePeakMeterTests {
         }
     }
 
+    /// The block-wise meter's true peak of `samples` fed `chunk` at a time, checked against libebur128's.
+    static func matchesLibebur128(_ samples: [Float], rate: Int, chunk: Int) throws -> Double {
+        let expected = try libebur128(samples, rate: rate)
+        let meter = try #require(mixdown_true_peak_create(UInt(rate)))
+        defer { mixdown_true_peak_destroy(meter) }
+        samples.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for start in stride(from: 0, to: buffer.count, by: chunk) { mixdown_true_peak_add(meter, base + start, min(chunk, buffer.count - start)) }
+        }
+        let measured = mixdown_true_peak_value(meter)
+        #expect(abs(measured - expected) <= 1e-5 * expected, "\(measured) against \(expected)")
+        return measured
+    }
+
     @Test("a crest after quieter and louder-sampled stretches is found: bursts growing louder, each new one the peak", arguments: [44_100, 48_000])
     func skippedBlocksHideNothing(rate: Int) throws {
         // Each burst is a little louder than the last, and its crest falls between samples; between them,
@@ -61,15 +75,7 @@ struct TruePeakMeterTests {
             let level = 0.3 + 0.6 * Float(index) / 200_000
             return index % 20_000 < 200 ? level * sin(Float(index) * 2.2 + 0.7) : 0.05 * sin(Float(index) * 0.01)
         }
-        let expected = try Self.libebur128(samples, rate: rate)
-        let meter = try #require(mixdown_true_peak_create(UInt(rate)))
-        defer { mixdown_true_peak_destroy(meter) }
-        samples.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for start in stride(from: 0, to: buffer.count, by: 1000) { mixdown_true_peak_add(meter, base + start, min(1000, buffer.count - start)) }
-        }
-        let measured = mixdown_true_peak_value(meter)
-        #expect(abs(measured - expected) <= 1e-5 * expected, "\(measured) against \(expected)")
+        let measured = try Self.matchesLibebur128(samples, rate: rate, chunk: 1000)
         #expect(measured > Double(samples.map(abs).max() ?? 0))
     }
 
@@ -84,15 +90,6 @@ struct TruePeakMeterTests {
         let samples = (0..<60_000).map { index -> Float in
             index < 20_000 ? 0.8 * sin(Float(index) * 0.01) : (index < 20_100 ? 0 : sin(Float(index) * quarter + Float.pi / 4))
         }
-        let expected = try Self.libebur128(samples, rate: rate)
-        let meter = try #require(mixdown_true_peak_create(UInt(rate)))
-        defer { mixdown_true_peak_destroy(meter) }
-        samples.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            for start in stride(from: 0, to: buffer.count, by: 4096) { mixdown_true_peak_add(meter, base + start, min(4096, buffer.count - start)) }
-        }
-        let measured = mixdown_true_peak_value(meter)
-        #expect(abs(measured - expected) <= 1e-5 * expected, "\(measured) against \(expected)")
-        #expect(measured > 0.9)
+        #expect(try Self.matchesLibebur128(samples, rate: rate, chunk: 4096) > 0.9)
     }
 }
