@@ -254,7 +254,7 @@ public struct Planner: Sendable {
         group.compactMap { target in
             guard case .output(let output) = target, let expect = output.expect, expect.needsLoudness,
                 recipe.step(id: output.from)?.output == .audio, output.format.accepts.contains(.audio),
-                let rate = model.rates[output.from], let channels = model.channels[output.from],
+                let rate = model.rates[output.from], let channels = model.channels[output.from], !model.guessedChannels.contains(output.from),
                 OutputEncoding.conversion(for: output, sourceRate: rate).isEmpty,
                 OutputEncoding.encodesUnconverted(output.format, rate: rate, channels: channels),
                 !output.format.isLossy || (expect.truePeakMax == nil && expect.peakMax == nil)

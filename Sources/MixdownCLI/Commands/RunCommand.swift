@@ -53,6 +53,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let window = try PreviewOption.parse(preview)
+        if discardMeasurements {
+            Console.error("warning: --discard-measurements: nothing is measured, gains are 0 dB and loudness expectations are not checked")
+        }
         let configuration = try await Services.configuration(for: .cli)
         let tools = configuration.tools
         let run = RecipeRun(

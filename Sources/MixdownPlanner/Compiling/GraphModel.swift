@@ -16,6 +16,9 @@ struct GraphModel {
     var rates: [String: Int] = [:]
     /// Every node's channel count, likewise.
     var channels: [String: Int] = [:]
+    /// Nodes whose channel count is a guess: ffprobe gave none for an input they come from (or more than
+    /// the 8 held to). Only meters care: they must know what the encoder is given.
+    var guessedChannels: Set<String> = []
     /// The rate of a node whose rate is unknown (an input ffprobe gave none for).
     var workingRate: Int
 
@@ -27,6 +30,7 @@ struct GraphModel {
             // ffprobe's numbers, held to what ffmpeg's filters accept.
             rates[input.name] = inputs[input.name]?.facts.sampleRate.map { min(max($0, 1_000), 768_000) } ?? workingRate
             channels[input.name] = inputs[input.name]?.facts.channels.map { min(max($0, 1), 8) } ?? 2
+            if !(1...8).contains(inputs[input.name]?.facts.channels ?? 0) { guessedChannels.insert(input.name) }
             // ffprobe's number is trusted only when it is a real length.
             guard var duration = inputs[input.name]?.facts.duration, duration.isFinite, duration >= 0 else { continue }
             if let preview {
@@ -40,6 +44,9 @@ struct GraphModel {
         for step in recipe.steps {
             rates[step.id] = rate(of: step)
             channels[step.id] = channelCount(of: step)
+            var setsChannels = false
+            if case .resample(let resample) = step.operation { setsChannels = resample.channels != nil }
+            if !setsChannels, step.sources.contains(where: guessedChannels.contains) { guessedChannels.insert(step.id) }
             let length = try duration(of: step)
             if let length, !(length.isFinite && length <= Self.maximumDuration) {
                 throw RecipeError([
