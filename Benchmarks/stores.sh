@@ -1,18 +1,21 @@
 #!/bin/bash
 # The job stores side by side, measured in the same run: claim throughput (no-op jobs, one worker
-# process with MIXDOWN_BENCH_CONCURRENCY slots, as MIXDOWN_WORKER_CONCURRENCY gives a worker) and cross-process pickup latency (submit-to-running of a job a separate `mixdown worker`
-# runs), with ratios against SQLite. Targets of the issue: PostgreSQL >= 2000 jobs/s, pickup p50 < 50 ms.
+# process with 4, 16 and 64 slots, as MIXDOWN_WORKER_CONCURRENCY gives a worker) and cross-process pickup
+# latency (submit-to-running of a job a separate `mixdown worker` runs), with ratios against SQLite.
+# Targets of the issue: PostgreSQL >= 2000 jobs/s, pickup p50 < 50 ms.
 #
 #   Benchmarks/stores.sh                 builds a release binary, starts a throwaway PostgreSQL 15
 #   MIXDOWN_BENCH_BINARY=path            uses that binary instead of building
 #   MIXDOWN_BENCH_POSTGRES_URL=url       uses that server (psql must reach it; databases are created there)
 #   MIXDOWN_BENCH_LIBSQL_URL=url         adds the libSQL store (see the libSQL hook below)
-#   MIXDOWN_BENCH_JOBS=4000 MIXDOWN_BENCH_PICKUPS=100 MIXDOWN_BENCH_CONCURRENCY=4
+#   MIXDOWN_BENCH_JOBS=4000 MIXDOWN_BENCH_PICKUPS=100 MIXDOWN_BENCH_CONCURRENCY="4 16 64" (slots; the
+#   first is also pgbench's client count)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${MIXDOWN_BENCH_JOBS:-4000}
 pickups=${MIXDOWN_BENCH_PICKUPS:-100}
-concurrency=${MIXDOWN_BENCH_CONCURRENCY:-4}
+read -r -a slot_counts <<<"${MIXDOWN_BENCH_CONCURRENCY:-4 16 64}"
+concurrency=${slot_counts[0]}
 . Benchmarks/binary.sh
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -89,10 +92,12 @@ echo
 
 declare -A throughput p50 p99
 for store in "${stores[@]}"; do
-    fresh "$store"
-    line=$("$mixdown" bench-store --mode throughput --jobs "$jobs" --workers 1 --concurrency "$concurrency")
-    echo "$store: $line"
-    throughput[$store]=$(sed -E 's/.*complete: ([0-9]+) jobs\/s.*/\1/' <<<"$line")
+    for slots in "${slot_counts[@]}"; do
+        fresh "$store"
+        line=$("$mixdown" bench-store --mode throughput --jobs "$jobs" --workers 1 --concurrency "$slots")
+        echo "$store: $line"
+        throughput[$store.$slots]=$(sed -E 's/.*complete: ([0-9]+) jobs\/s.*/\1/' <<<"$line")
+    done
     fresh "$store"
     # A 3 s poll: pickup faster than that is the store's change signal (data_version, NOTIFY) at work.
     line=$(MIXDOWN_POLL_SECONDS=3 "$mixdown" bench-store --mode latency-cross-process --jobs "$pickups" 2>/dev/null)
@@ -102,11 +107,22 @@ for store in "${stores[@]}"; do
 done
 
 echo
-printf "%-10s %10s %10s %12s %10s %12s\n" store "claims/s" "vs sqlite" "pickup p50" "vs sqlite" "pickup p99"
+printf "%-10s %6s %10s %10s\n" store slots "claims/s" "vs sqlite"
 for store in "${stores[@]}"; do
-    ratios=$(python3 -c "print(f'{${throughput[$store]} / max(${throughput[sqlite]}, 1):.2f}x {${p50[$store]} / max(${p50[sqlite]}, 0.001):.2f}x')")
-    printf "%-10s %10s %10s %9s ms %10s %9s ms\n" "$store" "${throughput[$store]}" "${ratios% *}" "${p50[$store]}" "${ratios#* }" "${p99[$store]}"
+    for slots in "${slot_counts[@]}"; do
+        ratio=$(python3 -c "print(f'{${throughput[$store.$slots]} / max(${throughput[sqlite.$slots]}, 1):.2f}x')")
+        printf "%-10s %6s %10s %10s\n" "$store" "$slots" "${throughput[$store.$slots]}" "$ratio"
+    done
 done
-echo "raw postgres ceiling on this machine: $raw cycles/s (postgres store reaches $(python3 -c "print(f'{${throughput[postgres]} / max(${raw:-1}, 1):.0%}')") of it)"
+echo
+printf "%-10s %12s %10s %12s\n" store "pickup p50" "vs sqlite" "pickup p99"
+for store in "${stores[@]}"; do
+    ratio=$(python3 -c "print(f'{${p50[$store]} / max(${p50[sqlite]}, 0.001):.2f}x')")
+    printf "%-10s %9s ms %10s %9s ms\n" "$store" "${p50[$store]}" "$ratio" "${p99[$store]}"
+done
+for slots in "${slot_counts[@]}"; do
+    echo "postgres store with $slots slots: $(python3 -c "print(f'{${throughput[postgres.$slots]} / max(${raw:-1}, 1):.2f}x')") of the raw ceiling ($raw cycles/s, one statement per step)"
+done
 echo "targets: postgres >= 2000 claims/s with one worker process; pickup p50 < 50 ms"
-echo "(each job is three statements; this machine's $(nproc) cores run the server and the worker both)"
+echo "(each job is three calls, which a worker's slots combine into shared statements when they coincide;"
+echo " this machine's $(nproc) cores run the server and the worker both)"

@@ -30,6 +30,19 @@ public final class PostgresJobStore: JobStore {
     let logger: Logger
     private let schemaReady = Mutex(false)
     private let listening = Mutex<Task<Void, Never>?>(nil)
+    /// A worker's slots' claims, heartbeats and completions made at the same moment, each sent as one
+    /// statement. One lease owner per claim; one job per heartbeat or completion in a batch.
+    let claims = StatementCombiner<ClaimRequest, (Job, Lease)?>(maximumBatch: 64) {
+        $0.owner == $1.owner && $0.leaseMilliseconds == $1.leaseMilliseconds
+    }
+    let heartbeats = StatementCombiner<HeartbeatBatchStatement.Beat, LeaseState>(maximumBatch: 64) { $0.lease.jobId != $1.lease.jobId }
+    let completions = StatementCombiner<CompleteBatchStatement.Completion, Bool>(maximumBatch: 64) { $0.lease.jobId != $1.lease.jobId }
+
+    struct ClaimRequest: Sendable {
+        var owner: String
+        var token: String
+        var leaseMilliseconds: Int64
+    }
 
     /// The store clock in SQL: milliseconds since 1970, one value per statement.
     static let nowSQL = "(floor(extract(epoch from statement_timestamp()) * 1000))::bigint"
@@ -269,10 +282,24 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func claim(owner: String, leaseSeconds: Double) async throws -> (Job, Lease)? {
-        let token = Identifier.make(prefix: "lease_", milliseconds: 0)
-        // SKIP LOCKED: concurrent claims each take a different row instead of queueing on the first one.
-        let claimed = try await run(ClaimStatement(owner: owner, token: token, leaseMilliseconds: Self.milliseconds(leaseSeconds)))
-        return claimed.first.map { ($0, Lease(jobId: $0.id, owner: owner, token: token)) }
+        let request = ClaimRequest(
+            owner: owner,
+            token: Identifier.make(prefix: "lease_", milliseconds: 0),
+            leaseMilliseconds: Self.milliseconds(leaseSeconds)
+        )
+        return try await claims.run(request) { [self] batch in
+            // SKIP LOCKED: concurrent claims each take a different row instead of queueing on the first one.
+            if let only = batch.first, batch.count == 1 {
+                let claimed = try await run(ClaimStatement(owner: only.owner, token: only.token, leaseMilliseconds: only.leaseMilliseconds))
+                return [claimed.first.map { ($0, Lease(jobId: $0.id, owner: only.owner, token: only.token)) }]
+            }
+            let claimed = try await run(
+                ClaimBatchStatement(owner: request.owner, tokens: batch.map(\.token), leaseMilliseconds: request.leaseMilliseconds)
+            )
+            var jobs: [String: Job] = [:]
+            for row in claimed { jobs[row.token] = row.job }
+            return batch.map { asked in jobs[asked.token].map { ($0, Lease(jobId: $0.id, owner: asked.owner, token: asked.token)) } }
+        }
     }
 
     public func hasRunnableJob() async throws -> Bool {
@@ -280,14 +307,28 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func heartbeat(_ lease: Lease, leaseSeconds: Double, progress: Double?, stage: String?, processes: String?) async throws -> LeaseState {
-        let statement = HeartbeatStatement(
+        let beat = HeartbeatBatchStatement.Beat(
+            lease: lease,
             leaseMilliseconds: Self.milliseconds(leaseSeconds),
             progress: progress,
             stage: stage,
-            processes: processes,
-            lease: lease
+            processes: processes
         )
-        return try await run(statement).first.map { .active(cancelRequested: $0) } ?? .lost
+        return try await heartbeats.run(beat) { [self] batch in
+            if let only = batch.first, batch.count == 1 {
+                let statement = HeartbeatStatement(
+                    leaseMilliseconds: only.leaseMilliseconds,
+                    progress: only.progress,
+                    stage: only.stage,
+                    processes: only.processes,
+                    lease: only.lease
+                )
+                return [try await run(statement).first.map { .active(cancelRequested: $0) } ?? .lost]
+            }
+            var held: [String: Bool] = [:]
+            for row in try await run(HeartbeatBatchStatement(beats: batch)) { held[row.id] = row.cancelRequested }
+            return batch.map { beat in held[beat.lease.jobId].map { .active(cancelRequested: $0) } ?? .lost }
+        }
     }
 
     public func recordPlan(_ lease: Lease, plan: String) async throws -> LeaseState {
@@ -306,8 +347,17 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func complete(_ lease: Lease, result: JobResult, assets: [Asset]) async throws -> Bool {
-        let statement = CompleteStatement(result: try JSONCoding.encode(result), lease: lease)
-        guard !assets.isEmpty else { return try await run(statement).count == 1 }
+        let completion = CompleteBatchStatement.Completion(lease: lease, result: try JSONCoding.encode(result))
+        guard !assets.isEmpty else {
+            return try await completions.run(completion) { [self] batch in
+                if let only = batch.first, batch.count == 1 {
+                    return [try await run(CompleteStatement(result: only.result, lease: only.lease)).count == 1]
+                }
+                let completed = Set(try await run(CompleteBatchStatement(completions: batch)))
+                return batch.map { completed.contains($0.lease.jobId) }
+            }
+        }
+        let statement = CompleteStatement(result: completion.result, lease: lease)
         // The result and its assets commit together, or neither does.
         return try await transaction { connection in
             guard try await connection.execute(statement, logger: logger).reduce(0, { count, _ in count + 1 }) == 1 else { return false }
