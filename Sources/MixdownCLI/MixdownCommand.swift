@@ -23,6 +23,7 @@ public struct MixdownCommand: AsyncParsableCommand {
             DevCommand.self,
             RenderNodeCommand.self,
             BenchStoreCommand.self,
+            BenchStorageCommand.self,
         ]
     )
 

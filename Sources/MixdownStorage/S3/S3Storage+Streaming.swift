@@ -32,27 +32,28 @@ extension S3Storage {
         }
         var total = 0
         try await withMultipartUpload(objectName: name, contentType: contentType) { uploadId in
-            try await withThrowingTaskGroup(of: (Int, String).self) { group in
-                var etags: [String] = []
+            try await withThrowingTaskGroup(of: (Int, UploadedPart).self) { group in
+                var parts: [UploadedPart] = []
                 var inFlight = 0
                 var next: ByteBuffer? = first
                 while let part = next {
                     // Room for this part: wait for one to be sent, keeping the parts held in memory bounded.
-                    if inFlight == S3Settings.streamedPartsInMemory - 1, let (done, etag) = try await group.next() {
-                        etags[done - 1] = etag
+                    if inFlight == S3Settings.streamedPartsInMemory - 1, let (done, uploaded) = try await group.next() {
+                        parts[done - 1] = uploaded
                         inFlight -= 1
                     }
                     total += part.readableBytes
-                    etags.append("")
+                    parts.append(UploadedPart(etag: "", checksum: ""))
                     inFlight += 1
-                    let number = etags.count
+                    let number = parts.count
                     group.addTask { [self] in
-                        (number, try await uploadPart(.buffer(part), number: number, objectName: name, uploadId: uploadId))
+                        let checksum = Self.checksum(part)
+                        return (number, try await uploadPart(.buffer(part), checksum: checksum, number: number, objectName: name, uploadId: uploadId))
                     }
                     next = try await reader.next()
                 }
-                while let (done, etag) = try await group.next() { etags[done - 1] = etag }
-                return etags
+                while let (done, uploaded) = try await group.next() { parts[done - 1] = uploaded }
+                return parts
             }
         }
         return StoredObject(key: key, bytes: total, contentType: contentType)

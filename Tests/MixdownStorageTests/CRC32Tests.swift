@@ -1,0 +1,53 @@
+import Foundation
+import MixdownTestSupport
+import Testing
+
+@testable import MixdownStorage
+
+/// The checksum each multipart part carries: a bucket refuses a part whose CRC-32 is wrong, so it must be
+/// zlib's exactly.
+@Suite("CRC-32")
+struct CRC32Tests {
+    static func crc(_ bytes: [UInt8]) -> CRC32 {
+        var crc = CRC32()
+        bytes.withUnsafeBytes { crc.update($0) }
+        return crc
+    }
+
+    @Test("the published check value, the empty input, and S3's base64 form")
+    func vectors() {
+        // The CRC-32/ISO-HDLC check value (the CRC catalogue), and zlib's crc32 of "a".
+        #expect(Self.crc(Array("123456789".utf8)).value == 0xCBF4_3926)
+        #expect(Self.crc([]).value == 0)
+        #expect(Self.crc(Array("a".utf8)).value == 0xE8B7_BE43)
+        // S3 writes the four bytes big-endian, in base64: 0xCBF43926 is y/Q5Jg==.
+        #expect(Self.crc(Array("123456789".utf8)).base64 == "y/Q5Jg==")
+    }
+
+    @Test("any length and split matches zlib's crc32 on the same bytes")
+    func matchesZlib() throws {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<70_001).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let directory = try TestMedia.temporaryDirectory("crc32")
+        let path = directory.appendingPathComponent("bytes.bin").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let lengths = [1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 70_001]
+        let script = """
+            import sys, zlib
+            data = open(sys.argv[1], 'rb').read()
+            print(' '.join(str(zlib.crc32(data[:int(n)])) for n in sys.argv[2:]))
+            """
+        let status = try Shell.run("python3", ["-c", script, path] + lengths.map(String.init))
+        let expected = status.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { UInt32($0) }
+        #expect(expected.count == lengths.count)
+        for (length, zlib) in zip(lengths, expected) {
+            #expect(Self.crc(Array(bytes[..<length])).value == zlib, "length \\(length)")
+            // Fed in two uneven pieces, as parts arrive in chunks.
+            var split = CRC32()
+            let cut = length / 3
+            bytes[..<cut].withUnsafeBytes { split.update($0) }
+            bytes[cut..<length].withUnsafeBytes { split.update($0) }
+            #expect(split.value == zlib, "length \\(length) split at \\(cut)")
+        }
+    }
+}
