@@ -121,7 +121,7 @@ for store in "${stores[@]}"; do
     printf "%-10s %9s ms %10s %9s ms\n" "$store" "${p50[$store]}" "$ratio" "${p99[$store]}"
 done
 for slots in "${slot_counts[@]}"; do
-    echo "postgres store with $slots slots: $(python3 -c "print(f'{${throughput[postgres.$slots]} / max(${raw:-1}, 1):.2f}x')") of the raw ceiling ($raw cycles/s, one statement per step)"
+    echo "postgres store with $slots slots: $(python3 -c "print(f'{${throughput[postgres.$slots]} / max(${raw:-1}, 1):.2f}x')") of pgbench's cycles ($raw/s, one statement per step, unbatched)"
 done
 echo "targets: postgres >= 2000 claims/s with one worker process; pickup p50 < 50 ms"
 echo "(each job is three calls, which a worker's slots combine into shared statements when they coincide;"

@@ -17,12 +17,16 @@ struct StatementCombinerTests {
         private let gate: AsyncStream<Void>
         private let gateSignal: AsyncStream<Void>.Continuation
         let failing: @Sendable ([Int]) -> Bool
+        /// Batches holding any of these wait for ``open()``.
+        let holding: Set<Int>
 
         init(
             maximumBatch: Int = 64,
             compatible: @escaping @Sendable (Int, Int) -> Bool = { _, _ in true },
-            failing: @escaping @Sendable ([Int]) -> Bool = { _ in false }
+            failing: @escaping @Sendable ([Int]) -> Bool = { _ in false },
+            holding: Set<Int> = [0]
         ) {
+            self.holding = holding
             let (waiting, waitingSignal) = AsyncStream.makeStream(of: Int.self)
             self.waiting = waiting
             (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
@@ -36,7 +40,7 @@ struct StatementCombinerTests {
         func call(_ request: Int) async throws -> Int {
             try await combiner.run(request) { [self] batch in
                 batches.withLock { $0.append(batch) }
-                if batch == [0] {
+                if batch.contains(where: { holding.contains($0) }) {
                     enteredSignal.yield()
                     for await _ in gate { break }
                 }
@@ -50,8 +54,13 @@ struct StatementCombinerTests {
         /// Starts the call `0`, which holds its statement, and returns once that statement runs.
         func holdFirst() async -> Task<Int, any Error> {
             let first = Task { try await call(0) }
-            for await _ in entered { break }
+            await untilHeld()
             return first
+        }
+
+        /// Returns once another held statement runs.
+        func untilHeld() async {
+            for await _ in entered { break }
         }
 
         /// Returns once `count` calls wait behind the held statement.
@@ -121,14 +130,33 @@ struct StatementCombinerTests {
         #expect(try await harness.call(3) == 30)
     }
 
-    @Test("a leading call whose task is cancelled does not fail the calls that joined its statement")
-    func cancelledLeader() async throws {
+    @Test("a call cancelled while it waits leaves at once with CancellationError; the others are answered")
+    func cancelledWaiter() async throws {
         let harness = Harness()
+        let first = await harness.holdFirst()
+        let leaving = Task { try await harness.call(1) }
+        await harness.untilWaiting(1)
+        let staying = Task { try await harness.call(2) }
+        await harness.untilWaiting(2)
+        leaving.cancel()
+        await #expect(throws: CancellationError.self) { try await leaving.value }
+        harness.open()
+        _ = try await first.value
+        #expect(try await staying.value == 20)
+        #expect(harness.batches.withLock { $0 } == [[0], [2]])
+    }
+
+    @Test("a leading call whose task is cancelled during its statement does not fail the calls that joined it")
+    func cancelledLeader() async throws {
+        let harness = Harness(holding: [0, 1])
         let first = await harness.holdFirst()
         let leader = Task { try await harness.call(1) }
         await harness.untilWaiting(1)
         let joined = Task { try await harness.call(2) }
         await harness.untilWaiting(2)
+        harness.open()
+        // 1 leads the next statement, with 2 in it; it is cancelled while that statement runs.
+        await harness.untilHeld()
         leader.cancel()
         harness.open()
         _ = try await first.value

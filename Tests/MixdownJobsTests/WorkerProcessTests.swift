@@ -148,6 +148,8 @@ struct WorkerProcessTests {
         #expect(try await harness.job(preview).type == .preview)
         #expect(try await harness.job(save).type == .save)
         let workers = [try await harness.startWorker(), try await harness.startWorker()]
+        // Both claimed first: on a loaded machine the second worker can start after the preview's 2 s.
+        try await harness.waitFor("the save to run") { try await harness.job(save).status == .running }
         try await harness.waitFor("the preview to time out", seconds: 30) { try await harness.job(preview).status.isFinal }
         let ended = try await harness.job(preview)
         #expect(ended.status == .failed && ended.error?.code == .timeout)

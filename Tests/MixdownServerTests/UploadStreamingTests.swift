@@ -110,7 +110,10 @@ struct UploadStreamingTests {
         }
     }
 
-    @Test("uploads beyond MIXDOWN_MAX_CONCURRENT_UPLOADS are 503 busy while the others are received", .timeLimit(.minutes(2)))
+    @Test(
+        "uploads (and job submissions with files) beyond MIXDOWN_MAX_CONCURRENT_UPLOADS are 503 busy while the others are received",
+        .timeLimit(.minutes(2))
+    )
     func concurrentCap() async throws {
         let harness = try APIHarness(maxConcurrentUploads: 1, files: .bucket)
         let bucket = try Self.bucket(of: harness)
@@ -131,6 +134,23 @@ struct UploadStreamingTests {
             #expect(started)
             let refused = try await Self.upload(small, name: "intro.wav", port: port)
             #expect(refused.status == 503 && refused.body.contains("busy"), "\(refused)")
+            // A job submission with a file part is an upload too.
+            let form = Self.form([
+                FormPart(
+                    name: "recipe",
+                    content: Data("version: 1\nkind: edit\ninputs: { v: { upload: true } }\noutputs: { o: { format: wav } }\n".utf8)
+                ),
+                FormPart(name: "v", file: "intro.wav", type: "audio/wav", content: small),
+            ])
+            let jobCollector = ResponseCollector()
+            let jobHead =
+                "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(Self.boundary)\r\nContent-Length: \(form.count)\r\nConnection: close\r\n\r\n"
+            let jobChannel = try await ConnectionTimeoutTests.send(jobHead, port: port, to: jobCollector)
+            do {
+                try await jobChannel.writeAndFlush(ByteBuffer(bytes: form))
+            } catch ChannelError.ioOnClosedChannel {}
+            let busyJob = Self.parse(try await jobCollector.response.futureResult.get())
+            #expect(busyJob.status == 503 && busyJob.body.contains("busy"), "\(busyJob)")
             try await channel.writeAndFlush(ByteBuffer(bytes: data.dropFirst((16 << 20) + 65_536)))
             #expect(Self.parse(try await collector.response.futureResult.get()).status == 201)
             // The slot is given back.

@@ -41,13 +41,13 @@ struct CRC32Tests {
         let expected = status.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { UInt32($0) }
         #expect(expected.count == lengths.count)
         for (length, zlib) in zip(lengths, expected) {
-            #expect(Self.crc(Array(bytes[..<length])).value == zlib, "length \\(length)")
+            #expect(Self.crc(Array(bytes[..<length])).value == zlib, "length \(length)")
             // Fed in two uneven pieces, as parts arrive in chunks.
             var split = CRC32()
             let cut = length / 3
             bytes[..<cut].withUnsafeBytes { split.update($0) }
             bytes[cut..<length].withUnsafeBytes { split.update($0) }
-            #expect(split.value == zlib, "length \\(length) split at \\(cut)")
+            #expect(split.value == zlib, "length \(length) split at \(cut)")
         }
     }
 }

@@ -13,6 +13,10 @@ public struct InputResolver: Sendable {
     /// Paths supplied for `upload` inputs, by input name. The job system also supplies `file` inputs here,
     /// having stored them at submission, so a worker elsewhere reads the same bytes.
     public var uploads: [String: String]
+    /// The uploads supplied as http(s) URLs (objects in a bucket, presigned) rather than paths: probed
+    /// where they lie, under ``MediaProber/remoteReadArguments``. Only the server sets these, to check a
+    /// submission's plan without downloading its media; a plan made from them is never run.
+    public var remoteUploads: Set<String> = []
     public var assets: (any AssetResolver)?
     /// Where downloads go; the caller removes it.
     public var workDirectory: String
@@ -35,6 +39,11 @@ public struct InputResolver: Sendable {
         self.workDirectory = workDirectory
     }
 
+    /// Whether `input` is an upload supplied as a URL (only `upload` inputs take supplied values so).
+    private func isRemote(_ input: RecipeInput) -> Bool {
+        input.source == .upload && remoteUploads.contains(input.name)
+    }
+
     /// Fetches and probes the inputs the recipe reads. An input no step and no output names is left
     /// alone: a declared-but-unused `url` is not downloaded, and an unused upload is not probed.
     public func resolve(_ recipe: Recipe) async throws -> [PlanInput] {
@@ -44,7 +53,7 @@ public struct InputResolver: Sendable {
             let path = try await localPath(for: input)
             let facts: MediaFacts
             do {
-                facts = try await prober.facts(for: path)
+                facts = isRemote(input) ? try await prober.facts(forURL: path) : try await prober.facts(for: path)
             } catch let error as MixdownError {
                 throw MixdownError(code: error.code, message: "input '\(input.name)': \(error.message)", location: input.location)
             }
@@ -85,7 +94,7 @@ public struct InputResolver: Sendable {
 
     private func localPath(for input: RecipeInput) async throws -> String {
         if let supplied = uploads[input.name], input.source == .upload || input.source.isFile {
-            guard FileManager.default.fileExists(atPath: supplied) else {
+            guard isRemote(input) || FileManager.default.fileExists(atPath: supplied) else {
                 throw MixdownError(code: .missingFile, message: "input '\(input.name)': no file at \(supplied)", location: input.location)
             }
             return supplied

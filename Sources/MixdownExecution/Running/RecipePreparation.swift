@@ -57,15 +57,17 @@ public struct RecipePreparation: Sendable {
         return try RecipeParser(options: options).parse(text, file: file)
     }
 
-    /// Resolves inputs (downloading into `workDirectory` where needed) and plans.
+    /// Resolves inputs (downloading into `workDirectory` where needed) and plans. `remoteUploads` names the
+    /// `uploads` given as presigned URLs (see ``InputResolver/remoteUploads``).
     public func plan(
         _ recipe: Recipe,
         recipeDirectory: String,
         uploads: [String: String],
+        remoteUploads: Set<String> = [],
         preview: PreviewWindow?,
         workDirectory: String
     ) async throws -> (plan: Plan, inputs: [PlanInput]) {
-        let resolver = InputResolver(
+        var resolver = InputResolver(
             tools: tools,
             prober: prober,
             limits: limits,
@@ -74,6 +76,7 @@ public struct RecipePreparation: Sendable {
             assets: assets,
             workDirectory: workDirectory
         )
+        resolver.remoteUploads = remoteUploads
         let inputs = try await resolver.resolve(recipe)
         // Only a plan that would use the GPU pays for the probe (one frame, once per process).
         let wantsVideo = recipe.outputs.contains { $0.format == .mp4 } && (recipe.renderDevice ?? renderDevice) != .cpu

@@ -14,6 +14,8 @@ extension PostgresJobStore {
         /// (connection) or 57 (shut down, starting up). Not "too many clients" (53300), which a server
         /// that is up says while it serves every connection it already has.
         var isUnreachable: Bool
+        /// The server ended the statement as a deadlock's victim (SQLSTATE 40P01): rolled back, worth sending again.
+        var isDeadlock = false
 
         init(_ description: String, unavailable: Bool = true, unreachable: Bool? = nil) {
             self.description = "PostgreSQL store: \(description)"
@@ -39,6 +41,7 @@ extension PostgresJobStore {
                     unavailable: ["08", "53", "57"].contains(sqlClass),
                     unreachable: ["08", "57"].contains(sqlClass)
                 )
+                isDeadlock = server[.sqlState] == "40P01"
             } else if let underlying = error.underlying {
                 self.init("\(error.code): \(underlying)")
             } else {

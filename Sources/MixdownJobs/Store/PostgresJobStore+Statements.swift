@@ -121,15 +121,22 @@ extension PostgresJobStore {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> (job: Job, token: String) {
-            (try PostgresJobStore.job(from: row), try row.makeRandomAccess()["lease_token"].decode(String.self))
+        /// A row that does not decode fails its own claim only: the others in the statement were claimed too.
+        func decodeRow(_ row: PostgresRow) throws -> (job: Result<Job, any Error>, token: String) {
+            (Result { try PostgresJobStore.job(from: row) }, try row.makeRandomAccess()["lease_token"].decode(String.self))
         }
     }
 
     /// Heartbeats of several leases. PostgresNIO encodes no arrays with NULLs, so each optional value comes
     /// with a flag saying whether it was given.
+    ///
+    /// This and the batched completion lock their rows in id order first (`locked`): two statements that
+    /// each hold several rows (a heartbeat batch and a completion batch of the same jobs) must not take
+    /// them in opposite orders. A deadlock with a statement outside them (a batch's cancel, the reaper)
+    /// remains possible; ``runRetryingDeadlock(_:)`` sends the batch again.
     struct HeartbeatBatchStatement: PostgresPreparedStatement {
         static let sql = """
+            WITH locked AS (SELECT id FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
             UPDATE jobs SET lease_expires_at = \(nowSQL) + beat.lease_ms, updated_at = \(nowSQL),
                 progress = CASE WHEN beat.has_progress THEN beat.progress ELSE jobs.progress END,
                 stage = CASE WHEN beat.has_stage THEN beat.stage ELSE jobs.stage END,
@@ -137,7 +144,7 @@ extension PostgresJobStore {
             FROM unnest($1::text[], $2::text[], $3::int8[], $4::float8[], $5::bool[], $6::text[], $7::bool[], $8::text[], $9::bool[])
                 AS beat(id, token, lease_ms, progress, has_progress, stage, has_stage, processes, has_processes),
                 \(relaxedCommit)
-            WHERE jobs.id = beat.id AND jobs.lease_token = beat.token AND jobs.status = 'running'
+            WHERE jobs.id = beat.id AND jobs.id IN (SELECT id FROM locked) AND jobs.lease_token = beat.token AND jobs.status = 'running'
             RETURNING jobs.id, jobs.cancel_requested
             """
         static let bindingDataTypes: [PostgresDataType] = [
@@ -174,10 +181,11 @@ extension PostgresJobStore {
     /// Completions of several leases; returns the ids whose lease still held.
     struct CompleteBatchStatement: PostgresPreparedStatement {
         static let sql = """
+            WITH locked AS (SELECT id FROM jobs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE)
             UPDATE jobs SET status = 'succeeded', progress = 1, result = done.result, error = NULL, finished_at = \(nowSQL),
                 updated_at = \(nowSQL), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, processes = NULL
             FROM unnest($1::text[], $2::text[], $3::text[]) AS done(id, token, result), \(relaxedCommit)
-            WHERE jobs.id = done.id AND jobs.lease_token = done.token AND jobs.status = 'running'
+            WHERE jobs.id = done.id AND jobs.id IN (SELECT id FROM locked) AND jobs.lease_token = done.token AND jobs.status = 'running'
             RETURNING jobs.id
             """
         static let bindingDataTypes: [PostgresDataType] = [.textArray, .textArray, .textArray]
@@ -213,6 +221,20 @@ extension PostgresJobStore {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Job { try PostgresJobStore.job(from: row) }
+    }
+
+    /// ``run(_:)`` for a batch: sent again (at most three times in all) when the server ends it as a
+    /// deadlock's victim (SQLSTATE 40P01), which rolled it back whole.
+    func runRetryingDeadlock<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        var attempt = 1
+        while true {
+            do {
+                return try await run(statement)
+            } catch let error as StoreError where error.isDeadlock && attempt < 3 {
+                attempt += 1
+            }
+        }
     }
 
     /// Runs a prepared statement (prepared on first use on each pooled connection) and reads every row.

@@ -32,7 +32,7 @@ public final class PostgresJobStore: JobStore {
     private let listening = Mutex<Task<Void, Never>?>(nil)
     /// A worker's slots' claims, heartbeats and completions made at the same moment, each sent as one
     /// statement. One lease owner per claim; one job per heartbeat or completion in a batch.
-    let claims = StatementCombiner<ClaimRequest, (Job, Lease)?>(maximumBatch: 64) {
+    let claims = StatementCombiner<ClaimRequest, Result<(Job, Lease)?, any Error>>(maximumBatch: 64) {
         $0.owner == $1.owner && $0.leaseMilliseconds == $1.leaseMilliseconds
     }
     let heartbeats = StatementCombiner<HeartbeatBatchStatement.Beat, LeaseState>(maximumBatch: 64) { $0.lease.jobId != $1.lease.jobId }
@@ -289,17 +289,21 @@ public final class PostgresJobStore: JobStore {
         )
         return try await claims.run(request) { [self] batch in
             // SKIP LOCKED: concurrent claims each take a different row instead of queueing on the first one.
-            if let only = batch.first, batch.count == 1 {
-                let claimed = try await run(ClaimStatement(owner: only.owner, token: only.token, leaseMilliseconds: only.leaseMilliseconds))
-                return [claimed.first.map { ($0, Lease(jobId: $0.id, owner: only.owner, token: only.token)) }]
+            guard let first = batch.first else { return [] }
+            if batch.count == 1 {
+                let claimed = try await run(ClaimStatement(owner: first.owner, token: first.token, leaseMilliseconds: first.leaseMilliseconds))
+                return [.success(claimed.first.map { ($0, Lease(jobId: $0.id, owner: first.owner, token: first.token)) })]
             }
             let claimed = try await run(
-                ClaimBatchStatement(owner: request.owner, tokens: batch.map(\.token), leaseMilliseconds: request.leaseMilliseconds)
+                ClaimBatchStatement(owner: first.owner, tokens: batch.map(\.token), leaseMilliseconds: first.leaseMilliseconds)
             )
-            var jobs: [String: Job] = [:]
+            var jobs: [String: Result<Job, any Error>] = [:]
             for row in claimed { jobs[row.token] = row.job }
-            return batch.map { asked in jobs[asked.token].map { ($0, Lease(jobId: $0.id, owner: asked.owner, token: asked.token)) } }
-        }
+            return batch.map { asked in
+                guard let job = jobs[asked.token] else { return .success(nil) }
+                return job.map { ($0, Lease(jobId: $0.id, owner: asked.owner, token: asked.token)) }
+            }
+        }.get()
     }
 
     public func hasRunnableJob() async throws -> Bool {
@@ -326,7 +330,7 @@ public final class PostgresJobStore: JobStore {
                 return [try await run(statement).first.map { .active(cancelRequested: $0) } ?? .lost]
             }
             var held: [String: Bool] = [:]
-            for row in try await run(HeartbeatBatchStatement(beats: batch)) { held[row.id] = row.cancelRequested }
+            for row in try await runRetryingDeadlock(HeartbeatBatchStatement(beats: batch)) { held[row.id] = row.cancelRequested }
             return batch.map { beat in held[beat.lease.jobId].map { .active(cancelRequested: $0) } ?? .lost }
         }
     }
@@ -353,7 +357,7 @@ public final class PostgresJobStore: JobStore {
                 if let only = batch.first, batch.count == 1 {
                     return [try await run(CompleteStatement(result: only.result, lease: only.lease)).count == 1]
                 }
-                let completed = Set(try await run(CompleteBatchStatement(completions: batch)))
+                let completed = Set(try await runRetryingDeadlock(CompleteBatchStatement(completions: batch)))
                 return batch.map { completed.contains($0.lease.jobId) }
             }
         }

@@ -9,21 +9,26 @@ internal import Synchronization
 /// report and complete at once pays that once per batch instead of once per job. An idle store sees no
 /// difference: a lone call runs at once, alone, exactly as before.
 ///
-/// There is no timer and no added wait: a batch forms only from calls that would otherwise have queued
-/// for a connection.
+/// There is no timer: a batch forms only from calls made while a statement of their kind runs, which
+/// then wait for it (one round trip at most) instead of taking another pooled connection at once.
 final class StatementCombiner<Request: Sendable, Response: Sendable>: Sendable {
     private enum Turn: Sendable {
         case answered(Result<Response, any Error>)
         /// The previous batch returned: this waiter sends the next one.
         case lead
+        /// The caller's task was cancelled while it waited, before any batch took it.
+        case cancelled
     }
 
     private struct Waiter: Sendable {
+        var id: UInt64
         var request: Request
         var continuation: CheckedContinuation<Turn, Never>
     }
 
     private struct State: Sendable {
+        var nextId: UInt64 = 0
+        var largestBatch = 0
         /// Statements running now.
         var running = 0
         var waiting: [Waiter] = []
@@ -36,6 +41,8 @@ final class StatementCombiner<Request: Sendable, Response: Sendable>: Sendable {
     let maximumRunning: Int
     /// Whether a request may join a batch that holds another (the same lease owner; not the same job).
     private let compatible: @Sendable (Request, Request) -> Bool
+    /// The most requests one statement has carried so far.
+    var largestBatch: Int { state.withLock { $0.largestBatch } }
     /// Told how many calls wait after one more started waiting (tests wait on it instead of on time).
     private let queued: (@Sendable (Int) -> Void)?
 
@@ -54,24 +61,39 @@ final class StatementCombiner<Request: Sendable, Response: Sendable>: Sendable {
     /// `request`'s answer. `execute` runs a batch (this request first) and answers each request in order;
     /// any caller's `execute` may run anyone's batch, so it must not depend on which caller passed it.
     func run(_ request: Request, execute: @escaping @Sendable ([Request]) async throws -> [Response]) async throws -> Response {
-        let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
-            let waiting = state.withLock { state -> Int? in
-                guard state.running >= maximumRunning else {
-                    state.running += 1
-                    return nil
+        let id = state.withLock { state in
+            state.nextId &+= 1
+            return state.nextId
+        }
+        let turn = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
+                let waiting = state.withLock { state -> Int? in
+                    guard state.running >= maximumRunning else {
+                        state.running += 1
+                        return nil
+                    }
+                    state.waiting.append(Waiter(id: id, request: request, continuation: continuation))
+                    return state.waiting.count
                 }
-                state.waiting.append(Waiter(request: request, continuation: continuation))
-                return state.waiting.count
+                if let waiting {
+                    queued?(waiting)
+                } else {
+                    continuation.resume(returning: .lead)
+                }
             }
-            if let waiting {
-                queued?(waiting)
-            } else {
-                continuation.resume(returning: .lead)
+        } onCancel: {
+            // Still waiting: leave the queue now. Already taken into a batch (or handed the lead): the
+            // batch answers it, as it would any caller.
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiting.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiting.remove(at: index)
             }
+            waiter?.continuation.resume(returning: .cancelled)
         }
         switch turn {
         case .answered(let answer): return try answer.get()
         case .lead: return try await lead(request, execute: execute)
+        case .cancelled: throw CancellationError()
         }
     }
 
@@ -89,10 +111,11 @@ final class StatementCombiner<Request: Sendable, Response: Sendable>: Sendable {
                 }
             }
             state.waiting = kept
+            state.largestBatch = max(state.largestBatch, batch.count)
             return taken
         }
         let requests = [request] + joined.map(\.request)
-        let outcome: Result<[Response], any Error>
+        var outcome: Result<[Response], any Error>
         if joined.isEmpty {
             do {
                 outcome = .success(try await execute(requests))
@@ -104,6 +127,7 @@ final class StatementCombiner<Request: Sendable, Response: Sendable>: Sendable {
             // task of its own, which does not inherit that cancellation.
             outcome = await Task { try await execute(requests) }.result
         }
+        if case .success(let answers) = outcome, answers.count != requests.count { outcome = .failure(CombinerError.unanswered) }
         // The next batch goes before this one's answers are handed out.
         let next = state.withLock { state -> Waiter? in
             guard !state.waiting.isEmpty else {
@@ -126,8 +150,8 @@ final class StatementCombiner<Request: Sendable, Response: Sendable>: Sendable {
     }
 }
 
-/// A batch's `execute` returned fewer answers than it was given requests (a programming error, reported
-/// rather than trapped).
+/// A batch's `execute` returned another number of answers than it was given requests (a programming
+/// error, reported rather than trapped).
 enum CombinerError: Error {
     case unanswered
 }

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Logging
 import MixdownExecution
 public import MixdownPlanner
 import MixdownRecipe
@@ -18,6 +19,9 @@ public struct JobSubmitter: Sendable {
     ///   - fileNames: the names the client gave those files (default: the path's last component).
     ///   - contentTypes: their content types (default: `application/octet-stream`).
     ///   - assets: stored assets for `upload` inputs, by input name.
+    ///   - stored: `upload` inputs already in storage and not yet recorded (streamed there as they
+    ///     arrived), by input name. Each becomes an asset, or the earlier upload with the same bytes (the
+    ///     new object then removed); whatever this call does not record is removed when it throws.
     ///   - recipeDirectory: where relative `file:` inputs live; nil for documents that came over the network.
     public func submit(
         recipe text: String,
@@ -27,16 +31,81 @@ public struct JobSubmitter: Sendable {
         fileNames: [String: String] = [:],
         contentTypes: [String: String] = [:],
         assets: [String: String] = [:],
+        stored: [String: StoredUpload] = [:],
         recipeDirectory: String? = nil,
         preview: PreviewWindow? = nil,
         idempotencyKey: String? = nil,
         notifyUrl: String? = nil
     ) async throws -> Job {
+        var unrecorded = Set(stored.keys)
+        do {
+            return try await submit(
+                recipe: text,
+                recipeName: recipeName,
+                overrides: overrides,
+                files: files,
+                fileNames: fileNames,
+                contentTypes: contentTypes,
+                assets: assets,
+                stored: stored,
+                unrecorded: &unrecorded,
+                recipeDirectory: recipeDirectory,
+                preview: preview,
+                idempotencyKey: idempotencyKey,
+                notifyUrl: notifyUrl
+            )
+        } catch {
+            await remove(unrecorded, of: stored)
+            throw error
+        }
+    }
+
+    private func remove(_ names: Set<String>, of stored: [String: StoredUpload]) async {
+        await Self.remove(names.compactMap { stored[$0]?.upload.key }, from: services.storage)
+    }
+
+    /// Deletes objects no record names, even when the calling task is cancelled (a client that hung up):
+    /// from a task of its own, which does not inherit the cancellation. Failures are logged.
+    public static func remove(_ keys: [StorageKey], from storage: any StorageAdapter) async {
+        guard !keys.isEmpty else { return }
+        await Task {
+            for key in keys {
+                do {
+                    try await storage.delete(key)
+                } catch {
+                    Logger(label: "mixdown.submit").warning(
+                        "could not remove an unrecorded upload",
+                        metadata: ["key": "\(key.rawValue)", "error": "\(error)"]
+                    )
+                }
+            }
+        }.value
+    }
+
+    private func submit(
+        recipe text: String,
+        recipeName: String,
+        overrides: [String: String],
+        files: [String: String],
+        fileNames: [String: String],
+        contentTypes: [String: String],
+        assets: [String: String],
+        stored: [String: StoredUpload],
+        unrecorded: inout Set<String>,
+        recipeDirectory: String?,
+        preview: PreviewWindow?,
+        idempotencyKey: String?,
+        notifyUrl: String?
+    ) async throws -> Job {
         var fileExists: (@Sendable (String) -> Bool)?
         if let directory = recipeDirectory {
             fileExists = { path in FileManager.default.fileExists(atPath: path.hasPrefix("/") ? path : "\(directory)/\(path)") }
         }
-        let options = RecipeParser.Options(parameterOverrides: overrides, providedUploads: Set(files.keys).union(assets.keys), fileExists: fileExists)
+        let options = RecipeParser.Options(
+            parameterOverrides: overrides,
+            providedUploads: Set(files.keys).union(assets.keys).union(stored.keys),
+            fileExists: fileExists
+        )
         let recipe = try RecipeParser(options: options).parse(text, file: recipeName)
         // A resent request returns its job before its files are stored again: the uploads would get new
         // asset ids, and the store's comparison of parameters would call the same request a different one.
@@ -48,14 +117,36 @@ public struct JobSubmitter: Sendable {
                     overrides: overrides,
                     files: files,
                     assets: assets,
+                    // Parts for inputs that are not uploads were never recorded, by either request.
+                    stored: stored.filter { recipe.input(named: $0.key)?.source == .upload },
                     preview: preview,
                     notifyUrl: notifyUrl
                 )
             else { throw JobStoreError.idempotencyConflict(idempotencyKey) }
+            // The resent files' new copies are not needed.
+            await remove(unrecorded, of: stored)
+            unrecorded = []
             return existing
         }
         var uploads: [String: String] = [:]
         for (name, id) in assets where recipe.input(named: name)?.source == .upload { uploads[name] = id }
+        for (name, file) in stored.sorted(by: { $0.key < $1.key }) {
+            guard recipe.input(named: name)?.source == .upload else { continue }
+            if let earlier = try await services.store.upload(sha256: file.sha256, bytes: file.stored.bytes),
+                try await services.storage.exists(earlier.key)
+            {
+                // The same bytes were uploaded before (and are still there): one object for both.
+                uploads[name] = earlier.id
+                await Self.remove([file.upload.key], from: services.storage)
+            } else {
+                uploads[name] = try await recordUpload(file.upload, stored: file.stored, durationSeconds: file.durationSeconds, sha256: file.sha256)
+                    .id
+            }
+            unrecorded.remove(name)
+        }
+        // Parts for inputs the recipe does not upload: nothing reads them.
+        await remove(unrecorded, of: stored)
+        unrecorded = []
         for input in recipe.inputs {
             var local: String?
             switch input.source {
@@ -110,6 +201,7 @@ public struct JobSubmitter: Sendable {
         overrides: [String: String],
         files: [String: String],
         assets: [String: String],
+        stored: [String: StoredUpload] = [:],
         preview: PreviewWindow?,
         notifyUrl: String?
     ) async throws -> Bool {
@@ -123,6 +215,11 @@ public struct JobSubmitter: Sendable {
                 asset.sha256 == (try await BlockingIO.run { try PlanExecutor.sha256(ofFile: path) })
             else { return false }
         }
+        for (name, file) in stored {
+            guard let id = parameters.uploads[name], let asset = try await services.store.asset(id: id), asset.sha256 == file.sha256 else {
+                return false
+            }
+        }
         return true
     }
 
@@ -133,6 +230,22 @@ public struct JobSubmitter: Sendable {
         let facts = try? await services.prober.facts(for: path)
         let sha256 = try await BlockingIO.run { try PlanExecutor.sha256(ofFile: path) }
         return try await recordUpload(upload, stored: stored, durationSeconds: facts?.duration, sha256: sha256)
+    }
+
+    /// An upload already in storage, not yet recorded as an asset: its name and key, what storage said of
+    /// it, the SHA-256 of its bytes, and its duration once checked.
+    public struct StoredUpload: Sendable {
+        public var upload: NewUpload
+        public var stored: StoredObject
+        public var sha256: String
+        public var durationSeconds: Double?
+
+        public init(upload: NewUpload, stored: StoredObject, sha256: String, durationSeconds: Double? = nil) {
+            self.upload = upload
+            self.stored = stored
+            self.sha256 = sha256
+            self.durationSeconds = durationSeconds
+        }
     }
 
     /// An upload's id, file name and storage key, before its bytes are stored.
@@ -179,8 +292,9 @@ public struct JobSubmitter: Sendable {
             try? await services.storage.delete(upload.key)
             throw error
         }
-        // The store stamps the creation time; return its record.
-        return try await services.store.asset(id: upload.id) ?? asset
+        // The store stamps the creation time; return its record. Recorded now: a failed re-read must not
+        // make a caller remove the object behind a row that exists.
+        return (try? await services.store.asset(id: upload.id)) ?? asset
     }
 
     /// A file name that is one plain storage-key segment.

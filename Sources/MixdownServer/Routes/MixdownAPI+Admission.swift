@@ -22,9 +22,9 @@ extension MixdownAPI {
         feature: String?,
         preview: PreviewWindow? = nil,
         keepPlan: Bool = false
-    ) async throws -> (recipe: Recipe, plan: String?) {
+    ) async throws -> (recipe: Recipe, plan: String?, durations: [String: Double]) {
         try checkNotifyURL(submission.notifyUrl)
-        let recipe = try parsed(submission, uploads: Set(submission.assetInputs.keys).union(submission.files.keys))
+        let recipe = try parsed(submission, uploads: Set(submission.assetInputs.keys).union(submission.files.keys).union(submission.storedFiles.keys))
         if let feature, let required = Self.kind(for: feature), required != recipe.kind {
             throw ProblemDocument(
                 .unprocessableContent,
@@ -40,6 +40,19 @@ extension MixdownAPI {
         for (name, file) in submission.files.sorted(by: { $0.key < $1.key }) {
             try await checkUploadedMedia(file.path, what: "input '\(name)'")
         }
+        // Files streamed into storage are checked where they lie: a bucket's through a presigned URL.
+        var durations: [String: Double] = [:]
+        for (name, file) in submission.storedFiles.sorted(by: { $0.key < $1.key }) {
+            let what = "input '\(name)'"
+            if let url = try services.storage.readURL(for: file.upload.key, expiresInSeconds: 3600) {
+                durations[name] = try await checkUploadedMedia(url: url, what: what)
+            } else {
+                durations[name] = try await checkUploadedMedia(
+                    try await services.storage.localPath(for: file.upload.key, downloadingInto: NSTemporaryDirectory()),
+                    what: what
+                )
+            }
+        }
         let isLocal = recipe.inputs.allSatisfy { input in
             switch input.source {
             case .url, .youtube: false
@@ -48,11 +61,13 @@ extension MixdownAPI {
         }
         var plan: String?
         if isLocal {
-            plan = try await planned(recipe, submission: submission, preview: preview ?? submission.preview) { plan, work in
+            // A plan that is shown names local paths only; one that is only checked reads a bucket's media
+            // where it lies.
+            plan = try await planned(recipe, submission: submission, preview: preview ?? submission.preview, inPlace: !keepPlan) { plan, work in
                 keepPlan ? try shown(plan, work: work) : nil
             }
         }
-        return (recipe, plan)
+        return (recipe, plan, durations)
     }
 
     /// The recipe of a submission, parsed with its params; a network recipe may not read server files.
@@ -88,21 +103,33 @@ extension MixdownAPI {
     }
 
     /// Plans `recipe` with the submission's files and assets in a scratch folder and hands the plan to
-    /// `body`; planning errors become 422 problem documents that name no server path.
+    /// `body`; planning errors become 422 problem documents that name no server path. `inPlace`: media in
+    /// a bucket is probed through presigned URLs instead of downloaded (a plan that is only checked).
     func planned<T>(
         _ recipe: Recipe,
         submission: Submission,
         preview: PreviewWindow?,
+        inPlace: Bool = false,
         _ body: (Plan, String) throws -> T
     ) async throws -> T {
         let work = try WorkFolders.makeUploadFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         var uploads = submission.files.mapValues(\.path)
+        var remote: Set<String> = []
+        var stored = submission.storedFiles.mapValues(\.upload.key)
         for (name, id) in submission.assetInputs {
             guard let asset = try await services.store.asset(id: id) else {
                 throw ProblemDocument(.unprocessableContent, code: .unknownAsset, detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
             }
-            uploads[name] = try await services.storage.localPath(for: asset.key, downloadingInto: work)
+            stored[name] = asset.key
+        }
+        for (name, key) in stored {
+            if inPlace, let url = try services.storage.readURL(for: key, expiresInSeconds: 3600) {
+                uploads[name] = url
+                remote.insert(name)
+            } else {
+                uploads[name] = try await services.storage.localPath(for: key, downloadingInto: work)
+            }
         }
         let preparation = RecipePreparation(
             tools: services.tools,
@@ -112,7 +139,14 @@ extension MixdownAPI {
             renderDevice: services.configuration.renderDevice
         )
         do {
-            let (plan, _) = try await preparation.plan(recipe, recipeDirectory: work, uploads: uploads, preview: preview, workDirectory: work)
+            let (plan, _) = try await preparation.plan(
+                recipe,
+                recipeDirectory: work,
+                uploads: uploads,
+                remoteUploads: remote,
+                preview: preview,
+                workDirectory: work
+            )
             return try body(plan, work)
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)

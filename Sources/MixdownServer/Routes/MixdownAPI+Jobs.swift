@@ -12,21 +12,31 @@ extension MixdownAPI {
     /// uploads stored and the job created, 202.
     func submit(_ request: Request, _ context: BasicRequestContext, feature: String?) async throws -> Response {
         let idempotencyKey = try Self.idempotencyKey(request)
-        let submission = try await Submission.read(request, context: context, api: self)
-        defer { submission.removeTemporaryFiles() }
+        // File parts stream into storage as they arrive, and become the job's upload assets. A form counts
+        // as an upload: its parts held for a bucket bound the memory of each.
+        let isForm = request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true
+        if isForm { try admitUpload(request, limit: nil, what: "job submissions with files") }
+        defer { if isForm { uploadSlots.give() } }
+        let submission = try await Submission.read(request, context: context, api: self, storingFiles: true)
         var preview = submission.preview
         if feature == "edit/preview" && preview == nil { preview = PreviewWindow(start: 0, duration: 30) }
         if feature == "edit/save" { preview = nil }
-        _ = try await admit(submission, feature: feature, preview: preview)
+        var stored = submission.storedFiles
         do {
+            let durations = try await admit(submission, feature: feature, preview: preview).durations
+            for (name, duration) in durations { stored[name]?.durationSeconds = duration }
+        } catch {
+            await submission.removeStoredFiles(services.storage)
+            throw error
+        }
+        do {
+            // From here the submitter records what it keeps and removes the rest, whatever happens.
             let job = try await JobSubmitter(services: services).submit(
                 recipe: submission.recipe,
                 recipeName: submission.name,
                 overrides: submission.overrides,
-                files: submission.files.mapValues(\.path),
-                fileNames: submission.files.mapValues(\.fileName),
-                contentTypes: submission.files.mapValues(\.contentType),
                 assets: submission.assetInputs,
+                stored: stored,
                 preview: preview,
                 idempotencyKey: idempotencyKey,
                 notifyUrl: submission.notifyUrl

@@ -86,7 +86,7 @@ extension MixdownAPI {
     func plan(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
-        let (recipe, admitted) = try await admit(submission, feature: nil, keepPlan: true)
+        let (recipe, admitted, _) = try await admit(submission, feature: nil, keepPlan: true)
         if let admitted { return JSONResponse.raw(admitted) }
         // Network inputs are fetched for the plan (admission plans only recipes whose inputs are here).
         return JSONResponse.raw(

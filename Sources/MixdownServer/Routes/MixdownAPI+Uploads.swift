@@ -19,13 +19,11 @@ extension MixdownAPI {
         defer { uploadSlots.give() }
         if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
             // A browser form: its one file part streams into storage as it is parsed.
-            let form = MultipartUploadBody(request, boundary: try Submission.boundary(of: type), maximumFileBytes: configuration.maxUploadBytes)
-            do {
-                try await form.prepare()
-            } catch {
-                throw form.tally.problem ?? error
+            let reader = MultipartFormReader(request, boundary: try Submission.boundary(of: type), maximumFileBytes: configuration.maxUploadBytes)
+            guard let part = try await reader.nextFile() else {
+                throw ProblemDocument(.badRequest, code: .badMultipart, detail: "send exactly one file part")
             }
-            return try await storeStreamed(form, name: form.fileName, contentType: form.contentType, tally: form.tally)
+            return try await storeStreamed(reader.onlyFile(part), name: part.fileName, contentType: part.contentType, tally: part.tally)
         }
         let body = CappedBody(body: request.body, limit: configuration.maxUploadBytes)
         return try await storeStreamed(

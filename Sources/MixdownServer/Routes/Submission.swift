@@ -3,6 +3,7 @@ internal import Hummingbird
 import MixdownJobs
 import MixdownPlanner
 internal import MixdownRecipe
+import MixdownStorage
 internal import MultipartKit
 internal import SystemPackage
 internal import _NIOFileSystem
@@ -16,8 +17,12 @@ struct Submission {
     var overrides: [String: String] = [:]
     /// Upload inputs that name stored assets.
     var assetInputs: [String: String] = [:]
-    /// Upload inputs that came as multipart parts, written to temporary files.
+    /// Upload inputs that came as multipart parts, written to temporary files (checking a recipe: its
+    /// files are not kept).
     var files: [String: UploadedFile] = [:]
+    /// Upload inputs that came as multipart parts, streamed into storage as they arrived (submitting a
+    /// job: they become its assets). Removed by ``removeStoredFiles(_:)`` unless recorded.
+    var storedFiles: [String: JobSubmitter.StoredUpload] = [:]
 
     /// A file part: where it was buffered, and what the client called it.
     struct UploadedFile: Sendable {
@@ -86,14 +91,20 @@ struct Submission {
 
     static let maxDocumentBytes = 1 << 20
 
-    static func read(_ request: Request, context: BasicRequestContext, api: MixdownAPI) async throws -> Submission {
+    /// With `storingFiles`, a multipart body's file parts stream into storage (a job's uploads); without,
+    /// into a temporary folder (a recipe checked, not kept).
+    static func read(_ request: Request, context: BasicRequestContext, api: MixdownAPI, storingFiles: Bool = false) async throws -> Submission {
         let original = request.headers[.contentType] ?? ""
         let contentType = original.lowercased()
         if contentType.hasPrefix("multipart/form-data") {
             // Boundaries are case-sensitive: hand over the header as sent.
-            let submission = try await readMultipart(request, contentType: original, api: api)
+            let submission =
+                storingFiles
+                ? try await readStreamingMultipart(request, contentType: original, api: api)
+                : try await readMultipart(request, contentType: original, api: api)
             guard submission.recipe != nil else {
                 submission.removeTemporaryFiles()
+                await submission.removeStoredFiles(api.services.storage)
                 throw ProblemDocument(.badRequest, code: .missingRecipe, detail: "the multipart body needs a 'recipe' part")
             }
             return submission
@@ -211,21 +222,9 @@ struct Submission {
                 throw ProblemDocument(.badRequest, code: .badMultipart, detail: "the multipart body ends before its closing boundary")
             }
             try await collector.finish()
-            var submission = Submission(recipe: collector.fields["recipe"], name: "request.yaml", files: collector.files)
+            var submission = Submission(recipe: nil, name: "request.yaml", files: collector.files)
             submission.temporaryDirectory = directory
-            if let params = collector.fields["params"] {
-                guard let decoded = try? JSONDecoder().decode([String: ParamValue].self, from: Data(params.utf8)) else {
-                    throw ProblemDocument(.badRequest, code: .badJson, detail: "the 'params' part must be a JSON object")
-                }
-                submission.overrides = decoded.mapValues(\.text)
-            }
-            if let preview = collector.fields["preview"] {
-                guard let window = PreviewWindow(argument: preview) else {
-                    throw ProblemDocument(.badRequest, code: .badMultipart, detail: "preview is START,DURATION")
-                }
-                submission.preview = window
-            }
-            submission.notifyUrl = collector.fields["notifyUrl"]
+            try submission.take(collector.fields)
             return submission
         } catch {
             // Whatever went wrong, nothing of the body stays on disk and no file stays open.
@@ -234,6 +233,61 @@ struct Submission {
             if error is ProblemDocument { throw error }
             throw ProblemDocument(.badRequest, code: .badMultipart, detail: "the multipart body is malformed")
         }
+    }
+
+    /// Streams each file part into storage under a new upload key as it arrives (a bucket gets parts as
+    /// they fill): no local copy. Nothing is recorded yet; whatever goes wrong, what was stored is removed.
+    static func readStreamingMultipart(_ request: Request, contentType: String, api: MixdownAPI) async throws -> Submission {
+        let boundary = try boundary(of: contentType)
+        let reader = MultipartFormReader(request, boundary: boundary, maximumFileBytes: api.configuration.maxUploadBytes)
+        let submitter = JobSubmitter(services: api.services)
+        var submission = Submission(recipe: nil, name: "request.yaml")
+        do {
+            while let part = try await reader.nextFile() {
+                let upload = try await submitter.newUpload(name: part.fileName)
+                let stored: StoredObject
+                do {
+                    stored = try await api.services.storage.put(
+                        stream: reader.file,
+                        key: upload.key,
+                        contentType: part.contentType,
+                        maximumBytes: api.configuration.maxUploadBytes
+                    )
+                } catch {
+                    if let problem = part.tally.problem { throw problem }
+                    throw error
+                }
+                submission.storedFiles[part.name] = JobSubmitter.StoredUpload(upload: upload, stored: stored, sha256: part.tally.sha256)
+            }
+            try submission.take(reader.fields)
+            return submission
+        } catch {
+            await submission.removeStoredFiles(api.services.storage)
+            throw error
+        }
+    }
+
+    /// The text parts: the recipe, and the optional `params`, `preview` and `notifyUrl`.
+    mutating func take(_ fields: [String: String]) throws {
+        recipe = fields["recipe"]
+        if let params = fields["params"] {
+            guard let decoded = try? JSONDecoder().decode([String: ParamValue].self, from: Data(params.utf8)) else {
+                throw ProblemDocument(.badRequest, code: .badJson, detail: "the 'params' part must be a JSON object")
+            }
+            overrides = decoded.mapValues(\.text)
+        }
+        if let preview = fields["preview"] {
+            guard let window = PreviewWindow(argument: preview) else {
+                throw ProblemDocument(.badRequest, code: .badMultipart, detail: "preview is START,DURATION")
+            }
+            self.preview = window
+        }
+        notifyUrl = fields["notifyUrl"]
+    }
+
+    /// Removes the stored file parts no job took.
+    func removeStoredFiles(_ storage: any StorageAdapter) async {
+        await JobSubmitter.remove(storedFiles.values.map(\.upload.key), from: storage)
     }
 
     var temporaryDirectory: String?
