@@ -43,11 +43,7 @@ struct JobFormStreamingTests {
             let channel = try await ConnectionTimeoutTests.send(head, port: port, to: collector)
             try await channel.writeAndFlush(ByteBuffer(bytes: data.prefix(firstPart + 65_536)))
             // As for the upload route: the rest is not sent until a multipart upload exists in the bucket.
-            var started = false
-            for _ in 0..<600 where !started {
-                started = try await !bucket.incompleteUploads(prefix: "uploads/").isEmpty
-                if !started { try await Task.sleep(for: .milliseconds(100)) }
-            }
+            let started = try await UploadStreamingTests.multipartUploadBegins(in: bucket)
             #expect(started, "no part reached the bucket before the body ended")
             try await channel.writeAndFlush(ByteBuffer(bytes: data.dropFirst(firstPart + 65_536)))
             let (status, body) = UploadStreamingTests.parse(try await collector.response.futureResult.get())

@@ -57,6 +57,16 @@ struct UploadStreamingTests {
         return (status, body)
     }
 
+    /// Whether a multipart upload under `uploads/` exists in the bucket within 60 s: the sign that a body
+    /// is stored while it still arrives. moto offers no event for it, so the bucket is asked every 100 ms.
+    static func multipartUploadBegins(in bucket: S3Storage) async throws -> Bool {
+        for _ in 0..<600 {
+            if try await !bucket.incompleteUploads(prefix: "uploads/").isEmpty { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
     static func bucket(of harness: APIHarness) throws -> S3Storage {
         try #require(harness.services.storage as? S3Storage)
     }
@@ -88,11 +98,7 @@ struct UploadStreamingTests {
             try await channel.writeAndFlush(ByteBuffer(bytes: data.prefix(firstPart + 65_536)))
             // The event: a multipart upload exists in the bucket. A spooling server would start none until
             // the whole body had arrived, and the rest of it is not sent until this happens.
-            var started = false
-            for _ in 0..<600 where !started {
-                started = try await !bucket.incompleteUploads(prefix: "uploads/").isEmpty
-                if !started { try await Task.sleep(for: .milliseconds(100)) }
-            }
+            let started = try await Self.multipartUploadBegins(in: bucket)
             #expect(started, "no part reached the bucket before the body ended")
             try await channel.writeAndFlush(ByteBuffer(bytes: data.dropFirst(firstPart + 65_536)))
             let (status, body) = Self.parse(try await collector.response.futureResult.get())
@@ -126,11 +132,7 @@ struct UploadStreamingTests {
             let channel = try await ConnectionTimeoutTests.send(Self.head(data.count, name: "long.wav"), port: port, to: collector)
             try await channel.writeAndFlush(ByteBuffer(bytes: data.prefix((16 << 20) + 65_536)))
             // The event: the first upload is being received (its multipart upload exists), so it holds the slot.
-            var started = false
-            for _ in 0..<600 where !started {
-                started = try await !bucket.incompleteUploads(prefix: "uploads/").isEmpty
-                if !started { try await Task.sleep(for: .milliseconds(100)) }
-            }
+            let started = try await Self.multipartUploadBegins(in: bucket)
             #expect(started)
             let refused = try await Self.upload(small, name: "intro.wav", port: port)
             #expect(refused.status == 503 && refused.body.contains("busy"), "\(refused)")

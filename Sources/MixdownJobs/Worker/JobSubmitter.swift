@@ -16,8 +16,6 @@ public struct JobSubmitter: Sendable {
 
     /// - Parameters:
     ///   - files: local paths for `upload` inputs, by input name.
-    ///   - fileNames: the names the client gave those files (default: the path's last component).
-    ///   - contentTypes: their content types (default: `application/octet-stream`).
     ///   - assets: stored assets for `upload` inputs, by input name.
     ///   - stored: `upload` inputs already in storage and not yet recorded (streamed there as they
     ///     arrived), by input name. Each becomes an asset, or the earlier upload with the same bytes (the
@@ -28,8 +26,6 @@ public struct JobSubmitter: Sendable {
         recipeName: String,
         overrides: [String: String] = [:],
         files: [String: String] = [:],
-        fileNames: [String: String] = [:],
-        contentTypes: [String: String] = [:],
         assets: [String: String] = [:],
         stored: [String: StoredUpload] = [:],
         recipeDirectory: String? = nil,
@@ -44,8 +40,6 @@ public struct JobSubmitter: Sendable {
                 recipeName: recipeName,
                 overrides: overrides,
                 files: files,
-                fileNames: fileNames,
-                contentTypes: contentTypes,
                 assets: assets,
                 stored: stored,
                 unrecorded: &unrecorded,
@@ -87,8 +81,6 @@ public struct JobSubmitter: Sendable {
         recipeName: String,
         overrides: [String: String],
         files: [String: String],
-        fileNames: [String: String],
-        contentTypes: [String: String],
         assets: [String: String],
         stored: [String: StoredUpload],
         unrecorded: inout Set<String>,
@@ -165,11 +157,7 @@ public struct JobSubmitter: Sendable {
             default: continue
             }
             guard let local else { continue }
-            uploads[input.name] = try await storeUpload(
-                local,
-                name: fileNames[input.name] ?? URL(fileURLWithPath: local).lastPathComponent,
-                contentType: contentTypes[input.name] ?? "application/octet-stream"
-            ).id
+            uploads[input.name] = try await storeUpload(local, name: URL(fileURLWithPath: local).lastPathComponent).id
         }
         let type = JobType(kind: recipe.kind, preview: preview != nil)
         let job = try await services.store.submit(

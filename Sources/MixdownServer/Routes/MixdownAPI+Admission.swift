@@ -37,8 +37,8 @@ extension MixdownAPI {
                 throw ProblemDocument(.unprocessableContent, code: .unknownAsset, detail: "input '\(name)': no asset \(Excerpt.excerpt(id))")
             }
         }
-        for (name, file) in submission.files.sorted(by: { $0.key < $1.key }) {
-            try await checkUploadedMedia(file.path, what: "input '\(name)'")
+        for (name, path) in submission.files.sorted(by: { $0.key < $1.key }) {
+            try await checkUploadedMedia(path, what: "input '\(name)'")
         }
         // Files streamed into storage are checked where they lie: a bucket's through a presigned URL.
         var durations: [String: Double] = [:]
@@ -114,7 +114,7 @@ extension MixdownAPI {
     ) async throws -> T {
         let work = try WorkFolders.makeUploadFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
-        var uploads = submission.files.mapValues(\.path)
+        var uploads = submission.files
         var remote: Set<String> = []
         var stored = submission.storedFiles.mapValues(\.upload.key)
         for (name, id) in submission.assetInputs {

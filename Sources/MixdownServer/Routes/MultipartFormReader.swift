@@ -9,8 +9,8 @@ internal import MultipartKit
 /// the caller streams into storage before asking for the next one. Nothing is written to local disk.
 ///
 /// Caps, as the spooling reader had them: each file at `maximumFileBytes` (413), each text part at
-/// ``Submission/maxDocumentBytes``, at most ``MultipartCollector/maximumFiles`` files and
-/// ``MultipartCollector/maximumFields`` text parts, headers at ``MultipartCollector/maximumHeaderBytes``,
+/// ``Submission/maxDocumentBytes``, at most ``maximumFiles`` files and
+/// ``maximumFields`` text parts, headers at ``maximumHeaderBytes``,
 /// the whole body at what those allow. Problems are thrown as ``ProblemDocument``s and also kept in the
 /// current file's ``UploadTally`` (storage may wrap what the sequence threw).
 final class MultipartFormReader: @unchecked Sendable {
@@ -23,14 +23,37 @@ final class MultipartFormReader: @unchecked Sendable {
         var tally: UploadTally
     }
 
+    /// Parts that are always text, whatever their disposition (`curl -F recipe=@episode.yaml` sends a filename).
+    static let textFields: Set<String> = ["recipe", "params", "preview", "notifyUrl"]
+    static let maximumFiles = 16
+    static let maximumFields = 32
+    static let maximumHeaderBytes = 64 * 1024
+
+    /// What MultipartKit reported, recorded by its (synchronous) callbacks and acted on afterwards.
+    enum Event {
+        case header(String, String)
+        case body(ByteBuffer)
+        case complete
+    }
+
+    /// A part's name, and its file name unless it is a file part: a `recipe`, `params`, `preview` or
+    /// `notifyUrl` part is always text, whatever file name it carries.
+    static func formDataPart(_ disposition: String) throws(ProblemDocument) -> (name: String, fileName: String?) {
+        guard let parsed = ContentDisposition(disposition), parsed.type == "form-data", let name = parsed.name else {
+            throw ProblemDocument(.badRequest, code: .badMultipart, detail: "each part needs 'Content-Disposition: form-data; name=...'")
+        }
+        return (name, textFields.contains(name) ? nil : parsed.filename)
+    }
+
     private(set) var fields: [String: String] = [:]
-    private(set) var fileNames: Set<String> = []
+    /// The input names of the file parts handed out so far.
+    private var fileParts: Set<String> = []
     private var body: RequestBody.AsyncIterator
     private let parser: MultipartParser
     private let maximumFileBytes: Int
     private let maximumBodyBytes: Int
     /// What the parser reported and has not been acted on yet, oldest first.
-    private var events: [MultipartCollector.Event] = []
+    private var events: [Event] = []
     private var eventIndex = 0
     private var ended = false
     private var totalBytes = 0
@@ -50,7 +73,7 @@ final class MultipartFormReader: @unchecked Sendable {
         body = request.body.makeAsyncIterator()
         parser = MultipartParser(boundary: boundary)
         self.maximumFileBytes = maximumFileBytes
-        let (product, overflow) = (maximumFileBytes + Submission.maxDocumentBytes).multipliedReportingOverflow(by: MultipartCollector.maximumFiles)
+        let (product, overflow) = (maximumFileBytes + Submission.maxDocumentBytes).multipliedReportingOverflow(by: Self.maximumFiles)
         maximumBodyBytes = overflow ? Int.max : product
         parser.onHeader = { [unowned self] name, value in events.append(.header(name, value)) }
         parser.onBody = { [unowned self] buffer in events.append(.body(buffer)) }
@@ -166,11 +189,11 @@ final class MultipartFormReader: @unchecked Sendable {
         guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }), !name.isEmpty, name.count <= 64 else {
             throw fail(.badRequest, "file parts are named after upload inputs (letters, digits, '-', '_')")
         }
-        guard !fileNames.contains(name) else { throw fail(.badRequest, "two file parts for input '\(name)'") }
-        guard fileNames.count < MultipartCollector.maximumFiles else {
-            throw fail(.contentTooLarge, "at most \(MultipartCollector.maximumFiles) files per request", code: .tooLarge)
+        guard !fileParts.contains(name) else { throw fail(.badRequest, "two file parts for input '\(name)'") }
+        guard fileParts.count < Self.maximumFiles else {
+            throw fail(.contentTooLarge, "at most \(Self.maximumFiles) files per request", code: .tooLarge)
         }
-        fileNames.insert(name)
+        fileParts.insert(name)
         fileBytes = 0
         let file = FilePart(name: name, fileName: fileName, contentType: MixdownAPI.storableContentType(partContentType), tally: UploadTally())
         current = file
@@ -181,7 +204,7 @@ final class MultipartFormReader: @unchecked Sendable {
         switch field.lowercased() {
         case "content-disposition":
             do {
-                (partName, partFileName) = try MultipartCollector.formDataPart(value)
+                (partName, partFileName) = try Self.formDataPart(value)
             } catch {
                 throw fail(error.status, error.detail)
             }
@@ -195,8 +218,8 @@ final class MultipartFormReader: @unchecked Sendable {
     private func completeTextPart() throws {
         if let name = partName {
             guard fields[name] == nil else { throw fail(.badRequest, "two '\(Excerpt.excerpt(name))' parts") }
-            guard fields.count < MultipartCollector.maximumFields else {
-                throw fail(.badRequest, "at most \(MultipartCollector.maximumFields) text parts")
+            guard fields.count < Self.maximumFields else {
+                throw fail(.badRequest, "at most \(Self.maximumFields) text parts")
             }
             fields[name] = String(decoding: text, as: UTF8.self)
         }
@@ -212,7 +235,7 @@ final class MultipartFormReader: @unchecked Sendable {
 
     /// The next thing the parser reported, reading the body as needed; nil once the body has ended (after
     /// checking that the form was whole).
-    private func nextEvent() async throws -> MultipartCollector.Event? {
+    private func nextEvent() async throws -> Event? {
         while eventIndex >= events.count {
             events.removeAll(keepingCapacity: true)
             eventIndex = 0
@@ -225,7 +248,7 @@ final class MultipartFormReader: @unchecked Sendable {
         case .complete:
             insidePart = false
             completedParts += 1
-            guard completedParts <= MultipartCollector.maximumFields + MultipartCollector.maximumFiles else {
+            guard completedParts <= Self.maximumFields + Self.maximumFiles else {
                 throw fail(.badRequest, "the form has too many parts")
             }
         }
@@ -233,7 +256,7 @@ final class MultipartFormReader: @unchecked Sendable {
     }
 
     /// Hands back the event ``nextEvent()`` just returned, undoing what reading it counted.
-    private func unread(_ event: MultipartCollector.Event) {
+    private func unread(_ event: Event) {
         eventIndex -= 1
         if case .complete = event {
             completedParts -= 1
@@ -268,7 +291,7 @@ final class MultipartFormReader: @unchecked Sendable {
         // MultipartKit reports nothing while it reads a part's headers: bytes without events are capped.
         if events.isEmpty {
             quietBytes += buffer.readableBytes
-            guard quietBytes <= MultipartCollector.maximumHeaderBytes else { throw fail(.badRequest, "a part's headers are larger than 64 KiB") }
+            guard quietBytes <= Self.maximumHeaderBytes else { throw fail(.badRequest, "a part's headers are larger than 64 KiB") }
         } else {
             quietBytes = 0
         }

@@ -4,7 +4,6 @@ import MixdownJobs
 import MixdownPlanner
 internal import MixdownRecipe
 import MixdownStorage
-internal import MultipartKit
 internal import SystemPackage
 internal import _NIOFileSystem
 
@@ -18,19 +17,12 @@ struct Submission {
     /// Upload inputs that name stored assets.
     var assetInputs: [String: String] = [:]
     /// Upload inputs that came as multipart parts, written to temporary files (checking a recipe: its
-    /// files are not kept).
-    var files: [String: UploadedFile] = [:]
+    /// files are not kept): their paths, by input name.
+    var files: [String: String] = [:]
     /// Upload inputs that came as multipart parts, streamed into storage as they arrived (submitting a
     /// job: they become its assets). Removed by ``removeStoredFiles(_:)`` unless recorded.
     var storedFiles: [String: JobSubmitter.StoredUpload] = [:]
 
-    /// A file part: where it was buffered, and what the client called it.
-    struct UploadedFile: Sendable {
-        var path: String
-        var fileName: String
-        /// The part's `Content-Type`, reduced to what may be served back (``MixdownAPI/storableContentType(_:)``).
-        var contentType: String
-    }
     var preview: PreviewWindow?
     var notifyUrl: String?
 
@@ -182,55 +174,40 @@ struct Submission {
         return boundary
     }
 
-    /// Streams parts to temporary files so uploads are never held in memory; caps the whole body.
+    /// Streams file parts to temporary files (a recipe checked, not kept), so uploads are never held in
+    /// memory; the caps are the reader's.
     static func readMultipart(_ request: Request, contentType: String, api: MixdownAPI) async throws -> Submission {
         let boundary = try boundary(of: contentType)
         let directory = try WorkFolders.makeUploadFolder()
-        let collector = MultipartCollector(directory: directory, maximumFileBytes: api.configuration.maxUploadBytes)
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in collector.record(.header(name, value)) }
-        parser.onBody = { buffer in collector.record(.body(buffer)) }
-        parser.onPartComplete = { collector.record(.complete) }
-        var total = 0
-        // Each file is capped as it arrives (the collector); this bounds what the parts around them add.
-        let (product, overflow) = (api.configuration.maxUploadBytes + maxDocumentBytes).multipliedReportingOverflow(
-            by: MultipartCollector.maximumFiles
-        )
-        let bodyLimit = overflow ? Int.max : product
-        // MultipartKit keeps a part's headers in memory until they end and reports nothing meanwhile:
-        // bytes that bring no event at all are headers (or preamble), and those are capped.
-        var quietBytes = 0
+        let reader = MultipartFormReader(request, boundary: boundary, maximumFileBytes: api.configuration.maxUploadBytes)
+        var submission = Submission(recipe: nil, name: "request.yaml")
+        submission.temporaryDirectory = directory
         do {
-            for try await buffer in request.body {
-                total += buffer.readableBytes
-                guard total <= bodyLimit else {
-                    throw ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "the request body is too large")
-                }
-                try parser.execute(buffer)
-                if collector.hasPendingEvents {
-                    quietBytes = 0
-                } else {
-                    quietBytes += buffer.readableBytes
-                    guard quietBytes <= MultipartCollector.maximumHeaderBytes else {
-                        throw ProblemDocument(.badRequest, code: .badMultipart, detail: "a part's headers are larger than 64 KiB")
+            while let part = try await reader.nextFile() {
+                // Input names are plain (the reader checks): one file each in the folder.
+                let path = "\(directory)/\(part.name)"
+                try await FileSystem.shared.withFileHandle(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true)) { file in
+                    var written: Int64 = 0
+                    var pending = ByteBuffer()
+                    for try await chunk in reader.file {
+                        pending.writeImmutableBuffer(chunk)
+                        // One write per 256 KiB keeps the thread-pool hops few.
+                        if pending.readableBytes >= 256 * 1024 {
+                            try await file.write(contentsOf: pending.readableBytesView, toAbsoluteOffset: written)
+                            written += Int64(pending.readableBytes)
+                            pending.clear()
+                        }
                     }
+                    if pending.readableBytes > 0 { try await file.write(contentsOf: pending.readableBytesView, toAbsoluteOffset: written) }
                 }
-                try await collector.drain()
+                submission.files[part.name] = path
             }
-            // A body cut off inside a part (no closing delimiter) is not a request to act on.
-            guard !collector.isInsidePart, collector.completedParts > 0 else {
-                throw ProblemDocument(.badRequest, code: .badMultipart, detail: "the multipart body ends before its closing boundary")
-            }
-            try await collector.finish()
-            var submission = Submission(recipe: nil, name: "request.yaml", files: collector.files)
-            submission.temporaryDirectory = directory
-            try submission.take(collector.fields)
+            try submission.take(reader.fields)
             return submission
         } catch {
-            // Whatever went wrong, nothing of the body stays on disk and no file stays open.
-            try? await collector.finish()
-            try? FileManager.default.removeItem(atPath: directory)
-            if error is ProblemDocument { throw error }
+            // Whatever went wrong, nothing of the body stays on disk.
+            submission.removeTemporaryFiles()
+            if error is ProblemDocument || error is CancellationError { throw error }
             throw ProblemDocument(.badRequest, code: .badMultipart, detail: "the multipart body is malformed")
         }
     }
@@ -294,166 +271,6 @@ struct Submission {
 
     func removeTemporaryFiles() {
         if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) }
-    }
-}
-
-/// Receives MultipartKit's callbacks: the named text fields into memory, file parts into files through
-/// NIO's non-blocking file system, each file capped at the upload byte limit while it arrives.
-///
-/// MultipartKit calls back synchronously while it parses a buffer, so the callbacks only record what
-/// they saw; ``drain()`` then acts on it, awaiting each write, before the next buffer is read.
-final class MultipartCollector: @unchecked Sendable {
-    /// Parts that are always text, whatever their disposition (`curl -F recipe=@episode.yaml` sends a filename).
-    static let textFields: Set<String> = ["recipe", "params", "preview", "notifyUrl"]
-    static let maximumFiles = 16
-    static let maximumFields = 32
-    static let maximumHeaderBytes = 64 * 1024
-
-    enum Event {
-        case header(String, String)
-        case body(ByteBuffer)
-        case complete
-    }
-
-    let directory: String
-    let maximumFileBytes: Int
-    var fields: [String: String] = [:]
-    /// Upload parts by input name: the temporary file, the client's file name and content type.
-    var files: [String: Submission.UploadedFile] = [:]
-    private var events: [Event] = []
-    private var name: String?
-    private var fileName: String?
-    private var contentType: String?
-    private var text: [UInt8] = []
-    private var handle: WriteFileHandle?
-    private var fileBytes = 0
-    private var pending = ByteBuffer()
-
-    init(directory: String, maximumFileBytes: Int) {
-        self.directory = directory
-        self.maximumFileBytes = maximumFileBytes
-    }
-
-    func record(_ event: Event) { events.append(event) }
-
-    var hasPendingEvents: Bool { !events.isEmpty }
-    /// A part has begun (a header or body arrived) and not yet ended.
-    private(set) var isInsidePart = false
-    private(set) var completedParts = 0
-
-    /// Acts on what the parser reported since the last call.
-    func drain() async throws {
-        let pending = events
-        events = []
-        for event in pending {
-            switch event {
-            case .header(let field, let value):
-                isInsidePart = true
-                try header(field, value)
-            case .body(let buffer):
-                isInsidePart = true
-                try await body(buffer)
-            case .complete:
-                isInsidePart = false
-                completedParts += 1
-                try await complete()
-            }
-        }
-    }
-
-    private func header(_ field: String, _ value: String) throws {
-        switch field.lowercased() {
-        case "content-disposition":
-            (name, fileName) = try Self.formDataPart(value)
-        case "content-type":
-            contentType = value
-        default:
-            break
-        }
-    }
-
-    /// A part's name, and its file name unless it is a file part: a `recipe`, `params`, `preview` or
-    /// `notifyUrl` part is always text, whatever file name it carries.
-    static func formDataPart(_ disposition: String) throws(ProblemDocument) -> (name: String, fileName: String?) {
-        guard let parsed = ContentDisposition(disposition), parsed.type == "form-data", let name = parsed.name else {
-            throw problem(.badRequest, "each part needs 'Content-Disposition: form-data; name=...'")
-        }
-        return (name, textFields.contains(name) ? nil : parsed.filename)
-    }
-
-    static func problem(_ status: HTTPResponse.Status, _ detail: String, code: ErrorCode = .badMultipart) -> ProblemDocument {
-        ProblemDocument(status, code: code, detail: detail)
-    }
-
-    private func body(_ buffer: ByteBuffer) async throws {
-        guard let name else { throw Self.problem(.badRequest, "a part has no Content-Disposition name") }
-        guard let fileName else {
-            text += buffer.readableBytesView
-            if text.count > Submission.maxDocumentBytes {
-                throw Self.problem(
-                    .contentTooLarge,
-                    "part '\(Excerpt.excerpt(name))' is larger than \(Submission.maxDocumentBytes) bytes",
-                    code: .tooLarge
-                )
-            }
-            return
-        }
-        if handle == nil {
-            guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }), !name.isEmpty, name.count <= 64 else {
-                throw Self.problem(.badRequest, "file parts are named after upload inputs (letters, digits, '-', '_')")
-            }
-            guard files[name] == nil else { throw Self.problem(.badRequest, "two file parts for input '\(name)'") }
-            guard files.count < Self.maximumFiles else {
-                throw Self.problem(.contentTooLarge, "at most \(Self.maximumFiles) files per request", code: .tooLarge)
-            }
-            let path = "\(directory)/\(name)"
-            handle = try await FileSystem.shared.openFile(forWritingAt: FilePath(path), options: .newFile(replaceExisting: true))
-            fileBytes = 0
-            files[name] = Submission.UploadedFile(path: path, fileName: fileName, contentType: MixdownAPI.storableContentType(contentType))
-        }
-        guard fileBytes + pending.readableBytes + buffer.readableBytes <= maximumFileBytes else {
-            throw Self.problem(.contentTooLarge, "file '\(name)' is larger than the \(maximumFileBytes)-byte upload limit", code: .tooLarge)
-        }
-        // The parser hands over small slices; one write per 256 KiB keeps the thread-pool hops few.
-        var slice = buffer
-        pending.writeBuffer(&slice)
-        if pending.readableBytes >= 256 * 1024 { try await flush() }
-    }
-
-    private func flush() async throws {
-        guard let handle, pending.readableBytes > 0 else { return }
-        try await handle.write(contentsOf: pending, toAbsoluteOffset: Int64(fileBytes))
-        fileBytes += pending.readableBytes
-        pending.clear()
-    }
-
-    private func complete() async throws {
-        if let name, fileName == nil {
-            guard fields[name] == nil else { throw Self.problem(.badRequest, "two '\(Excerpt.excerpt(name))' parts") }
-            guard fields.count < Self.maximumFields else { throw Self.problem(.badRequest, "at most \(Self.maximumFields) text parts") }
-            fields[name] = String(decoding: text, as: UTF8.self)
-        }
-        try await finish()
-        name = nil
-        fileName = nil
-        contentType = nil
-        text = []
-    }
-
-    /// Writes what is buffered and closes any file still open (also after an error mid-part).
-    func finish() async throws {
-        defer { pending.clear() }
-        do {
-            try await flush()
-        } catch {
-            let open = handle
-            handle = nil
-            try? await open?.close()
-            throw error
-        }
-        let open = handle
-        handle = nil
-        try await open?.close()
     }
 }
 

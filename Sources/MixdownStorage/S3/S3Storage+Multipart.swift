@@ -29,9 +29,9 @@ extension S3Storage {
     /// Any failure, cancellation included, aborts the upload so that no stored parts are left behind to
     /// be billed.
     ///
-    /// The upload names CRC-32 as its checksum, and each part carries its own, as boto3 does: the bucket
-    /// verifies every part (a part damaged on the way is refused, `BadDigest`) and keeps a composite
-    /// checksum of the object. Naming none leaves the bucket to make a full-object checksum of its own
+    /// The upload names CRC-32 as its checksum, and each part carries its own, as boto3 does: AWS documents
+    /// that the bucket then verifies every part (refusing a damaged one, `BadDigest`) and keeps a composite
+    /// checksum of the object (moto, which the tests run, checks no part checksum). Naming none leaves the bucket to make a full-object checksum of its own
     /// (CRC-64/NVME, S3's default since 2025); moto builds that from a second copy of the whole object,
     /// which made a 1 GB upload there take 16 s instead of 9.5.
     func withMultipartUpload(objectName: String, contentType: String, _ sendParts: (String) async throws -> [UploadedPart]) async throws {
