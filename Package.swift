@@ -61,6 +61,11 @@ let package = Package(
             name: "CMixdownDSP",
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // CRC-32 by carry-less multiplication, for the checksum each multipart upload part carries.
+        .target(
+            name: "CMixdownChecksum",
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
         // Runs plans: child processes, progress, downloads, probing, measuring outputs.
         .target(
             name: "MixdownExecution",
@@ -78,6 +83,7 @@ let package = Package(
         .target(
             name: "MixdownStorage",
             dependencies: [
+                "CMixdownChecksum",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -185,7 +191,9 @@ let package = Package(
         ),
         .testTarget(
             name: "MixdownStorageTests",
-            dependencies: ["MixdownStorage", "MixdownTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "CMixdownChecksum", "MixdownStorage", "MixdownTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,15 +1,24 @@
+internal import CMixdownChecksum
+
 /// CRC-32 (ISO-HDLC, zlib's: reflected polynomial 0xEDB88320), the checksum a multipart upload sends with
-/// each part (`x-amz-checksum-crc32`) for the bucket to verify. Slicing-by-8: eight bytes a step through
-/// eight tables, about eight times the byte-at-a-time speed, in plain Swift (no zlib module here).
+/// each part (`x-amz-checksum-crc32`) for the bucket to verify. The processor's carry-less multiply folds
+/// what it can (x86-64 with PCLMULQDQ, about 8 GB/s); slicing-by-8 (eight bytes a step through eight
+/// tables, about 1.1 GB/s) takes the rest, and everything on other processors.
 struct CRC32: Sendable {
     private(set) var value: UInt32 = 0
 
     init() {}
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        update(bytes, folding: true)
+    }
+
+    /// `folding: false` keeps to the tables, which the tests check the folding against.
+    mutating func update(_ bytes: UnsafeRawBufferPointer, folding: Bool) {
         var crc = ~value
         var index = 0
         let count = bytes.count
+        if folding, let base = bytes.baseAddress { index = mixdown_crc32_fold(&crc, base, count) }
         Self.tables.withUnsafeBufferPointer { table in
             while count - index >= 8 {
                 let low = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)) ^ crc
