@@ -43,11 +43,22 @@ struct UploadStreamingTests {
 
     /// Sends a whole upload (a raw body, or a form) and returns the status and the body of the answer.
     static func upload(_ data: Data, name: String, form: Bool = false, port: Int) async throws -> (status: Int, body: String) {
+        try await send(data, head: head(data.count, name: name, form: form), port: port)
+    }
+
+    /// POSTs a form to `path` and returns the status and the body of the answer.
+    static func post(form: Data, to path: String, port: Int) async throws -> (status: Int, body: String) {
+        let head =
+            "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(form.count)\r\nConnection: close\r\n\r\n"
+        return try await send(form, head: head, port: port)
+    }
+
+    private static func send(_ data: Data, head: String, port: Int) async throws -> (status: Int, body: String) {
         let collector = ResponseCollector()
-        let channel = try await ConnectionTimeoutTests.send(head(data.count, name: name, form: form), port: port, to: collector)
+        let channel = try await ConnectionTimeoutTests.send(head, port: port, to: collector)
         do {
             try await channel.writeAndFlush(ByteBuffer(bytes: data))
-        } catch ChannelError.ioOnClosedChannel {}  // refused before the body was read (413)
+        } catch ChannelError.ioOnClosedChannel {}  // refused before the body was read (413, 503)
         return parse(try await collector.response.futureResult.get())
     }
 
@@ -117,7 +128,7 @@ struct UploadStreamingTests {
     }
 
     @Test(
-        "uploads (and job submissions with files) beyond MIXDOWN_MAX_CONCURRENT_UPLOADS are 503 busy while the others are received",
+        "uploads (and job submissions, validations and plans with files) beyond MIXDOWN_MAX_CONCURRENT_UPLOADS are 503 busy while the others are received",
         .timeLimit(.minutes(2))
     )
     func concurrentCap() async throws {
@@ -144,18 +155,16 @@ struct UploadStreamingTests {
                 ),
                 FormPart(name: "v", file: "intro.wav", type: "audio/wav", content: small),
             ])
-            let jobCollector = ResponseCollector()
-            let jobHead =
-                "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(Self.boundary)\r\nContent-Length: \(form.count)\r\nConnection: close\r\n\r\n"
-            let jobChannel = try await ConnectionTimeoutTests.send(jobHead, port: port, to: jobCollector)
-            do {
-                try await jobChannel.writeAndFlush(ByteBuffer(bytes: form))
-            } catch ChannelError.ioOnClosedChannel {}
-            let busyJob = Self.parse(try await jobCollector.response.futureResult.get())
-            #expect(busyJob.status == 503 && busyJob.body.contains("busy"), "\(busyJob)")
+            // So is a validation or a plan with one: its files are spooled to disk.
+            for path in ["/v1/jobs", "/v1/recipes/validate", "/v1/recipes/plan"] {
+                let busy = try await Self.post(form: form, to: path, port: port)
+                #expect(busy.status == 503 && busy.body.contains("busy"), "\(path): \(busy)")
+            }
             try await channel.writeAndFlush(ByteBuffer(bytes: data.dropFirst((16 << 20) + 65_536)))
             #expect(Self.parse(try await collector.response.futureResult.get()).status == 201)
-            // The slot is given back.
+            // The slot is given back, by a validation with a file too.
+            let validated = try await Self.post(form: form, to: "/v1/recipes/validate", port: port)
+            #expect(validated.status == 200, "\(validated)")
             let after = try await Self.upload(small, name: "intro.wav", port: port)
             #expect(after.status == 201, "\(after)")
         }

@@ -12,10 +12,8 @@ extension MixdownAPI {
     /// uploads stored and the job created, 202.
     func submit(_ request: Request, _ context: BasicRequestContext, feature: String?) async throws -> Response {
         let idempotencyKey = try Self.idempotencyKey(request)
-        // File parts stream into storage as they arrive, and become the job's upload assets. A form counts
-        // as an upload: its parts held for a bucket bound the memory of each.
-        let isForm = request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true
-        if isForm { try admitUpload(request, limit: nil, what: "job submissions with files") }
+        // File parts stream into storage as they arrive, and become the job's upload assets.
+        let isForm = try admitForm(request, what: "job submissions with files")
         defer { if isForm { uploadSlots.give() } }
         let submission = try await Submission.read(request, context: context, api: self, storingFiles: true)
         var preview = submission.preview

@@ -30,6 +30,8 @@ extension MixdownAPI {
     /// `POST /v1/recipes/validate`: the checks `POST /v1/jobs` makes on the same body, without creating a
     /// job: 200, or the problem document submission would answer (422 with every diagnostic for a recipe).
     func validate(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let isForm = try admitForm(request, what: "validations with files")
+        defer { if isForm { uploadSlots.give() } }
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
         let recipe: Recipe
@@ -84,6 +86,8 @@ extension MixdownAPI {
     /// `POST /v1/recipes/plan`: the plan as JSON, after the checks a submission gets; upload inputs name
     /// assets (`inputs`) or come as parts. File paths in it are shown relative (work files, storage keys).
     func plan(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let isForm = try admitForm(request, what: "plans with files")
+        defer { if isForm { uploadSlots.give() } }
         let submission = try await Submission.read(request, context: context, api: self)
         defer { submission.removeTemporaryFiles() }
         let (recipe, admitted, _) = try await admit(submission, feature: nil, keepPlan: true)

@@ -51,6 +51,15 @@ extension MixdownAPI {
         }
     }
 
+    /// A form's files are uploads whatever the route does with them (stored in a bucket, or spooled to a
+    /// temporary folder for validate and plan), so a form takes an upload slot like any upload. Returns
+    /// whether it took one, which the caller gives back.
+    func admitForm(_ request: Request, what: String) throws -> Bool {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true else { return false }
+        try admitUpload(request, limit: nil, what: what)
+        return true
+    }
+
     /// Streams `body` into storage as it arrives (a bucket gets parts as they fill; no local copy), checks
     /// it where it then lies (the object's own file, or the bucket through a presigned URL), and records
     /// it; anything refused is removed. `tally` is the body's: the problem that stopped it, if one did,
