@@ -12,17 +12,22 @@
 # side compares, streaming and memory especially, not what AWS or R2 would sustain.
 #
 #   MIXDOWN_BENCH_BINARY=path     uses that binary instead of building
-#   MIXDOWN_BENCH_S3_RUNS=3       runs of each size (ours and boto3 alternate which goes first)
+#   MIXDOWN_BENCH_S3_RUNS=4       runs of each size (ours and boto3 alternate which goes first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c "import moto, boto3" || { echo "moto[server] and boto3 are missing: Scripts/install-python-tools.sh" >&2; exit 1; }
 . Benchmarks/binary.sh
-runs=${MIXDOWN_BENCH_S3_RUNS:-3}
+# An even count, so that each side goes first as often as the other.
+runs=${MIXDOWN_BENCH_S3_RUNS:-4}
+[ "$runs" -ge 1 ] || { echo "MIXDOWN_BENCH_S3_RUNS must be 1 or more" >&2; exit 1; }
 sizes=(1000000 100000000)
 [ "${MIXDOWN_BENCH_S3_LARGE:-}" = 1 ] && sizes+=(1000000000)
 work=$(mktemp -d)
+# moto spills every object and part over 5 MiB into a temporary file unless told otherwise: on a disk,
+# the kernel's writeback of one transfer's gigabyte can land in the next one's time. Kept in moto's
+# memory instead (4 GiB, above the largest size), for both sides.
 # The server exits when its stdin closes: the coprocess's pipe, closed when this script ends.
-coproc moto { exec python3 -u Scripts/s3-test-server.py moto 2>/dev/null; }
+coproc moto { MOTO_S3_DEFAULT_KEY_BUFFER_SIZE=$((4 << 30)) exec python3 -u Scripts/s3-test-server.py moto 2>/dev/null; }
 trap 'rm -rf "$work"' EXIT
 read -r port <&"${moto[0]}"
 endpoint="http://127.0.0.1:$port"

