@@ -47,9 +47,9 @@ struct UploadStreamingTests {
     }
 
     /// POSTs a form to `path` and returns the status and the body of the answer.
-    static func post(form: Data, to path: String, port: Int) async throws -> (status: Int, body: String) {
+    static func post(form: Data, to path: String, type: String = "multipart/form-data", port: Int) async throws -> (status: Int, body: String) {
         let head =
-            "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(form.count)\r\nConnection: close\r\n\r\n"
+            "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: \(type); boundary=\(boundary)\r\nContent-Length: \(form.count)\r\nConnection: close\r\n\r\n"
         return try await send(form, head: head, port: port)
     }
 
@@ -160,11 +160,22 @@ struct UploadStreamingTests {
                 let busy = try await Self.post(form: form, to: path, port: port)
                 #expect(busy.status == 503 && busy.body.contains("busy"), "\(path): \(busy)")
             }
+            // The media type is case-insensitive: another spelling is the same form.
+            let spelled = try await Self.post(form: form, to: "/v1/recipes/validate", type: "Multipart/Form-Data", port: port)
+            #expect(spelled.status == 503 && spelled.body.contains("busy"), "\(spelled)")
             try await channel.writeAndFlush(ByteBuffer(bytes: data.dropFirst((16 << 20) + 65_536)))
             #expect(Self.parse(try await collector.response.futureResult.get()).status == 201)
-            // The slot is given back, by a validation with a file too.
+            // The slot is given back: by a validation and a plan with a file, and by a refused one.
             let validated = try await Self.post(form: form, to: "/v1/recipes/validate", port: port)
             #expect(validated.status == 200, "\(validated)")
+            let planned = try await Self.post(form: form, to: "/v1/recipes/plan", port: port)
+            #expect(planned.status == 200, "\(planned)")
+            let broken = Self.form([
+                FormPart(name: "recipe", content: Data("version: 1\nkind: edit\ninputs: [\n".utf8)),
+                FormPart(name: "v", file: "intro.wav", type: "audio/wav", content: small),
+            ])
+            let refusedValidation = try await Self.post(form: broken, to: "/v1/recipes/validate", port: port)
+            #expect(refusedValidation.status == 422 && refusedValidation.body.contains("invalid-recipe"), "\(refusedValidation)")
             let after = try await Self.upload(small, name: "intro.wav", port: port)
             #expect(after.status == 201, "\(after)")
         }
