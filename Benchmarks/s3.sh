@@ -1,8 +1,8 @@
 #!/bin/bash
 # S3 adapter throughput next to boto3, on the same moto server (loopback) in the same run.
 #
-# For 1 MB and 100 MB objects (and 1 GB with MIXDOWN_BENCH_S3_LARGE=1: minutes on 2 cores, since moto
-# keeps objects in Python), it uploads a file with the release binary (`mixdown bench-storage`: single
+# For 1 MB and 100 MB objects (and 1 GB with MIXDOWN_BENCH_S3_LARGE=1: minutes on 2 cores, and about
+# 3 GB of memory at the peak, since moto keeps objects in Python), it uploads a file with the release binary (`mixdown bench-storage`: single
 # PUT below 16 MiB, 16 MiB parts x4 above) and downloads it, then does the same with boto3's
 # upload_file/download_file with the same threshold, part size and concurrency. Each transfer is its own
 # process. It prints MB/s for each, the time ratio ours/boto3 (lower is faster), and each process's peak

