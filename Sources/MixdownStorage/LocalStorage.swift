@@ -79,6 +79,8 @@ public struct LocalStorage: StorageAdapter {
     public func writeURL(for key: StorageKey, expiresInSeconds: Int, contentType: String) throws -> String? { nil }
 
     /// The object's own file: nothing is copied, so `directory` is unused.
+    public var isRemote: Bool { false }
+
     public func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String {
         let path = try path(for: key)
         guard FileManager.default.fileExists(atPath: path) else { throw StorageError.notFound(key.rawValue) }

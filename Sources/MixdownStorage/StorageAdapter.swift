@@ -24,6 +24,9 @@ public protocol StorageAdapter: Sendable {
     /// `directory` (a job's or a request's temporary folder, which its owner removes). Nothing is cached
     /// elsewhere, so a worker on a fresh machine needs nothing but the bucket.
     func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String
+    /// Whether objects lie elsewhere (a bucket), so that ``localPath(for:downloadingInto:)`` transfers a
+    /// copy: the API counts such reads against its transfers at once.
+    var isRemote: Bool { get }
     func exists(_ key: StorageKey) async throws -> Bool
     func delete(_ key: StorageKey) async throws
     /// Ends writes that were begun more than `olderThanSeconds` ago and never finished (a process killed

@@ -53,6 +53,13 @@ struct UploadStreamingTests {
         return try await send(form, head: head, port: port)
     }
 
+    /// POSTs a JSON document to `path` and returns the status and the body of the answer.
+    static func post(json: String, to path: String, port: Int) async throws -> (status: Int, body: String) {
+        let head =
+            "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\nConnection: close\r\n\r\n"
+        return try await send(Data(json.utf8), head: head, port: port)
+    }
+
     private static func send(_ data: Data, head: String, port: Int) async throws -> (status: Int, body: String) {
         let collector = ResponseCollector()
         let channel = try await ConnectionTimeoutTests.send(head, port: port, to: collector)
@@ -128,7 +135,7 @@ struct UploadStreamingTests {
     }
 
     @Test(
-        "uploads (and job submissions, validations and plans with files) beyond MIXDOWN_MAX_CONCURRENT_UPLOADS are 503 busy while the others are received",
+        "uploads (and job submissions, validations and plans with files, and plans that download from the bucket) beyond MIXDOWN_MAX_CONCURRENT_UPLOADS are 503 busy while the others are received",
         .timeLimit(.minutes(2))
     )
     func concurrentCap() async throws {
@@ -139,6 +146,16 @@ struct UploadStreamingTests {
         let data = try Data(contentsOf: URL(fileURLWithPath: source))
         let small = try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("intro.wav")))
         try await Self.withServer(harness) { port in
+            // An asset in the bucket, which planning downloads unless it reads it in place.
+            let stored = try await Self.upload(small, name: "intro.wav", port: port)
+            let asset = try #require(
+                (try JSONSerialization.jsonObject(with: Data(stored.body.utf8)) as? [String: Any])?["id"] as? String,
+                "\(stored)"
+            )
+            let fetching = [
+                #"{"recipe": "version: 1\nkind: edit\ninputs: { v: { asset: \#(asset) } }\noutputs: { o: { format: wav } }\n"}"#,
+                #"{"recipe": "version: 1\nkind: edit\ninputs: { v: { upload: true } }\noutputs: { o: { format: wav } }\n", "inputs": {"v": "\#(asset)"}}"#,
+            ]
             let collector = ResponseCollector()
             let channel = try await ConnectionTimeoutTests.send(Self.head(data.count, name: "long.wav"), port: port, to: collector)
             try await channel.writeAndFlush(ByteBuffer(bytes: data.prefix((16 << 20) + 65_536)))
@@ -160,6 +177,11 @@ struct UploadStreamingTests {
                 let busy = try await Self.post(form: form, to: path, port: port)
                 #expect(busy.status == 503 && busy.body.contains("busy"), "\(path): \(busy)")
             }
+            // A plan that downloads a bucket's asset to this machine is a transfer too, with no form at all.
+            for body in fetching {
+                let busy = try await Self.post(json: body, to: "/v1/recipes/plan", port: port)
+                #expect(busy.status == 503 && busy.body.contains("busy"), "\(body): \(busy)")
+            }
             // The media type is case-insensitive: another spelling is the same form.
             let spelled = try await Self.post(form: form, to: "/v1/recipes/validate", type: "Multipart/Form-Data", port: port)
             #expect(spelled.status == 503 && spelled.body.contains("busy"), "\(spelled)")
@@ -176,6 +198,10 @@ struct UploadStreamingTests {
             ])
             let refusedValidation = try await Self.post(form: broken, to: "/v1/recipes/validate", port: port)
             #expect(refusedValidation.status == 422 && refusedValidation.body.contains("invalid-recipe"), "\(refusedValidation)")
+            for body in fetching {
+                let plannedFromBucket = try await Self.post(json: body, to: "/v1/recipes/plan", port: port)
+                #expect(plannedFromBucket.status == 200, "\(body): \(plannedFromBucket)")
+            }
             let after = try await Self.upload(small, name: "intro.wav", port: port)
             #expect(after.status == 201, "\(after)")
         }

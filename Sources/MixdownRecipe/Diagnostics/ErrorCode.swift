@@ -238,7 +238,7 @@ public enum ErrorCode: String, CaseIterable, Sendable, Hashable, Codable {
         case .jobFinished: "The job has already finished, so it cannot be cancelled."
         case .notRetryable: "Only a job that failed or was cancelled can be retried; this one is queued, running or succeeded."
         case .rangeNotSatisfiable: "A `Range` outside the asset."
-        case .busy: "The server is at its limit of concurrent uploads; try again shortly."
+        case .busy: "The server is at its limit of concurrent transfers (`MIXDOWN_MAX_CONCURRENT_UPLOADS`: uploads, forms, and requests whose planning downloads media); try again shortly."
         case .notReady: "The server cannot reach its job store or storage yet."
         case .httpError: "Another HTTP error; the status says which."
         case .internal: "An unexpected error; the message (or, over HTTP, the server log under the reference given) has the details."

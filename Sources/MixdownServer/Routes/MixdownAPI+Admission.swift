@@ -112,6 +112,20 @@ extension MixdownAPI {
         inPlace: Bool = false,
         _ body: (Plan, String) throws -> T
     ) async throws -> T {
+        // Planning that fetches media (a network input, or a bucket's object not read in place) is a
+        // transfer like an upload: it takes a slot, unless the request holds one already (a form). Without
+        // it, any number of small requests could each download their inputs to this machine at once.
+        let fetches = recipe.inputs.contains { input in
+            switch input.source {
+            case .url, .youtube: true
+            case .asset: services.storage.isRemote
+            case .upload: services.storage.isRemote && !inPlace
+            case .file: false
+            }
+        }
+        let tookSlot = fetches && !submission.isForm
+        if tookSlot { try takeTransferSlot() }
+        defer { if tookSlot { uploadSlots.give() } }
         let work = try WorkFolders.makeUploadFolder()
         defer { try? FileManager.default.removeItem(atPath: work) }
         var uploads = submission.files

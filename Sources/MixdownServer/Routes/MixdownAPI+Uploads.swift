@@ -42,11 +42,16 @@ extension MixdownAPI {
         if let limit, let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
             throw ProblemDocument(.contentTooLarge, code: .tooLarge, detail: "\(what) are limited to \(limit) bytes")
         }
+        try takeTransferSlot()
+    }
+
+    /// Takes an upload slot, or refuses the request (503 busy) when none is free.
+    func takeTransferSlot() throws {
         guard uploadSlots.take() else {
             throw ProblemDocument(
                 .serviceUnavailable,
                 code: .busy,
-                detail: "\(configuration.maxConcurrentUploads) uploads are being received; try again shortly"
+                detail: "\(configuration.maxConcurrentUploads) transfers are under way; try again shortly"
             )
         }
     }

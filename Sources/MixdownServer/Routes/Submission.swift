@@ -25,6 +25,8 @@ struct Submission {
 
     var preview: PreviewWindow?
     var notifyUrl: String?
+    /// Whether it came as a form, for which its route took an upload slot (``MixdownAPI/admitForm(_:what:)``).
+    var isForm = false
 
     /// The JSON document form.
     struct Document: Decodable {
@@ -90,10 +92,11 @@ struct Submission {
         let contentType = original.lowercased()
         if contentType.hasPrefix("multipart/form-data") {
             // Boundaries are case-sensitive: hand over the header as sent.
-            let submission =
+            var submission =
                 storingFiles
                 ? try await readStreamingMultipart(request, contentType: original, api: api)
                 : try await readMultipart(request, contentType: original, api: api)
+            submission.isForm = true
             guard submission.recipe != nil else {
                 submission.removeTemporaryFiles()
                 await submission.removeStoredFiles(api.services.storage)

@@ -68,6 +68,8 @@ public struct S3Storage: StorageAdapter {
         return StoredObject(key: key, bytes: Int(size), contentType: contentType)
     }
 
+    public var isRemote: Bool { true }
+
     public func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String {
         try await download(key, into: directory)
     }
