@@ -10,7 +10,8 @@ public struct MixdownAPI: Sendable {
     public let services: MixdownServices
     public let configuration: ServerConfiguration
     let resources: ResourceBuilder
-    /// Uploads being received now, against ``ServerConfiguration/maxConcurrentUploads``.
+    /// Transfers under way now (uploads, forms, planning that downloads media), against
+    /// ``ServerConfiguration/maxConcurrentUploads``.
     let uploadSlots: UploadSlots
     /// The web studio's files, read once.
     let studio: StudioFiles

@@ -78,9 +78,10 @@ public struct LocalStorage: StorageAdapter {
     /// Nil: a folder is written through the API's signed `/v1/storage/object` route.
     public func writeURL(for key: StorageKey, expiresInSeconds: Int, contentType: String) throws -> String? { nil }
 
-    /// The object's own file: nothing is copied, so `directory` is unused.
+    /// False: ``localPath(for:downloadingInto:)`` hands back the object's own file.
     public var isRemote: Bool { false }
 
+    /// The object's own file: nothing is copied, so `directory` is unused.
     public func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String {
         let path = try path(for: key)
         guard FileManager.default.fileExists(atPath: path) else { throw StorageError.notFound(key.rawValue) }

@@ -39,6 +39,7 @@ struct APIHarness {
         maxUploadBytes: Int = 100_000_000,
         maxConcurrentUploads: Int = 16,
         maxDurationSeconds: Double = 1800,
+        planningFetchSeconds: Double = 120,
         store: StoreKind = .sqlite,
         files: FileBacking = .folder,
         configure: (inout MixdownConfiguration) -> Void = { _ in }
@@ -67,7 +68,7 @@ struct APIHarness {
         }
         configure(&jobs)
         services = try MixdownServices.make(jobs)
-        configuration = ServerConfiguration(
+        var server = ServerConfiguration(
             port: 0,
             apiKeys: apiKeys,
             webhookSecret: "render-webhook-secret-0123456789",
@@ -75,6 +76,8 @@ struct APIHarness {
             maxConcurrentUploads: maxConcurrentUploads,
             maxDurationSeconds: maxDurationSeconds
         )
+        server.planningFetchSeconds = planningFetchSeconds
+        configuration = server
         api = MixdownAPI(services: services, configuration: configuration)
     }
 

@@ -207,6 +207,24 @@ struct UploadStreamingTests {
         }
     }
 
+    @Test("planning whose download hangs is refused at its deadline (502) and gives its transfer slot back", .timeLimit(.minutes(2)))
+    func hangingFetch() async throws {
+        let harness = try APIHarness(maxConcurrentUploads: 1, planningFetchSeconds: 1)
+        let silent = try SilentListener()
+        let small = try Data(contentsOf: URL(fileURLWithPath: try TestMedia.path("intro.wav")))
+        try await Self.withServer(harness) { port in
+            let body =
+                #"{"recipe": "version: 1\nkind: edit\ninputs: { v: { url: 'http://127.0.0.1:\#(silent.port)/a.wav' } }\noutputs: { o: { format: wav } }\n"}"#
+            let refused = try await Self.post(json: body, to: "/v1/recipes/plan", port: port)
+            // Refused by the deadline, not by the download's own idle timeout (a minute).
+            #expect(refused.status == 502 && refused.body.contains("download-failed"), "\(refused)")
+            #expect(refused.body.contains("were not fetched within 1.0 s"), "\(refused)")
+            // The one slot is free again.
+            let after = try await Self.upload(small, name: "intro.wav", port: port)
+            #expect(after.status == 201, "\(after)")
+        }
+    }
+
     @Test("a form that is not one whole file part is refused, and leaves nothing in storage", arguments: FileBacking.allCases)
     func badForms(files: FileBacking) async throws {
         let harness = try APIHarness(maxUploadBytes: 3_000_000, files: files)

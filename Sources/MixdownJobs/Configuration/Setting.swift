@@ -178,7 +178,7 @@ extension Setting {
         Setting("MIXDOWN_MAX_UPLOAD_BYTES", "largest uploaded file", readers: .server, local: "100000000"),
         Setting(
             "MIXDOWN_MAX_CONCURRENT_UPLOADS",
-            "uploads one API process receives at once; more get 503 (each into a bucket holds up to 3 parts in memory)",
+            "transfers one API process runs at once (uploads, forms, planning that downloads media); more get 503 (an upload into a bucket holds up to 3 parts in memory)",
             readers: .server,
             local: "16"
         ),

@@ -115,14 +115,20 @@ extension MixdownAPI {
         // Planning that fetches media (a network input, or a bucket's object not read in place) is a
         // transfer like an upload: it takes a slot, unless the request holds one already (a form). Without
         // it, any number of small requests could each download their inputs to this machine at once.
-        let fetches = recipe.inputs.contains { input in
-            switch input.source {
-            case .url, .youtube: true
-            case .asset: services.storage.isRemote
-            case .upload: services.storage.isRemote && !inPlace
-            case .file: false
+        // What is fetched: every stored upload below unless read in place, and the used inputs that name
+        // a URL, a video or an asset (InputResolver skips unused ones).
+        let used = recipe.usedInputNames
+        let bucket = services.storage.isRemote
+        let fetches =
+            (bucket && !inPlace && !(submission.storedFiles.isEmpty && submission.assetInputs.isEmpty))
+            || recipe.inputs.contains { input in
+                guard used.contains(input.name) else { return false }
+                return switch input.source {
+                case .url, .youtube: true
+                case .asset: bucket
+                case .upload, .file: false
+                }
             }
-        }
         let tookSlot = fetches && !submission.isForm
         if tookSlot { try takeTransferSlot() }
         defer { if tookSlot { uploadSlots.give() } }
@@ -153,14 +159,17 @@ extension MixdownAPI {
             renderDevice: services.configuration.renderDevice
         )
         do {
-            let (plan, _) = try await preparation.plan(
-                recipe,
-                recipeDirectory: work,
-                uploads: uploads,
-                remoteUploads: remote,
-                preview: preview,
-                workDirectory: work
-            )
+            let (resolved, remoteUploads) = (uploads, remote)
+            let plan = try await Self.within(seconds: fetches ? configuration.planningFetchSeconds : nil) {
+                try await preparation.plan(
+                    recipe,
+                    recipeDirectory: work,
+                    uploads: resolved,
+                    remoteUploads: remoteUploads,
+                    preview: preview,
+                    workDirectory: work
+                ).0
+            }
             return try body(plan, work)
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
@@ -168,6 +177,29 @@ extension MixdownAPI {
             // The code's own status: a refused input is a 422, an asset storage cannot read now a 503.
             error.message = ServerPaths.redact(error.message, work: work, services: services)
             throw ProblemDocument(error)
+        }
+    }
+
+    /// `operation`'s result, or 502 `download-failed` once `seconds` have passed (the operation is then
+    /// cancelled, which stops its downloads and kills yt-dlp's process group); nil: no limit.
+    static func within<T: Sendable>(seconds: Double?, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let seconds else { return try await operation() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await operation() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw ProblemDocument(
+                    MixdownError(
+                        code: .downloadFailed,
+                        message: "the request's inputs were not fetched within \(seconds) s"
+                    )
+                )
+            }
+            return value
         }
     }
 

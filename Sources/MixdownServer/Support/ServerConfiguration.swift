@@ -12,7 +12,8 @@ public struct ServerConfiguration: Sendable {
     /// The render service's callback secret (`INTERNAL_WEBHOOK_SECRET`); nil refuses every callback.
     public var webhookSecret: String?
     public var maxUploadBytes: Int
-    /// Uploads received at once (`MIXDOWN_MAX_CONCURRENT_UPLOADS`): each streamed into a bucket holds up to
+    /// Transfers at once (`MIXDOWN_MAX_CONCURRENT_UPLOADS`: uploads, forms, planning that downloads media);
+    /// an upload streamed into a bucket holds up to
     /// ``MixdownStorage/S3Settings/streamedPartsInMemory`` parts in memory while its client sends.
     public var maxConcurrentUploads: Int
     public var maxDurationSeconds: Double
@@ -24,6 +25,11 @@ public struct ServerConfiguration: Sendable {
     public var bodyTimeoutSeconds: Double
     /// The least a request body must deliver per ``bodyTimeoutSeconds`` window.
     public static let minimumBodyBytesPerWindow = 1024
+    /// How long planning a request may spend when it fetches media (a `url:` or `youtube:` input, a
+    /// bucket's asset): it holds a transfer slot meanwhile, so a source that trickles must not keep it.
+    /// Past it the request is refused, 502 `download-failed`. Not an environment setting: the tests
+    /// shorten it.
+    public var planningFetchSeconds: Double = 120
 
     public init(
         host: String = "127.0.0.1",

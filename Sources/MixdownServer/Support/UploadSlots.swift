@@ -1,6 +1,7 @@
 internal import Synchronization
 
-/// Counts uploads being received, so that no more than `limit` run at once.
+/// Counts transfers under way (uploads, forms, planning that downloads media), so that no more than
+/// `limit` run at once.
 final class UploadSlots: Sendable {
     private let taken = Mutex(0)
     let limit: Int

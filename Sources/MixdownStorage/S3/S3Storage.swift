@@ -68,6 +68,7 @@ public struct S3Storage: StorageAdapter {
         return StoredObject(key: key, bytes: Int(size), contentType: contentType)
     }
 
+    /// True: ``localPath(for:downloadingInto:)`` downloads a copy.
     public var isRemote: Bool { true }
 
     public func localPath(for key: StorageKey, downloadingInto directory: String) async throws -> String {
