@@ -13,7 +13,29 @@ import Testing
 struct APIBadInputTests {
     static func problem(_ response: TestResponse) throws -> [String: Any] {
         #expect(response.headers[.contentType] == "application/problem+json")
-        return try response.json()
+        let document = try response.json()
+        // RFC 9457: a title for every problem, its status's reason phrase.
+        #expect((document["title"] as? String)?.isEmpty == false, "\(document)")
+        return document
+    }
+
+    @Test("a problem made from an error's code alone still has its status's title (an unknown asset, 422)")
+    func titleFromCode() async throws {
+        let harness = try APIHarness()
+        try await harness.run { client async throws in
+            let response = try await client.execute(
+                uri: "/v1/recipes/plan",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(
+                    string: #"{"recipe": "version: 1\nkind: edit\ninputs: { v: { asset: ast_nope } }\noutputs: { o: { format: wav } }\n"}"#
+                )
+            )
+            #expect(response.status == .unprocessableContent)
+            let problem = try Self.problem(response)
+            #expect(problem["code"] as? String == "unknown-asset")
+            #expect(problem["title"] as? String == "Unprocessable Content", "\(problem)")
+        }
     }
 
     @Test("malformed YAML is a 422 with the validator's line and column; no job exists")

@@ -1,5 +1,6 @@
 internal import Foundation
 public import Hummingbird
+internal import NIOHTTP1
 public import MixdownRecipe
 
 /// An RFC 9457 problem document (`application/problem+json`): a ``MixdownError`` as the API answers it,
@@ -21,7 +22,7 @@ public struct ProblemDocument: Error, Codable, Sendable, HTTPResponseError {
     /// against a 422 for a recipe value).
     public init(_ status: HTTPResponse.Status, _ error: MixdownError) {
         self.type = "https://mixdown.dev/problems/\(error.code.rawValue)"
-        self.title = status.reasonPhrase
+        self.title = Self.title(for: status)
         self.statusCode = status.code
         self.detail = error.message
         self.code = error.code
@@ -29,6 +30,18 @@ public struct ProblemDocument: Error, Codable, Sendable, HTTPResponseError {
         self.location = error.location
         self.pointer = error.pointer
         self.errors = error.diagnostics
+    }
+
+    /// The status's standard reason phrase, the same for every problem of that status (RFC 9457's
+    /// `title`): a status made from its number alone (`Status(code:)`) carries an empty one.
+    static func title(for status: HTTPResponse.Status) -> String {
+        guard status.reasonPhrase.isEmpty else { return status.reasonPhrase }
+        let named: [HTTPResponse.Status] = [
+            .badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .conflict, .gone, .contentTooLarge,
+            .unsupportedMediaType, .rangeNotSatisfiable, .unprocessableContent, .tooManyRequests, .internalServerError,
+            .badGateway, .serviceUnavailable, .gatewayTimeout,
+        ]
+        return named.first { $0.code == status.code }?.reasonPhrase ?? HTTPResponseStatus(statusCode: status.code).reasonPhrase
     }
 
     /// The error with its code's own status.
