@@ -233,8 +233,9 @@ struct PostgresStoreTests {
     }
 
     // The limit guards against a hang only: alone this takes 2 s, but beside two other tests on a loaded
-    // 2-core CI machine it took 53 s in one run and went past a minute in another.
-    @Test("a server that goes away mid-run: calls fail at once naming why, and work again as soon as it is back", .timeLimit(.minutes(3)))
+    // 2-core CI machine it took 53 s and 142 s in two runs and went past a minute in a third (why is not
+    // known yet: see the closing note of 2026-12-04).
+    @Test("a server that goes away mid-run: calls fail at once naming why, and work again as soon as it is back", .timeLimit(.minutes(10)))
     func outageMidRun() async throws {
         let url = try PostgresTestServer.freshDatabaseURL("outage")
         let serverPort = try #require(URLComponents(string: url)?.port)
