@@ -81,18 +81,11 @@ struct DispatchRun: Sendable {
     private func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let remaining = document.deadline.timeIntervalSinceNow
         guard remaining > 0 else { throw MixdownError(.timeout, "the dispatch arrived after its deadline") }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: .milliseconds(Int64(min(remaining, 7 * 86_400) * 1000)))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw MixdownError(.timeout, "the render passed its deadline")
-            }
-            return value
-        }
+        return try await Deadline.run(
+            seconds: min(remaining, 7 * 86_400),
+            expired: { MixdownError(.timeout, "the render passed its deadline") },
+            body
+        )
     }
 
     private func render(in folder: String) async throws -> RenderCallback {

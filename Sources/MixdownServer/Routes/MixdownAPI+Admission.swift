@@ -160,7 +160,7 @@ extension MixdownAPI {
         )
         do {
             let (resolved, remoteUploads) = (uploads, remote)
-            let plan = try await Self.within(seconds: fetches ? configuration.planningFetchSeconds : nil) {
+            let planning: @Sendable () async throws -> Plan = {
                 try await preparation.plan(
                     recipe,
                     recipeDirectory: work,
@@ -170,6 +170,17 @@ extension MixdownAPI {
                     workDirectory: work
                 ).0
             }
+            let seconds = configuration.planningFetchSeconds
+            let plan =
+                fetches
+                ? try await Deadline.run(
+                    seconds: seconds,
+                    expired: {
+                        ProblemDocument(MixdownError(code: .downloadFailed, message: "the request's inputs were not fetched within \(seconds) s"))
+                    },
+                    planning
+                )
+                : try await planning()
             return try body(plan, work)
         } catch let error as RecipeError {
             throw ProblemDocument.invalidRecipe(error)
@@ -177,29 +188,6 @@ extension MixdownAPI {
             // The code's own status: a refused input is a 422, an asset storage cannot read now a 503.
             error.message = ServerPaths.redact(error.message, work: work, services: services)
             throw ProblemDocument(error)
-        }
-    }
-
-    /// `operation`'s result, or 502 `download-failed` once `seconds` have passed (the operation is then
-    /// cancelled, which stops its downloads and kills yt-dlp's process group); nil: no limit.
-    static func within<T: Sendable>(seconds: Double?, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let seconds else { return try await operation() }
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: .seconds(seconds))
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw ProblemDocument(
-                    MixdownError(
-                        code: .downloadFailed,
-                        message: "the request's inputs were not fetched within \(seconds) s"
-                    )
-                )
-            }
-            return value
         }
     }
 

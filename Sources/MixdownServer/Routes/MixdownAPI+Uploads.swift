@@ -14,10 +14,10 @@ extension MixdownAPI {
     /// its one file part is parsed out of the body as it arrives.
     func upload(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         // A multipart body's length counts its other parts too: its file part is capped as it streams.
-        let isForm = request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true
+        let isForm = Submission.isForm(request)
         try admitUpload(request, limit: isForm ? nil : configuration.maxUploadBytes, what: "uploads")
         defer { uploadSlots.give() }
-        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
+        if isForm, let type = request.headers[.contentType] {
             // A browser form: its one file part streams into storage as it is parsed.
             let reader = MultipartFormReader(request, boundary: try Submission.boundary(of: type), maximumFileBytes: configuration.maxUploadBytes)
             guard let part = try await reader.nextFile() else {
@@ -60,7 +60,7 @@ extension MixdownAPI {
     /// temporary folder for validate and plan), so a form takes an upload slot like any upload. Returns
     /// whether it took one, which the caller gives back.
     func admitForm(_ request: Request, what: String) throws -> Bool {
-        guard request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true else { return false }
+        guard Submission.isForm(request) else { return false }
         try admitUpload(request, limit: nil, what: what)
         return true
     }

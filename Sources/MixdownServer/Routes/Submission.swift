@@ -85,12 +85,18 @@ struct Submission {
 
     static let maxDocumentBytes = 1 << 20
 
+    /// Whether `request` is a form (`multipart/form-data`, in any case): what the routes take an upload
+    /// slot for and what ``read(_:context:api:storingFiles:)`` parses as parts, by one test.
+    static func isForm(_ request: Request) -> Bool {
+        request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true
+    }
+
     /// With `storingFiles`, a multipart body's file parts stream into storage (a job's uploads); without,
     /// into a temporary folder (a recipe checked, not kept).
     static func read(_ request: Request, context: BasicRequestContext, api: MixdownAPI, storingFiles: Bool = false) async throws -> Submission {
         let original = request.headers[.contentType] ?? ""
         let contentType = original.lowercased()
-        if contentType.hasPrefix("multipart/form-data") {
+        if isForm(request) {
             // Boundaries are case-sensitive: hand over the header as sent.
             var submission =
                 storingFiles
